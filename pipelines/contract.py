@@ -1,0 +1,315 @@
+"""The canonical raw contract: what every source mapping maps an export onto.
+
+One `Extract` per kind of record the product understands. A source mapping (YAML) says which
+export columns fill which canonical fields; the ingest casts each field to its type, checks the
+required ones and writes the rows into `raw.<extract name>` in the warehouse.
+
+Field types:
+  string     text, trimmed; empty -> null
+  integer    whole number; thousands separators allowed
+  decimal    money or rates; currency symbols and thousands separators allowed
+  boolean    yes/no in English or Japanese (see BOOLEAN_LABELS), or mapped labels
+  date       a calendar date
+  timestamp  a point in time, read in the mapping's time zone, stored in UTC (naive TIMESTAMP)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+FIELD_TYPES = ("string", "integer", "decimal", "boolean", "date", "timestamp")
+
+DUCKDB_TYPES = {
+    "string": "VARCHAR",
+    "integer": "BIGINT",
+    "decimal": "DECIMAL(18,2)",
+    "boolean": "BOOLEAN",
+    "date": "DATE",
+    "timestamp": "TIMESTAMP",
+}
+
+# Built-in boolean labels, lower-cased. A mapping may add its own with `values:`.
+BOOLEAN_LABELS = {
+    "true": True, "yes": True, "y": True, "1": True, "はい": True, "有": True, "あり": True,
+    "○": True, "〇": True, "済": True,
+    "false": False, "no": False, "n": False, "0": False, "いいえ": False, "無": False,
+    "なし": False, "×": False, "未": False,
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str
+    description: str
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Extract:
+    name: str
+    system: str  # ma | sfa | crm
+    description: str
+    fields: tuple[Field, ...]
+    key: tuple[str, ...]
+    # Version order: the source's modified time when it has one, else load order.
+    modified_field: str | None = None
+    # At least one field of each group must be filled.
+    required_any: tuple[tuple[str, ...], ...] = ()
+    # (earlier, later) pairs that must not go backwards inside one row; rows that do are loaded
+    # and flagged `out_of_order`, not quarantined (real systems record times late or wrongly).
+    ordered: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def field_names(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+    def get_field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    @property
+    def required_fields(self) -> list[str]:
+        return [f.name for f in self.fields if f.required]
+
+
+def _f(name: str, type_: str, description: str, required: bool = False) -> Field:
+    return Field(name, type_, description, required)
+
+
+EXTRACTS: dict[str, Extract] = {
+    e.name: e
+    for e in [
+        Extract(
+            "ma_leads", "ma", "Leads / contacts in marketing automation, one row per lead.",
+            (
+                _f("lead_id", "string", "MA lead (contact) id.", True),
+                _f("email", "string", "E-mail address as written in the MA."),
+                _f("phone", "string", "Phone number."),
+                _f("last_name", "string", "Family name."),
+                _f("first_name", "string", "Given name."),
+                _f("company_name", "string", "Company name."),
+                _f("company_domain", "string", "Company web domain (example.co.jp)."),
+                _f("title", "string", "Job title as written (部長, Manager, ...)."),
+                _f("department", "string", "Department."),
+                _f("employees", "integer", "Company size in employees (lower bound of a range)."),
+                _f("industry", "string", "Industry code (see the mapping's value labels)."),
+                _f("prefecture", "string", "Prefecture (都道府県) of the company."),
+                _f("created_at", "timestamp", "When the lead became known.", True),
+                _f("original_channel", "string", "Original acquisition channel (canonical code)."),
+                _f("original_campaign_id", "string", "Campaign that brought the lead in."),
+                _f("lifecycle_stage", "string", "The MA's lifecycle stage now."),
+                _f("mql_at", "timestamp", "When the MA marked the lead marketing-qualified."),
+                _f("modified_at", "timestamp", "Last modification in the MA."),
+            ),
+            key=("lead_id",), modified_field="modified_at", required_any=(("email", "phone"),),
+            ordered=(("created_at", "mql_at"),),
+        ),
+        Extract(
+            "ma_activities", "ma", "Engagement activities of MA leads, one row per activity.",
+            (
+                _f("activity_id", "string", "Activity id.", True),
+                _f("lead_id", "string", "MA lead id.", True),
+                _f("activity_type", "string",
+                   "page_view, document_download, webinar_registration, webinar_attendance, "
+                   "seminar_attendance, consultation, email_open, email_click, form_submit.", True),
+                _f("occurred_at", "timestamp", "When it happened.", True),
+                _f("asset_type", "string",
+                   "What was touched: product_page, pricing_page, case_study, white_paper, ..."),
+                _f("asset_name", "string", "Page, document or event name."),
+                _f("campaign_id", "string", "Campaign the activity belongs to."),
+            ),
+            key=("activity_id",),
+        ),
+        Extract(
+            "ma_campaigns", "ma", "Marketing campaigns with their cost.",
+            (
+                _f("campaign_id", "string", "Campaign id.", True),
+                _f("campaign_name", "string", "Campaign name.", True),
+                _f("channel", "string", "Channel code of the campaign."),
+                _f("started_on", "date", "First day."),
+                _f("ended_on", "date", "Last day."),
+                _f("cost", "decimal", "Total spend."),
+                _f("currency", "string", "ISO 4217 currency code of the cost."),
+            ),
+            key=("campaign_id",), ordered=(("started_on", "ended_on"),),
+        ),
+        Extract(
+            "sfa_users", "sfa", "Sales users: role, team and manager.",
+            (
+                _f("user_name", "string", "Full name as shown as owner in reports.", True),
+                _f("user_id", "string", "SFA user id."),
+                _f("role", "string", "is (inside sales), fs (field sales), cs, manager.", True),
+                _f("team", "string", "Team name."),
+                _f("manager_name", "string", "The user's manager."),
+                _f("email", "string", "The user's e-mail."),
+                _f("is_active", "boolean", "Whether the user is active."),
+            ),
+            key=("user_name",),
+        ),
+        Extract(
+            "sfa_leads", "sfa",
+            "Leads received by sales, one row per hand-off (a recycled lead that comes back is a "
+            "new SFA lead).",
+            (
+                _f("sfa_lead_id", "string", "SFA lead id.", True),
+                _f("ma_lead_id", "string", "MA lead id carried over by the MA-SFA sync."),
+                _f("email", "string", "E-mail address as written in the SFA."),
+                _f("last_name", "string", "Family name."),
+                _f("first_name", "string", "Given name."),
+                _f("company_name", "string", "Company name."),
+                _f("title", "string", "Job title."),
+                _f("phone", "string", "Phone number."),
+                _f("owner", "string", "Owner (IS rep), as a user name."),
+                _f("status", "string", "open, working, sql, disqualified, recycled.", True),
+                _f("lead_source", "string", "Lead source (canonical channel code)."),
+                _f("created_at", "timestamp", "When the SFA lead was created.", True),
+                _f("notified_at", "timestamp", "When the owner was notified of the MQL."),
+                _f("mql_at", "timestamp", "MQL time synced from the MA for this hand-off."),
+                _f("bant_budget", "boolean", "Budget confirmed."),
+                _f("bant_authority", "boolean", "Decision maker reached."),
+                _f("bant_need", "boolean", "Concrete need confirmed."),
+                _f("bant_timeline", "boolean", "Timeline confirmed."),
+                _f("timeline_months", "integer", "Months until the expected purchase."),
+                _f("bant_notes", "string", "Free text on BANT."),
+                _f("disqualification_reason", "string", "Non-SQL reason (picklist code)."),
+                _f("disqualification_detail", "string", "Non-SQL reason, free text."),
+                _f("decided_at", "timestamp", "When the SQL / non-SQL decision was recorded."),
+                _f("converted_opportunity_id", "string", "Opportunity created from the lead."),
+                _f("modified_at", "timestamp", "Last modification in the SFA."),
+            ),
+            key=("sfa_lead_id",), modified_field="modified_at",
+            ordered=(("created_at", "decided_at"), ("notified_at", "decided_at")),
+        ),
+        Extract(
+            "sfa_activities", "sfa", "Sales activities (calls, e-mails, meetings).",
+            (
+                _f("activity_id", "string", "Activity id.", True),
+                _f("sfa_lead_id", "string", "SFA lead the activity was on."),
+                _f("opportunity_id", "string", "Opportunity the activity was on."),
+                _f("owner", "string", "Who did it (user name)."),
+                _f("activity_type", "string", "call, email, meeting, web_meeting, ...", True),
+                _f("occurred_at", "timestamp", "When.", True),
+                _f("outcome", "string",
+                   "connected, no_answer, voicemail, appointment_set, replied, held, ..."),
+                _f("subject", "string", "Subject."),
+            ),
+            key=("activity_id",), required_any=(("sfa_lead_id", "opportunity_id"),),
+        ),
+        Extract(
+            "sfa_opportunities", "sfa", "Opportunities (deals), one row per opportunity.",
+            (
+                _f("opportunity_id", "string", "Opportunity id.", True),
+                _f("opportunity_name", "string", "Name."),
+                _f("account_id", "string", "Account id in the customer master (CRM)."),
+                _f("account_name", "string", "Account name."),
+                _f("sfa_lead_id", "string", "SFA lead the opportunity was converted from."),
+                _f("contact_email", "string", "E-mail of the main contact."),
+                _f("owner", "string", "Owner (FS rep), as a user name."),
+                _f("lead_source", "string", "Lead source (canonical channel code)."),
+                _f("amount", "decimal", "Amount (annual contract value)."),
+                _f("currency", "string", "ISO 4217 currency code of the amount."),
+                _f("stage", "string", "Stage (canonical code; closed_won / closed_lost when closed).",
+                   True),
+                _f("created_at", "timestamp", "When the opportunity was created.", True),
+                _f("close_date", "date", "Expected or actual close date."),
+                _f("lost_reason", "string", "Lost reason (picklist code)."),
+                _f("modified_at", "timestamp", "Last modification."),
+            ),
+            key=("opportunity_id",), modified_field="modified_at",
+            ordered=(("created_at", "close_date"),),
+        ),
+        Extract(
+            "sfa_opportunity_history", "sfa", "Stage history of opportunities.",
+            (
+                _f("opportunity_id", "string", "Opportunity id.", True),
+                _f("stage", "string", "Stage entered (canonical code).", True),
+                _f("changed_at", "timestamp", "When the stage was entered.", True),
+                _f("amount", "decimal", "Amount at that time."),
+                _f("close_date", "date", "Close date at that time."),
+            ),
+            key=("opportunity_id", "changed_at", "stage"),
+        ),
+        Extract(
+            "crm_accounts", "crm", "Accounts in the customer master.",
+            (
+                _f("account_id", "string", "Account id.", True),
+                _f("account_name", "string", "Account name.", True),
+                _f("domain", "string", "Web domain."),
+                _f("industry", "string", "Industry code."),
+                _f("employees", "integer", "Employees."),
+                _f("segment", "string", "smb, mid_market, enterprise."),
+                _f("parent_account_id", "string", "Parent account."),
+                _f("prefecture", "string", "Prefecture."),
+                _f("relationship_stage", "string", "Enterprise relationship stage (code)."),
+                _f("owner", "string", "Account owner."),
+                _f("created_at", "timestamp", "Created."),
+                _f("modified_at", "timestamp", "Last modification."),
+            ),
+            key=("account_id",), modified_field="modified_at",
+        ),
+        Extract(
+            "crm_contacts", "crm", "Contacts in the customer master.",
+            (
+                _f("contact_id", "string", "Contact id.", True),
+                _f("account_id", "string", "Account id."),
+                _f("email", "string", "E-mail address as written in the CRM."),
+                _f("last_name", "string", "Family name."),
+                _f("first_name", "string", "Given name."),
+                _f("title", "string", "Job title."),
+                _f("buying_role", "string", "decision_maker, proposer, influencer, user."),
+                _f("created_at", "timestamp", "Created."),
+                _f("modified_at", "timestamp", "Last modification."),
+            ),
+            key=("contact_id",), modified_field="modified_at",
+        ),
+        Extract(
+            "crm_subscriptions", "crm", "Subscriptions / contracts with their MRR.",
+            (
+                _f("subscription_id", "string", "Subscription id.", True),
+                _f("account_id", "string", "Account id.", True),
+                _f("opportunity_id", "string", "Deal the subscription came from."),
+                _f("plan", "string", "Plan name."),
+                _f("subscription_type", "string", "new, renewal, upsell, downgrade."),
+                _f("mrr", "decimal", "Monthly recurring revenue.", True),
+                _f("currency", "string", "ISO 4217 currency code of the MRR."),
+                _f("start_date", "date", "First day of service.", True),
+                _f("end_date", "date", "Last day of service (empty while running)."),
+                _f("status", "string", "active, cancelled, expired."),
+                _f("modified_at", "timestamp", "Last modification."),
+            ),
+            key=("subscription_id",), modified_field="modified_at",
+            ordered=(("start_date", "end_date"),),
+        ),
+        Extract(
+            "crm_nps", "crm", "NPS survey responses.",
+            (
+                _f("response_id", "string", "Response id.", True),
+                _f("account_id", "string", "Account id."),
+                _f("contact_id", "string", "Contact id."),
+                _f("score", "integer", "0-10.", True),
+                _f("responded_at", "timestamp", "When.", True),
+                _f("comment", "string", "Free text."),
+            ),
+            key=("response_id",),
+        ),
+    ]
+}
+
+# Columns the ingest adds to every raw table.
+META_COLUMNS = {
+    "_load_id": "VARCHAR",
+    "_file_name": "VARCHAR",
+    "_line_number": "BIGINT",
+    "_loaded_at": "TIMESTAMP",
+    "_flags": "VARCHAR",
+    "_extra": "VARCHAR",
+}
+
+
+def raw_table_ddl(extract: Extract, schema: str = "raw") -> str:
+    cols = [f'"{f.name}" {DUCKDB_TYPES[f.type]}' for f in extract.fields]
+    cols += [f"{name} {type_}" for name, type_ in META_COLUMNS.items()]
+    return f"CREATE TABLE IF NOT EXISTS {schema}.{extract.name} (\n  " + ",\n  ".join(cols) + "\n)"

@@ -1,0 +1,346 @@
+"""Business rules: `<workspace>/leadjourney.yml` merged over the built-in defaults, validated.
+
+The defaults live in `pipelines/defaults/leadjourney.yml` (the numbers of DESIGN.md); this module
+only gives them a typed shape. Validation errors name the file and the key path.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, time
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+DEFAULTS_PATH = Path(__file__).parent / "defaults" / "leadjourney.yml"
+
+STAGES = ("known", "mql", "sal", "sql", "opportunity", "won", "lost", "customer", "advocate")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class RulesError(ValueError):
+    """A rules file that cannot be used; the message names the file and key."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Band(_Strict):
+    low: float = Field(ge=0, le=1)
+    high: float = Field(ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.low > self.high:
+            raise ValueError("low must not exceed high")
+        return self
+
+
+class Locale(_Strict):
+    default_language: Literal["ja", "en"]
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    mask_personal_data: bool
+
+
+class BusinessHours(_Strict):
+    start: time
+    end: time
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.start >= self.end:
+            raise ValueError("start must be before end")
+        return self
+
+
+class Calendar(_Strict):
+    timezone: str
+    holidays_country: str
+    company_holidays: list[date]
+    workdays: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(min_length=1)
+    business_hours: BusinessHours
+    fiscal_year_start_month: int = Field(ge=1, le=12)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        from zoneinfo import ZoneInfo
+
+        try:
+            ZoneInfo(v)
+        except Exception as exc:  # noqa: BLE001 - any failure means an unknown zone
+            raise ValueError(f"unknown time zone {v!r}") from exc
+        return v
+
+    @field_validator("holidays_country")
+    @classmethod
+    def _known_country(cls, v: str) -> str:
+        if v:
+            import holidays
+
+            if v not in holidays.list_supported_countries():
+                raise ValueError(f"the holidays library has no country {v!r}")
+        return v
+
+
+class Reporting(_Strict):
+    as_of: str
+
+    @field_validator("as_of")
+    @classmethod
+    def _as_of(cls, v: str) -> str:
+        if v not in ("latest_record", "now"):
+            from datetime import datetime
+
+            try:
+                datetime.fromisoformat(v)
+            except ValueError as exc:
+                raise ValueError("must be latest_record, now or an ISO date-time") from exc
+        return v
+
+
+class Stages(_Strict):
+    funnel: list[str]
+    contact_activity_types: list[str] = Field(min_length=1)
+    advocate_subscription_types: list[str]
+
+    @field_validator("funnel")
+    @classmethod
+    def _known(cls, v: list[str]) -> list[str]:
+        unknown = [s for s in v if s not in STAGES]
+        if unknown:
+            raise ValueError(f"unknown stages {unknown}; known stages are {list(STAGES)}")
+        return v
+
+
+class SizePoints(_Strict):
+    min_employees: int = Field(ge=0)
+    points: float
+
+
+class CodePoints(_Strict):
+    points: dict[str, float]
+    default: float
+
+
+class TitleRule(_Strict):
+    level: str
+    pattern: str
+    points: float
+
+    @field_validator("pattern")
+    @classmethod
+    def _regex(cls, v: str) -> str:
+        try:
+            re.compile(v)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression: {exc}") from exc
+        return v
+
+
+class Fit(_Strict):
+    company_size: list[SizePoints] = Field(min_length=1)
+    industry: CodePoints
+    title: list[TitleRule] = Field(min_length=1)
+    region: CodePoints
+
+
+class EngagementRule(_Strict):
+    activity_type: str
+    asset_type: str | None = None
+    points: float
+
+
+class MqlRule(_Strict):
+    fit_min: float
+    engagement_min: float
+
+
+class FitEngagement(_Strict):
+    mql: MqlRule
+    fit: Fit
+    engagement: list[EngagementRule] = Field(min_length=1)
+
+
+class AdditiveRule(_Strict):
+    name: str
+    points: float
+    min_employees: int | None = None
+    industry_in: list[str] | None = None
+    title_level_in: list[str] | None = None
+    activity_type: str | None = None
+    min_count: int | None = None
+
+    @model_validator(mode="after")
+    def _one_condition(self):
+        conditions = [self.min_employees is not None, self.industry_in is not None,
+                      self.title_level_in is not None, self.activity_type is not None]
+        if sum(conditions) != 1:
+            raise ValueError("give exactly one of min_employees, industry_in, title_level_in, "
+                             "activity_type (with min_count)")
+        if self.activity_type is not None and self.min_count is None:
+            raise ValueError("activity_type needs min_count")
+        return self
+
+
+class Additive(_Strict):
+    handoff_min: float
+    rules: list[AdditiveRule] = Field(min_length=1)
+
+
+class WhatIf(_Strict):
+    fit_min: list[float] = Field(min_length=1)
+    engagement_min: list[float] = Field(min_length=1)
+
+
+class Scoring(_Strict):
+    model: Literal["fit_engagement", "additive"]
+    fit_engagement: FitEngagement
+    additive: Additive
+    score_bands: list[float] = Field(min_length=1)
+    what_if: WhatIf
+
+    @field_validator("score_bands")
+    @classmethod
+    def _ascending(cls, v: list[float]) -> list[float]:
+        if v != sorted(v) or len(set(v)) != len(v):
+            raise ValueError("score bands must be strictly ascending lower bounds")
+        return v
+
+
+class Bant(_Strict):
+    sql_min_yes: int = Field(ge=0, le=4)
+
+
+class GradeA(_Strict):
+    min_total_score: float
+    need: bool
+    authority: bool
+    max_timeline_months: int = Field(ge=0)
+
+
+class GradeB(_Strict):
+    max_timeline_months: int = Field(ge=0)
+    min_bant_yes: int = Field(ge=0, le=4)
+
+
+class Grades(_Strict):
+    a: GradeA
+    b: GradeB
+
+
+class Sla(_Strict):
+    first_contact_hours: float = Field(gt=0)
+    first_contact_clock: Literal["calendar", "business"]
+    min_attempts: int = Field(ge=0)
+    decision_business_days: int = Field(ge=0)
+    non_sql_reason_required: bool
+    speed_to_lead_minutes: list[float] = Field(min_length=1)
+    lead_required_fields: list[
+        Literal["company_name", "person_name", "email_or_phone", "email", "phone", "industry",
+                "employees", "title", "department", "prefecture"]
+    ] = Field(min_length=1)
+    lead_required_fields_min_share: float = Field(ge=0, le=1)
+
+    @field_validator("speed_to_lead_minutes")
+    @classmethod
+    def _ascending(cls, v: list[float]) -> list[float]:
+        if v != sorted(v):
+            raise ValueError("buckets must be ascending")
+        return v
+
+
+class Targets(_Strict):
+    mql_per_month: int = Field(ge=0)
+    mql_to_sql: Band
+    sql_to_opportunity: Band
+    opportunity_to_won: Band
+    sql_to_won: Band
+    mql_to_won: Band
+    first_contact_hours_avg_max: float = Field(gt=0)
+    sla_compliance_min: float = Field(ge=0, le=1)
+
+
+class SegmentRule(_Strict):
+    segment: Literal["smb", "mid_market", "enterprise"]
+    min_employees: int = Field(ge=0)
+
+
+class SizeBand(_Strict):
+    band: str
+    min_employees: int = Field(ge=0)
+
+
+class Identity(_Strict):
+    free_email_domains: list[str]
+
+
+class Funnel(_Strict):
+    within_days: list[int] = Field(min_length=1)
+    maturity_days: int = Field(ge=0)
+
+
+class Rules(_Strict):
+    locale: Locale
+    calendar: Calendar
+    reporting: Reporting
+    stages: Stages
+    scoring: Scoring
+    bant: Bant
+    grades: Grades
+    sla: Sla
+    targets: Targets
+    segments: list[SegmentRule] = Field(min_length=1)
+    size_bands: list[SizeBand] = Field(min_length=1)
+    identity: Identity
+    funnel: Funnel
+
+    @model_validator(mode="after")
+    def _catch_all_bands(self):
+        if self.segments[-1].min_employees != 0 or self.size_bands[-1].min_employees != 0:
+            raise ValueError("segments and size_bands must end with a min_employees: 0 row")
+        return self
+
+
+def _deep_merge(base: dict, override: dict) -> dict:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _format_errors(source: str, exc: ValidationError) -> str:
+    lines = [f"{source}: {len(exc.errors())} problem(s) in the business rules:"]
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        lines.append(f"  - {key}: {err['msg']}")
+    return "\n".join(lines)
+
+
+def load_defaults_dict() -> dict:
+    return yaml.safe_load(DEFAULTS_PATH.read_text(encoding="utf-8"))
+
+
+def load_rules(path: Path | None = None) -> Rules:
+    """Load `path` over the defaults (the defaults alone when `path` is None or missing)."""
+    data = load_defaults_dict()
+    source = str(DEFAULTS_PATH)
+    if path is not None and Path(path).exists():
+        source = str(path)
+        try:
+            user = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise RulesError(f"{path}: not valid YAML: {exc}") from exc
+        if not isinstance(user, dict):
+            raise RulesError(f"{path}: the top level must be a mapping of sections")
+        data = _deep_merge(data, user)
+    try:
+        return Rules.model_validate(data)
+    except ValidationError as exc:
+        raise RulesError(_format_errors(source, exc)) from None
