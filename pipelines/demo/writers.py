@@ -1,0 +1,103 @@
+"""Export-file writers for the demo generator, with counted defect injection.
+
+Each `ExportFile` writes one landing file in its vendor's layout and injects dirty rows at known
+rates, counting every one, so `demo_truth.json` can state exactly what a correct pipeline must
+quarantine. `write()` returns whether the row will survive ingest (be loaded).
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+from collections import Counter
+from pathlib import Path
+
+# Values that match none of the presets' date formats.
+BAD_DATES = ["2025/13/45 10:00", "不明", "TBD", "2025-02-30 25:61", "昨日", "0000/00/00", "31/12/2025"]
+
+
+def _flat(value: str) -> str:
+    return value.replace(",", " ").replace('"', "").replace("\r", " ").replace("\n", " ")
+
+
+class ExportFile:
+    def __init__(self, landing: Path, name: str, header: list[str], rng: random.Random, *,
+                 encoding: str = "utf-8", footer: list[str] | None = None,
+                 rates: dict[str, float] | None = None, date_columns: list[str] = (),
+                 required_columns: list[str] = ()):
+        self.name = name  # path under landing/
+        self.path = landing / name
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._fh = open(self.path, "w", encoding=encoding, newline="")
+        self._csv = csv.writer(self._fh, lineterminator="\r\n" if encoding == "cp932" else "\n")
+        self._csv.writerow(header)
+        self.header = header
+        self.width = len(header)
+        self._footer = footer or []
+        self._rng = rng
+        self.rates = rates or {}
+        self._date_idx = [header.index(c) for c in date_columns]
+        self._required_idx = [header.index(c) for c in required_columns]
+        self.defects: Counter[str] = Counter()
+        self.rows_written = 0
+
+    def index(self, column: str) -> int:
+        return self.header.index(column)
+
+    def write(self, row: list, corruptible: bool = True) -> bool:
+        """Write one record; maybe inject a defect. True when the record will be loaded."""
+        row = ["" if v is None else str(v) for v in row]
+        assert len(row) == self.width, (self.name, len(row), self.width)
+        if not corruptible or not self.rates:
+            self._emit(row)
+            return True
+        r = self._rng.random()
+        acc = 0.0
+        for kind, rate in self.rates.items():
+            acc += rate
+            if r < acc:
+                return self._inject(kind, row)
+        self._emit(row)
+        return True
+
+    def _inject(self, kind: str, row: list[str]) -> bool:
+        if kind == "malformed_line":
+            # An extra, truncated copy of the record (as a broken export or a hand edit leaves it);
+            # the record itself is written intact.
+            self._emit(row)
+            cut = self._rng.randint(1, max(1, self.width - 2))
+            self._fh.write(",".join(_flat(v) for v in row[:cut])
+                           + ("\r\n" if self._csv.dialect.lineterminator == "\r\n" else "\n"))
+            self.rows_written += 1
+            self.defects[kind] += 1
+            return True
+        if kind == "duplicate_id":
+            self._emit(row)
+            self._emit(row)
+            self.defects[kind] += 1
+            return True
+        if kind == "unparseable_date" and self._date_idx:
+            row[self._rng.choice(self._date_idx)] = self._rng.choice(BAD_DATES)
+        elif kind == "missing_required" and self._required_idx:
+            row[self._rng.choice(self._required_idx)] = ""
+        else:
+            self._emit(row)
+            return True
+        self._emit(row)
+        self.defects[kind] += 1
+        return False
+
+    def count_flagged(self) -> None:
+        """The caller wrote a row with stage times out of order (loaded, flagged)."""
+        self.defects["out_of_order"] += 1
+
+    def _emit(self, row: list[str]) -> None:
+        self._csv.writerow(row)
+        self.rows_written += 1
+
+    def close(self) -> None:
+        if self._footer:
+            self._fh.write("\r\n")
+            for line in self._footer:
+                self._csv.writerow([line])
+        self._fh.close()

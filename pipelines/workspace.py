@@ -1,0 +1,75 @@
+"""The workspace: the one folder everything a run reads and writes lives in.
+
+    <workspace>/
+      landing/ma/ landing/sfa/ landing/crm/   dropped extracts
+      leadjourney.yml                         business rules (defaults when absent)
+      sources.yml                             source mappings (built-in presets when absent)
+      warehouse.duckdb                        the warehouse (written by runs only)
+      demo_truth.json                         ground truth of generated demo data
+      .dagster/                               Dagster run history (DAGSTER_HOME)
+      .dbt/                                   dbt target and logs
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+ENV_VAR = "LEADJOURNEY_WORKSPACE"
+DEFAULT = "workspace"
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path
+
+    @classmethod
+    def resolve(cls, path: str | os.PathLike | None = None) -> "Workspace":
+        """--workspace DIR, else $LEADJOURNEY_WORKSPACE, else ./workspace."""
+        chosen = path or os.environ.get(ENV_VAR) or DEFAULT
+        return cls(Path(chosen).expanduser().resolve())
+
+    @property
+    def landing(self) -> Path:
+        return self.root / "landing"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.root / "warehouse.duckdb"
+
+    @property
+    def rules_file(self) -> Path:
+        return self.root / "leadjourney.yml"
+
+    @property
+    def sources_file(self) -> Path:
+        return self.root / "sources.yml"
+
+    @property
+    def truth_file(self) -> Path:
+        return self.root / "demo_truth.json"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.root / ".dagster"
+
+    @property
+    def dbt_dir(self) -> Path:
+        return self.root / ".dbt"
+
+    def create(self) -> "Workspace":
+        for folder in ("ma", "sfa", "crm"):
+            (self.landing / folder).mkdir(parents=True, exist_ok=True)
+        self.dagster_home.mkdir(parents=True, exist_ok=True)
+        return self
+
+    def rules(self):
+        from pipelines.rules import load_rules
+
+        return load_rules(self.rules_file)
+
+    def mappings(self):
+        from pipelines.sources.mapping import load_mappings
+
+        return load_mappings(self.sources_file)
