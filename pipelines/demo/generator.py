@@ -51,6 +51,8 @@ CHANNEL_PROFILE = {
     "paid_social": (1.2, 5.0, -0.08), "event": (1.3, 4.5, -0.06), "webinar": (2.4, 3.6, 0.03),
     "referral": (3.0, 2.5, 0.10), "direct": (3.2, 2.2, 0.08), "email": (2.0, 4.0, 0.00),
 }
+CAMPAIGN_CODE = {"organic_search": "SEO", "paid_search": "PPC", "paid_social": "SNS", "event": "EXPO",
+                 "webinar": "WEB", "referral": "REF", "direct": "DIR", "email": "EML"}
 CHANNEL_WEIGHTS = {"organic_search": 22, "paid_search": 18, "paid_social": 10, "event": 15,
                    "webinar": 15, "referral": 5, "direct": 8, "email": 7}
 SEGMENT_SQL_ADJ = {"smb": 0.02, "mid_market": 0.0, "enterprise": -0.04}
@@ -384,7 +386,7 @@ class Generator:
             for channel, (hs_source, _sf, theme) in N.CHANNELS.items():
                 n = 2 if channel in ("webinar", "event", "paid_search") else 1
                 for k in range(n):
-                    cid = f"CMP-{month:%Y%m}-{channel[:3].upper()}-{k + 1:02d}"
+                    cid = f"CMP-{month:%Y%m}-{CAMPAIGN_CODE[channel]}-{k + 1:02d}"
                     name = f"{month.year}年{month.month}月 {theme}" + (f" 第{k + 1}弾" if n > 1 else "")
                     ended = _month_add(month, 1) - timedelta(days=1)
                     base = {"event": 3_000_000, "paid_search": 1_500_000, "paid_social": 900_000,

@@ -197,7 +197,7 @@ def _create_stage(con, extract: Extract) -> None:
 def _insert_quarantine(con, bad, load_id: str, extract: str, file_name: str) -> None:
     con.execute(
         "INSERT INTO meta.quarantine SELECT ?, ?, ?, _line_number, _raw_text, reason_kind, "
-        "nullif(reason_field, ''), reason, now()::TIMESTAMP FROM bad",
+        "nullif(reason_field, ''), reason, (now() AT TIME ZONE 'UTC') FROM bad",
         [load_id, extract, file_name])
 
 
@@ -214,13 +214,13 @@ def _move_duplicates_and_load(con, extract: Extract, load_id: str, file_name: st
         SELECT ?, ?, ?, _line_number, _raw_text, 'duplicate_id', '{"|".join(extract.key)}',
                'line ' || _line_number || ': duplicate_id: ' || {key_text}
                  || ' already on line ' || _first_line || ' of this file',
-               now()::TIMESTAMP
+               (now() AT TIME ZONE 'UTC')
         FROM _ranked WHERE _rn > 1""", [load_id, extract.name, file_name]).fetchone()[0]
     fields = ", ".join(f'"{f.name}"' for f in extract.fields)
     con.execute(f"""
         INSERT INTO raw.{extract.name} ({fields}, _load_id, _file_name, _line_number, _loaded_at,
                                         _flags, _extra)
-        SELECT {fields}, ?, ?, _line_number, now()::TIMESTAMP, _flags, _extra
+        SELECT {fields}, ?, ?, _line_number, (now() AT TIME ZONE 'UTC'), _flags, _extra
         FROM _ranked WHERE _rn = 1 ORDER BY _line_number""", [load_id, file_name])
     con.execute("DROP TABLE _ranked")
     return duplicates
@@ -232,7 +232,7 @@ def _insert_manifest(con, load_id, extract, mapping, lf: LandingFile, sha, stats
 
     con.execute(
         "INSERT INTO meta.load_manifest VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-        "now()::TIMESTAMP, ?)",
+        "(now() AT TIME ZONE 'UTC'), ?)",
         [load_id, extract, mapping, lf.name, sha, lf.path.stat().st_size, stats.encoding, status,
          stats.rows_read if status == "loaded" else 0, rows_loaded, rows_quarantined, rows_flagged,
          stats.lines_skipped, json.dumps(stats.extra_columns, ensure_ascii=False),

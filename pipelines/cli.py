@@ -1,0 +1,187 @@
+"""The `leadjourney` command line."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import time
+from datetime import date
+
+import click
+
+from pipelines import progress
+from pipelines.workspace import ENV_VAR, Workspace
+
+WORKSPACE_HELP = f"Workspace folder (default: ${ENV_VAR}, else ./workspace)."
+
+
+def _ws(path: str | None) -> Workspace:
+    return Workspace.resolve(path)
+
+
+def _echo_progress(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def _fail(message: str, code: int = 2) -> None:
+    click.secho(f"error: {message}", fg="red", err=True)
+    sys.exit(code)
+
+
+workspace_option = click.option("--workspace", "-w", default=None, metavar="DIR", help=WORKSPACE_HELP)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """leadjourney: one trustworthy lead journey from MA, SFA and CRM extracts."""
+
+
+@main.command()
+@workspace_option
+def init(workspace: str | None) -> None:
+    """Create a workspace with editable copies of the rules and source mappings."""
+    from pipelines.rules import DEFAULTS_PATH
+    from pipelines.sources.mapping import load_presets
+
+    ws = _ws(workspace).create()
+    if not ws.rules_file.exists():
+        shutil.copyfile(DEFAULTS_PATH, ws.rules_file)
+    if not ws.sources_file.exists():
+        names = "\n".join(f"  - preset: {name}" for name in load_presets())
+        ws.sources_file.write_text(
+            "# Source mappings: presets by name (override any key beside `preset:`), or full\n"
+            "# mappings (see the README, 'Source mappings').\nmappings:\n" + names + "\n",
+            encoding="utf-8")
+    click.echo(f"workspace ready: {ws.root}\n  rules:   {ws.rules_file}\n  sources: {ws.sources_file}\n"
+               f"  landing: {ws.landing}/{{ma,sfa,crm}}")
+
+
+def _generate(ws: Workspace, leads: int, seed: int, end_date: date | None) -> dict:
+    from pipelines.demo.generator import generate as gen
+
+    ws.create()
+    for folder in ("ma", "sfa", "crm"):
+        for old in (ws.landing / folder).glob("*"):
+            if old.is_file():
+                old.unlink()
+    started = time.perf_counter()
+    last = [0.0]
+
+    def on_progress(done: int, total: int) -> None:
+        now = time.perf_counter()
+        if now - last[0] > 1 or done == total:
+            last[0] = now
+            click.echo(f"  generating leads: {done:,}/{total:,}", err=True)
+
+    try:
+        rules = ws.rules()
+    except ValueError as exc:
+        _fail(str(exc))
+    truth = gen(ws.root, leads=leads, seed=seed, end_date=end_date, rules=rules,
+                progress=on_progress)
+    click.echo(f"generated {leads:,} leads (seed {seed}, up to {truth['generator']['end_date']}) "
+               f"in {time.perf_counter() - started:.1f}s into {ws.landing}")
+    return truth
+
+
+generate_options = [
+    click.option("--leads", default=20_000, show_default=True, type=click.IntRange(min=1)),
+    click.option("--seed", default=42, show_default=True, type=int),
+    click.option("--end-date", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+                 help="Last day of the generated period (default: today in Japan)."),
+]
+
+
+def _with(options):
+    def wrap(fn):
+        for opt in reversed(options):
+            fn = opt(fn)
+        return fn
+    return wrap
+
+
+@main.command()
+@workspace_option
+@_with(generate_options)
+def generate(workspace: str | None, leads: int, seed: int, end_date) -> None:
+    """Write demo MA, SFA and CRM extracts into DIR/landing/ and the truth to DIR/demo_truth.json.
+
+    Replaces the files in landing/ma, landing/sfa and landing/crm.
+    """
+    _generate(_ws(workspace), leads, seed, end_date.date() if end_date else None)
+
+
+def _run(ws: Workspace) -> bool:
+    from pipelines.runner import UserError, run_pipeline
+
+    progress.set_printer(_echo_progress)
+    click.echo(f"running the pipeline on {ws.root}", err=True)
+    started = time.perf_counter()
+    try:
+        outcome = run_pipeline(ws)
+    except UserError as exc:
+        _fail(str(exc))
+    finally:
+        progress.set_printer(None)
+    click.echo("")
+    click.echo(f"{'file':58} {'status':9} {'read':>9} {'loaded':>9} {'quarant.':>8} {'flagged':>7}")
+    for f in outcome.files:
+        click.echo(f"{f['file'][:58]:58} {f['status']:9} {f['rows_read']:>9,} {f['rows_loaded']:>9,} "
+                   f"{f['rows_quarantined']:>8,} {f['rows_flagged']:>7,}")
+    totals = [sum(f[k] for f in outcome.files) for k in ("rows_read", "rows_loaded",
+                                                          "rows_quarantined", "rows_flagged")]
+    click.echo(f"{'total':58} {'':9} {totals[0]:>9,} {totals[1]:>9,} {totals[2]:>8,} {totals[3]:>7,}")
+    click.echo(f"\nwarehouse: {ws.warehouse}   (run {outcome.run_id}, "
+               f"{time.perf_counter() - started:.1f}s)")
+    click.echo(f"quarantined rows: SELECT * FROM meta.quarantine   (file, line, raw text, reason)")
+    if outcome.failures:
+        click.secho(f"\n{len(outcome.failures)} problem(s):", fg="red", err=True)
+        for failure in outcome.failures:
+            click.secho(f"  - {failure}", fg="red", err=True)
+        click.secho("Fix the files or mappings named above and run again; files already loaded are "
+                    "skipped.", err=True)
+    return outcome.success
+
+
+@main.command()
+@workspace_option
+def run(workspace: str | None) -> None:
+    """Materialize the whole pipeline (ingest, transform, checks) over what is in landing/."""
+    if not _run(_ws(workspace)):
+        sys.exit(1)
+
+
+@main.command()
+@workspace_option
+@_with(generate_options)
+def demo(workspace: str | None, leads: int, seed: int, end_date) -> None:
+    """Generate demo extracts and run the pipeline on them (generate + run)."""
+    ws = _ws(workspace)
+    _generate(ws, leads, seed, end_date.date() if end_date else None)
+    ok = _run(ws)
+    click.echo(f"\nNext:\n  Dagster UI:  uv run leadjourney ui --workspace {ws.root}   "
+               f"(then open http://127.0.0.1:3000)\n"
+               f"  SQL:         uv run python -c \"import duckdb; "
+               f"print(duckdb.connect('{ws.warehouse}', read_only=True).sql('SHOW ALL TABLES'))\"")
+    if not ok:
+        sys.exit(1)
+
+
+@main.command()
+@workspace_option
+@click.option("--port", default=3000, show_default=True, type=int)
+def ui(workspace: str | None, port: int) -> None:
+    """Open the Dagster UI on the workspace (http://127.0.0.1:PORT)."""
+    ws = _ws(workspace).create()
+    from pipelines.runner import _dagster_instance
+
+    _dagster_instance(ws)
+    os.environ[ENV_VAR] = str(ws.root)
+    dagster = shutil.which("dagster") or _fail("the dagster command is not installed")
+    os.execv(dagster, [dagster, "dev", "-m", "pipelines.definitions", "-h", "127.0.0.1",
+                       "-p", str(port)])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,28 @@
+"""Dagster definitions of leadjourney.
+
+`dagster dev -m pipelines.definitions` (or `leadjourney ui`) loads them for the workspace named by
+$LEADJOURNEY_WORKSPACE (default ./workspace); `leadjourney run` builds them for --workspace.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from pipelines.defs.ingest.assets import RAW_ASSETS
+from pipelines.defs.resources import WarehouseResource
+from pipelines.workspace import Workspace
+
+ALL_JOB = "leadjourney_all"
+
+
+def build_definitions(workspace: Workspace) -> dg.Definitions:
+    return dg.Definitions(
+        assets=[*RAW_ASSETS],
+        jobs=[dg.define_asset_job(ALL_JOB, selection=dg.AssetSelection.all(),
+                                  executor_def=dg.in_process_executor,
+                                  description="Everything: ingest, transform, checks, publish.")],
+        resources={"warehouse": WarehouseResource(workspace=str(workspace.root))},
+    )
+
+
+defs = build_definitions(Workspace.resolve())

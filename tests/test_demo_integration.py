@@ -1,0 +1,76 @@
+"""`leadjourney demo` end to end on a temporary workspace: real files, Dagster, DuckDB."""
+
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+
+from tests.conftest import cli
+
+
+def _table_counts(warehouse: Path) -> dict[str, int]:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        tables = con.execute("SELECT table_schema || '.' || table_name FROM information_schema.tables "
+                             "ORDER BY 1").fetchall()
+        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for (t,) in tables}
+    finally:
+        con.close()
+
+
+def test_quarantine_equals_the_ground_truth(demo_workspace: Path):
+    truth = json.loads((demo_workspace / "demo_truth.json").read_text())
+    con = duckdb.connect(str(demo_workspace / "warehouse.duckdb"), read_only=True)
+    got: dict[str, dict[str, int]] = {}
+    for file_name, kind, n in con.execute(
+            "SELECT file_name, reason_kind, count(*) FROM meta.quarantine GROUP BY ALL").fetchall():
+        got.setdefault(file_name, {})[kind] = n
+    expected = {f: {k: n for k, n in kinds.items() if k in truth["quarantine_kinds"]}
+                for f, kinds in truth["defects"].items()}
+    assert got == {f: kinds for f, kinds in expected.items() if kinds}
+    assert sum(sum(k.values()) for k in got.values()) == truth["quarantined_rows_total"] > 0
+    flagged = dict(con.execute("SELECT file_name, rows_flagged FROM meta.load_manifest "
+                               "WHERE rows_flagged > 0").fetchall())
+    assert flagged == {f: kinds["out_of_order"] for f, kinds in truth["defects"].items()
+                       if "out_of_order" in kinds}
+    balance = con.execute("SELECT count(*) FROM meta.load_manifest "
+                          "WHERE rows_read <> rows_loaded + rows_quarantined").fetchone()[0]
+    assert balance == 0
+    assert con.execute("SELECT count(*) FROM meta.load_manifest").fetchone()[0] == len(truth["files"])
+
+
+def test_a_second_run_changes_no_row_count(demo_workspace: Path):
+    before = _table_counts(demo_workspace / "warehouse.duckdb")
+    result = cli("run", "--workspace", str(demo_workspace))
+    assert "unchanged" in result.stdout
+    assert _table_counts(demo_workspace / "warehouse.duckdb") == before
+
+
+def test_a_file_missing_a_required_column_is_rejected_the_rest_loads(demo_workspace: Path,
+                                                                     tmp_path: Path):
+    ws = tmp_path / "ws"
+    shutil.copytree(demo_workspace / "landing", ws / "landing")
+    opps = next((ws / "landing" / "sfa").glob("sfa-opportunities-*.csv"))
+    lines = opps.read_text(encoding="cp932").splitlines()
+    header = lines[0].split(",")
+    stage = header.index("フェーズ")
+    # drop the stage column from the header only: the file is now missing a required column
+    lines[0] = ",".join(h for i, h in enumerate(header) if i != stage)
+    opps.write_text("\r\n".join(lines) + "\r\n", encoding="cp932")
+    result = cli("run", "--workspace", str(ws), check=False)
+    assert result.returncode == 1
+    assert f"{opps.name}: required column(s) 'フェーズ' (stage) not found" in result.stderr
+    counts = _table_counts(ws / "warehouse.duckdb")
+    assert counts["raw.sfa_opportunities"] == 0
+    assert counts["raw.sfa_leads"] > 0 and counts["raw.ma_leads"] > 0
+
+
+def test_a_malformed_mapping_gets_a_clear_message(tmp_path: Path):
+    ws = tmp_path / "ws"
+    (ws / "landing" / "ma").mkdir(parents=True)
+    (ws / "sources.yml").write_text("mappings:\n  - preset: hubspot_contacts\n    extract: ma_lead\n")
+    result = cli("run", "--workspace", str(ws), check=False)
+    assert result.returncode == 2
+    assert "sources.yml: mappings[0] (hubspot_contacts)" in result.stderr
+    assert "extract 'ma_lead' is not one of" in result.stderr

@@ -1,0 +1,54 @@
+from pathlib import Path
+
+import pytest
+
+from pipelines.sources.mapping import MappingError, load_mappings, match_mapping
+
+
+def test_presets_cover_every_canonical_extract():
+    from pipelines.contract import EXTRACTS
+
+    mappings = load_mappings(None)
+    assert {m.extract for m in mappings} == set(EXTRACTS)
+
+
+def test_sources_file_uses_presets_with_overrides(tmp_path: Path):
+    path = tmp_path / "sources.yml"
+    path.write_text("mappings:\n  - preset: hubspot_contacts\n    files: ['leads_*.csv']\n")
+    (mapping,) = load_mappings(path)
+    assert mapping.name == "hubspot_contacts"
+    assert mapping.files == ["leads_*.csv"]
+    assert match_mapping([mapping], "ma", "LEADS_2026.csv") is mapping
+
+
+@pytest.mark.parametrize("body, expected", [
+    ("  - name: x\n    extract: ma_leads\n    folder: ma\n    files: ['*.csv']\n    columns:\n"
+     "      lead_id: ID\n      created_at: Created\n      creatd_at: Oops\n      email: E\n",
+     "mappings[0] (x): invalid source mapping:\n  - (mapping): Value error, columns maps ['creatd_at']"),
+    ("  - name: x\n    extract: ma_leads\n    folder: ma\n    files: ['*.csv']\n    columns:\n"
+     "      lead_id: ID\n      email: E\n",
+     "required field(s) ['created_at'] of ma_leads are not mapped"),
+    ("  - name: x\n    extract: nothing\n    folder: ma\n    files: ['*.csv']\n    columns: {}\n",
+     "extract 'nothing' is not one of"),
+    ("  - preset: hubspot_contact\n", "mappings[0].preset: no preset named 'hubspot_contact'"),
+    ("  - name: x\n    extract: ma_leads\n    folder: ma\n    files: ['*.csv']\n    timezone: Tokyo\n"
+     "    columns: {lead_id: ID, created_at: C, email: E}\n", "timezone: Value error, unknown time zone"),
+])
+def test_malformed_mappings_name_file_key_and_problem(tmp_path: Path, body: str, expected: str):
+    path = tmp_path / "sources.yml"
+    path.write_text("mappings:\n" + body)
+    with pytest.raises(MappingError) as err:
+        load_mappings(path)
+    assert str(path) in str(err.value)
+    assert expected in str(err.value)
+
+
+def test_file_matching_none_or_several(tmp_path: Path):
+    mappings = load_mappings(None)
+    with pytest.raises(MappingError, match="no source mapping matches"):
+        match_mapping(mappings, "crm", "deals.csv")
+    path = tmp_path / "sources.yml"
+    path.write_text("mappings:\n  - preset: zoho_accounts\n    files: ['*.csv']\n"
+                    "  - preset: zoho_contacts\n    files: ['*.csv']\n")
+    with pytest.raises(MappingError, match="several mappings match"):
+        match_mapping(load_mappings(path), "crm", "x.csv")

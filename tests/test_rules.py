@@ -1,0 +1,48 @@
+from pathlib import Path
+
+import pytest
+
+from pipelines.rules import RulesError, load_rules
+
+
+def test_defaults_are_the_design_numbers():
+    rules = load_rules(None)
+    assert rules.sla.first_contact_hours == 24
+    assert rules.sla.min_attempts == 3
+    assert rules.sla.decision_business_days == 5
+    assert rules.scoring.fit_engagement.mql.fit_min == 30
+    assert rules.scoring.fit_engagement.mql.engagement_min == 50
+    assert rules.scoring.additive.handoff_min == 30
+    assert rules.bant.sql_min_yes == 2
+    assert rules.calendar.timezone == "Asia/Tokyo"
+    assert rules.calendar.fiscal_year_start_month == 4
+    assert (rules.targets.mql_to_sql.low, rules.targets.mql_to_sql.high) == (0.20, 0.30)
+
+
+def test_workspace_file_overrides_only_its_keys(tmp_path: Path):
+    path = tmp_path / "leadjourney.yml"
+    path.write_text("sla:\n  first_contact_hours: 4\ncalendar:\n  fiscal_year_start_month: 1\n")
+    rules = load_rules(path)
+    assert rules.sla.first_contact_hours == 4
+    assert rules.sla.min_attempts == 3  # untouched default
+    assert rules.calendar.fiscal_year_start_month == 1
+
+
+def test_errors_name_the_file_and_key(tmp_path: Path):
+    path = tmp_path / "leadjourney.yml"
+    path.write_text("sla:\n  first_contact_hours: -1\n  first_contact_hour: 3\n"
+                    "targets:\n  mql_to_sql: {low: 0.4, high: 0.3}\n")
+    with pytest.raises(RulesError) as err:
+        load_rules(path)
+    message = str(err.value)
+    assert str(path) in message
+    assert "sla.first_contact_hours" in message
+    assert "sla.first_contact_hour: Extra inputs are not permitted" in message
+    assert "targets.mql_to_sql" in message
+
+
+def test_unknown_time_zone_and_holiday_country_are_refused(tmp_path: Path):
+    path = tmp_path / "leadjourney.yml"
+    path.write_text("calendar:\n  timezone: Asia/Tokio\n  holidays_country: XX\n")
+    with pytest.raises(RulesError, match="calendar.timezone.*unknown time zone"):
+        load_rules(path)
