@@ -9,11 +9,9 @@ Each size runs in a fresh child process, so peak memory (max RSS) is that step's
 from __future__ import annotations
 
 import json
-import resource
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 CHILD = r"""
@@ -27,12 +25,12 @@ if step == "generate":
     truth = generate(root, leads=leads, seed=1, end_date=date(2026, 10, 31))
     rows = sum(f["data_rows"] for f in truth["files"].values())
 else:
-    import duckdb
     from pipelines.ingest.loader import discover, ensure_schema, load_extract
     from pipelines.contract import EXTRACTS
     from pipelines.sources.mapping import load_mappings
     files = discover(root / "landing", load_mappings(None))
-    con = duckdb.connect(str(root / "warehouse.duckdb"))
+    from pipelines.warehouse import connect
+    con = connect(root / "warehouse.duckdb")
     ensure_schema(con)
     rows = 0
     for name in EXTRACTS:
@@ -45,7 +43,8 @@ print(json.dumps({"rows": rows, "seconds": seconds, "peak_mb": peak_mb}))
 
 
 def main(sizes: list[int]) -> None:
-    print(f"{'leads':>9} {'step':9} {'rows':>12} {'seconds':>8} {'rows/s':>10} {'peak MB':>8} {'landing MB':>10}")
+    print(f"{'leads':>9} {'step':9} {'rows':>12} {'seconds':>8} {'rows/s':>10} {'peak MB':>8} "
+          f"{'landing MB':>10}")
     for leads in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             root = Path(tmp)

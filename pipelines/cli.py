@@ -134,7 +134,8 @@ def _run(ws: Workspace) -> bool:
     click.echo(f"{'total':58} {'':9} {totals[0]:>9,} {totals[1]:>9,} {totals[2]:>8,} {totals[3]:>7,}")
     click.echo(f"\nwarehouse: {ws.warehouse}   (run {outcome.run_id}, "
                f"{time.perf_counter() - started:.1f}s)")
-    click.echo(f"quarantined rows: SELECT * FROM meta.quarantine   (file, line, raw text, reason)")
+    click.echo("quarantined rows: SELECT * FROM meta.quarantine   (file, line, raw text, reason)")
+    click.echo(f"detailed log: {ws.log_file}")
     if outcome.failures:
         click.secho(f"\n{len(outcome.failures)} problem(s):", fg="red", err=True)
         for failure in outcome.failures:

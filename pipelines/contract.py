@@ -313,3 +313,26 @@ def raw_table_ddl(extract: Extract, schema: str = "raw") -> str:
     cols = [f'"{f.name}" {DUCKDB_TYPES[f.type]}' for f in extract.fields]
     cols += [f"{name} {type_}" for name, type_ in META_COLUMNS.items()]
     return f"CREATE TABLE IF NOT EXISTS {schema}.{extract.name} (\n  " + ",\n  ".join(cols) + "\n)"
+
+
+def contract_markdown() -> str:
+    """The canonical contract as the README documents it (tests keep the two identical)."""
+    out = []
+    for e in EXTRACTS.values():
+        out.append(f"#### `{e.name}` ({e.system.upper()}) — key: {', '.join(e.key)}\n")
+        out.append(e.description + "\n")
+        notes = []
+        if e.required_any:
+            notes.append("at least one of " + "; ".join(" / ".join(g) for g in e.required_any)
+                         + " must be filled")
+        if e.ordered:
+            notes.append("flagged out_of_order when " + "; ".join(f"{a} > {b}" for a, b in e.ordered))
+        if e.modified_field:
+            notes.append(f"latest version by {e.modified_field}")
+        if notes:
+            out.append("Rules: " + "; ".join(notes) + ".\n")
+        out.append("| field | type | required | meaning |\n|---|---|---|---|")
+        for f in e.fields:
+            out.append(f"| `{f.name}` | {f.type} | {'yes' if f.required else ''} | {f.description} |")
+        out.append("")
+    return "\n".join(out)

@@ -10,14 +10,17 @@ import dagster as dg
 
 from pipelines.defs.ingest.assets import RAW_ASSETS
 from pipelines.defs.resources import WarehouseResource
+from pipelines.defs.transform.assets import build_dbt_assets, business_rules
+from pipelines.defs.transform.dbt import ensure_manifest
 from pipelines.workspace import Workspace
 
 ALL_JOB = "leadjourney_all"
 
 
 def build_definitions(workspace: Workspace) -> dg.Definitions:
+    project = ensure_manifest(workspace)
     return dg.Definitions(
-        assets=[*RAW_ASSETS],
+        assets=[*RAW_ASSETS, business_rules, build_dbt_assets(project)],
         jobs=[dg.define_asset_job(ALL_JOB, selection=dg.AssetSelection.all(),
                                   executor_def=dg.in_process_executor,
                                   description="Everything: ingest, transform, checks, publish.")],

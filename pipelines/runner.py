@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -70,9 +71,11 @@ def run_pipeline(ws: Workspace) -> RunOutcome:
     failures = [f.error for f in landing if f.error]
     defs = build_definitions(ws)
     job = defs.resolve_job_def(ALL_JOB)
-    result = job.execute_in_process(
-        instance=_dagster_instance(ws), raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}})
+    # dagster-dbt echoes every dbt event to stdout: keep that in a log file, not on the console.
+    with open(ws.log_file, "w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+        result = job.execute_in_process(
+            instance=_dagster_instance(ws), raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}})
     for event in result.all_events:
         if event.is_step_failure:
             failures.append(f"step {event.step_key} failed: "

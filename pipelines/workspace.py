@@ -8,6 +8,7 @@
       demo_truth.json                         ground truth of generated demo data
       .dagster/                               Dagster run history (DAGSTER_HOME)
       .dbt/                                   dbt target and logs
+      last_run.log                            detailed log of the last run
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ class Workspace:
     root: Path
 
     @classmethod
-    def resolve(cls, path: str | os.PathLike | None = None) -> "Workspace":
+    def resolve(cls, path: str | os.PathLike | None = None) -> Workspace:
         """--workspace DIR, else $LEADJOURNEY_WORKSPACE, else ./workspace."""
         chosen = path or os.environ.get(ENV_VAR) or DEFAULT
         return cls(Path(chosen).expanduser().resolve())
@@ -55,10 +56,15 @@ class Workspace:
         return self.root / ".dagster"
 
     @property
+    def log_file(self) -> Path:
+        """The detailed log of the last `leadjourney run` (dbt's own output included)."""
+        return self.root / "last_run.log"
+
+    @property
     def dbt_dir(self) -> Path:
         return self.root / ".dbt"
 
-    def create(self) -> "Workspace":
+    def create(self) -> Workspace:
         for folder in ("ma", "sfa", "crm"):
             (self.landing / folder).mkdir(parents=True, exist_ok=True)
         self.dagster_home.mkdir(parents=True, exist_ok=True)

@@ -74,3 +74,22 @@ def test_a_malformed_mapping_gets_a_clear_message(tmp_path: Path):
     assert result.returncode == 2
     assert "sources.yml: mappings[0] (hubspot_contacts)" in result.stderr
     assert "extract 'ma_lead' is not one of" in result.stderr
+
+
+def test_stage_leads_equal_the_ground_truth(demo_workspace: Path):
+    """Distinct leads reaching each stage, overall and by channel, after identity resolution."""
+    truth = json.loads((demo_workspace / "demo_truth.json").read_text())["stage_leads"]
+    con = duckdb.connect(str(demo_workspace / "warehouse.duckdb"), read_only=True)
+    stages = list(truth["overall"])
+    overall = dict(con.execute(
+        "SELECT stage, count(DISTINCT lead_id) FROM marts.lead_stage_events GROUP BY stage").fetchall())
+    assert {s: overall.get(s, 0) for s in stages} == truth["overall"]
+    by_channel: dict[str, dict[str, int]] = {}
+    for stage, channel, n in con.execute("""
+            SELECT e.stage, j.original_channel, count(DISTINCT e.lead_id)
+            FROM marts.lead_stage_events AS e
+            JOIN (SELECT DISTINCT lead_id, original_channel FROM marts.lead_journey) AS j USING (lead_id)
+            GROUP BY ALL""").fetchall():
+        if stage in stages:
+            by_channel.setdefault(channel, dict.fromkeys(stages, 0))[stage] = n
+    assert by_channel == truth["by_channel"]

@@ -71,7 +71,7 @@ def test_every_problem_kind_names_line_and_field(tmp_path: Path):
     text = "\r\n".join([
         OPP_HEADER,
         "006A" + base + '"1,000",JPY,交渉,2025/04/03 10:15,2025/05/20,,',              # 2 good
-        "006B" + base + '"1,000",JPY,交渉,2025/04/03 10:15,"2025/05/20',               # 3-4 one record over 2 lines, short
+        "006B" + base + '"1,000",JPY,交渉,2025/04/03 10:15,"2025/05/20',               # 3-4: 2 lines, short
         '",',                                                                            #   (continuation)
         "006C" + base + '"1,000",JPY,,2025/04/03 10:15,2025/05/20,,',                   # 5 missing stage
         "006D" + base + '"1,000",JPY,交渉,2025/13/45 10:15,2025/05/20,,',               # 6 bad date

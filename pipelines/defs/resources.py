@@ -7,6 +7,7 @@ from contextlib import contextmanager
 import dagster as dg
 import duckdb
 
+from pipelines import warehouse as wh
 from pipelines.workspace import Workspace
 
 
@@ -21,7 +22,7 @@ class WarehouseResource(dg.ConfigurableResource):
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        con = duckdb.connect(str(self.ws.warehouse))
+        con = wh.connect(self.ws.warehouse)
         try:
             yield con
         finally:

@@ -944,7 +944,8 @@ class Generator:
                                                                  minutes=rng.randint(0, 480))
                 if t >= self.end:
                     continue
-                comment = "サポートが丁寧" if score >= 9 else "機能改善を期待" if score >= 7 else "使いこなせていない"
+                comment = ("サポートが丁寧" if score >= 9 else "機能改善を期待" if score >= 7
+                           else "使いこなせていない")
                 self.f_nps.write([f"zcrm_5725770{self._next('nps'):012d}", account["id"], contact,
                                   score, _zoho(t), comment])
             q = _month_add(q, 3)

@@ -221,7 +221,7 @@ def _move_duplicates_and_load(con, extract: Extract, load_id: str, file_name: st
         INSERT INTO raw.{extract.name} ({fields}, _load_id, _file_name, _line_number, _loaded_at,
                                         _flags, _extra)
         SELECT {fields}, ?, ?, _line_number, (now() AT TIME ZONE 'UTC'), _flags, _extra
-        FROM _ranked WHERE _rn = 1 ORDER BY _line_number""", [load_id, file_name])
+        FROM _ranked WHERE _rn = 1""", [load_id, file_name])
     con.execute("DROP TABLE _ranked")
     return duplicates
 

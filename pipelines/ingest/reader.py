@@ -227,7 +227,7 @@ def _finish_chunk(good, bad, header, mapping, extract, stats) -> tuple[pl.DataFr
         return _empty_good(extract), quarantine[0]
     columns = list(zip(*(g[1] for g in good), strict=True))
     frame = pl.DataFrame(
-        {name: pl.Series(name, values, dtype=pl.Utf8) for name, values in zip(header, columns)})
+        {name: pl.Series(name, values, dtype=pl.Utf8) for name, values in zip(header, columns, strict=True)})
     frame = frame.with_columns(
         pl.Series("_line_number", [g[0] for g in good], dtype=pl.Int64),
         pl.Series("_raw_text", [g[2] for g in good], dtype=pl.Utf8),

@@ -1,0 +1,42 @@
+{#- The journey's stages. Order is the funnel order; won and lost are alternative outcomes of an
+    opportunity; disqualified and recycled are side exits after SAL. `implied_by` lists the
+    stages whose entry proves this stage was reached (a skipped stage counts as reached). -#}
+
+{% macro journey_stages() -%}
+    {{ return([
+        {'stage': 'known', 'order': 1, 'funnel': true},
+        {'stage': 'mql', 'order': 2, 'funnel': true},
+        {'stage': 'sal', 'order': 3, 'funnel': true},
+        {'stage': 'sql', 'order': 4, 'funnel': true},
+        {'stage': 'opportunity', 'order': 5, 'funnel': true},
+        {'stage': 'won', 'order': 6, 'funnel': true},
+        {'stage': 'lost', 'order': 6, 'funnel': false},
+        {'stage': 'customer', 'order': 7, 'funnel': true},
+        {'stage': 'advocate', 'order': 8, 'funnel': true},
+        {'stage': 'disqualified', 'order': 4, 'funnel': false},
+        {'stage': 'recycled', 'order': 4, 'funnel': false},
+    ]) }}
+{%- endmacro %}
+
+{% macro implied_by(stage) -%}
+    {#- Stages whose entry shows that `stage` was reached. -#}
+    {%- set chain = ['known', 'mql', 'sal', 'sql', 'opportunity'] -%}
+    {%- set outcomes = ['won', 'lost', 'customer', 'advocate'] -%}
+    {%- if stage in chain -%}
+        {{ return(chain[chain.index(stage):] + outcomes) }}
+    {%- elif stage == 'won' -%}
+        {{ return(['won', 'customer', 'advocate']) }}
+    {%- elif stage == 'customer' -%}
+        {{ return(['customer', 'advocate']) }}
+    {%- else -%}
+        {{ return([stage]) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro stage_order_sql(column) -%}
+    case {{ column }}
+    {%- for s in journey_stages() %}
+        when '{{ s.stage }}' then {{ s.order }}
+    {%- endfor %}
+    end
+{%- endmacro %}

@@ -1,0 +1,39 @@
+-- The moment "now" means for deadlines, overdue lists and young cohorts (reporting.as_of):
+-- the newest time recorded in the loaded extracts (latest_record), the wall clock (now), or a
+-- fixed local time. One row.
+
+with recorded as (
+    select max(recorded_at) as latest_record_at
+    from (
+        select max(created_at) as recorded_at from {{ ref('stg_ma__leads') }}
+        union all select max(modified_at) from {{ ref('stg_ma__leads') }}
+        union all select max(occurred_at) from {{ ref('stg_ma__activities') }}
+        union all select max(created_at) from {{ ref('stg_sfa__leads') }}
+        union all select max(modified_at) from {{ ref('stg_sfa__leads') }}
+        union all select max(occurred_at) from {{ ref('stg_sfa__activities') }}
+        union all select max(created_at) from {{ ref('stg_sfa__opportunities') }}
+        union all select max(modified_at) from {{ ref('stg_sfa__opportunities') }}
+        union all select max(changed_at) from {{ ref('stg_sfa__opportunity_history') }}
+        union all select max(modified_at) from {{ ref('stg_crm__accounts') }}
+        union all select max(modified_at) from {{ ref('stg_crm__contacts') }}
+        union all select max(modified_at) from {{ ref('stg_crm__subscriptions') }}
+        union all select max(responded_at) from {{ ref('stg_crm__nps') }}
+    ) as times
+),
+
+resolved as (
+    select
+        case {{ rule('as_of_mode') }}
+            when 'now' then {{ utc_now() }}
+            when 'fixed' then {{ from_business_time(rule('as_of_fixed')) }}
+            else coalesce(latest_record_at, {{ utc_now() }})
+        end as as_of,
+        latest_record_at
+    from recorded
+)
+
+select
+    as_of,
+    cast({{ to_business_time('as_of') }} as date) as as_of_local_date,
+    latest_record_at
+from resolved

@@ -1,0 +1,158 @@
+-- Every stage a lead entered, as recorded by a source (one row per lead, cycle and stage: the
+-- first entry). Skipped stages are not here: lead_stage_events adds them as inferred.
+-- is_time_approximate marks an entry whose time was deduced (from the SFA's status history) rather than
+-- recorded in a time field.
+
+with cycles as (
+    select * from {{ ref('int_lead_cycles') }}
+),
+
+links as (
+    select * from {{ ref('int_person_links') }}
+),
+
+as_of as (
+    select * from {{ ref('int_as_of') }}
+),
+
+sfa as (
+    select s.*, c.person_id, c.cycle_number
+    from {{ ref('stg_sfa__leads') }} as s
+    inner join cycles as c on c.sfa_lead_id = s.sfa_lead_id
+),
+
+status_first_seen as (
+    select sfa_lead_id, status, min(observed_at) as first_seen_at
+    from {{ ref('stg_sfa__lead_versions') }}
+    group by sfa_lead_id, status
+),
+
+first_contact as (
+    select sfa_lead_id, min(occurred_at) as first_contact_at
+    from {{ ref('stg_sfa__activities') }}
+    where sfa_lead_id is not null
+        and activity_type in (
+            select value from {{ source('config', 'rule_lists') }}
+            where list_name = 'contact_activity_types')
+    group by sfa_lead_id
+),
+
+records_created as (
+    select l.person_id, m.created_at, 'ma' as source_system, m.lead_id as record_id
+    from {{ ref('stg_ma__leads') }} as m
+    inner join links as l on l.record_type = 'ma_lead' and l.record_id = m.lead_id
+    union all
+    select person_id, created_at, 'sfa', sfa_lead_id from sfa
+    union all
+    select l.person_id, o.created_at, 'sfa', o.opportunity_id
+    from {{ ref('stg_sfa__opportunities') }} as o
+    inner join links as l on l.record_type = 'opportunity' and l.record_id = o.opportunity_id
+),
+
+ma_mql as (
+    select l.person_id, m.mql_at
+    from {{ ref('stg_ma__leads') }} as m
+    inner join links as l on l.record_type = 'ma_lead' and l.record_id = m.lead_id
+    where m.mql_at is not null
+),
+
+opportunities as (
+    select * from {{ ref('int_opportunity_cycles') }}
+),
+
+subscriptions as (
+    select s.*
+    from {{ ref('stg_crm__subscriptions') }} as s
+    cross join as_of
+    where s.start_date <= as_of.as_of_local_date
+),
+
+customer_starts as (
+    -- a won deal makes the lead a customer when its account has a contract starting on or after
+    -- the close date (and by as_of)
+    select o.person_id, o.cycle_number, o.account_id, min(s.start_date) as start_date
+    from opportunities as o
+    inner join subscriptions as s
+        on s.account_id = o.account_id and s.start_date >= o.close_date
+    where o.is_won
+    group by o.person_id, o.cycle_number, o.account_id
+),
+
+events as (
+    select person_id, 1 as cycle_number, 'known' as stage, created_at as entered_at,
+           source_system, false as is_time_approximate
+    from records_created
+
+    union all
+    select m.person_id, c.cycle_number, 'mql', m.mql_at, 'ma', false
+    from ma_mql as m
+    inner join cycles as c
+        on c.person_id = m.person_id
+        and (c.starts_at is null or c.starts_at <= m.mql_at)
+        and (c.ends_before is null or m.mql_at < c.ends_before)
+
+    union all
+    select person_id, cycle_number, 'mql', mql_at, 'sfa', false
+    from sfa where mql_at is not null
+
+    union all
+    select s.person_id, s.cycle_number, 'sal',
+           coalesce(fc.first_contact_at, seen.first_seen_at, s.modified_at, s.created_at), 'sfa',
+           fc.first_contact_at is null
+    from sfa as s
+    left join first_contact as fc on fc.sfa_lead_id = s.sfa_lead_id
+    left join status_first_seen as seen on seen.sfa_lead_id = s.sfa_lead_id and seen.status = 'working'
+    where fc.first_contact_at is not null or s.status = 'working'
+
+    union all
+    select s.person_id, s.cycle_number, s.status,
+           coalesce(s.decided_at, seen.first_seen_at, s.modified_at, s.created_at), 'sfa',
+           s.decided_at is null
+    from sfa as s
+    left join status_first_seen as seen on seen.sfa_lead_id = s.sfa_lead_id and seen.status = s.status
+    where s.status in ('sql', 'disqualified', 'recycled')
+
+    union all
+    select person_id, cycle_number, 'opportunity', created_at, 'sfa', false
+    from opportunities
+
+    union all
+    select person_id, cycle_number, 'won',
+           coalesce(won_changed_at, {{ from_business_time('close_date') }}, modified_at), 'sfa',
+           won_changed_at is null
+    from opportunities where is_won
+
+    union all
+    select person_id, cycle_number, 'lost',
+           coalesce(lost_changed_at, {{ from_business_time('close_date') }}, modified_at), 'sfa',
+           lost_changed_at is null
+    from opportunities where is_lost
+
+    union all
+    select person_id, cycle_number, 'customer', {{ from_business_time('start_date') }}, 'crm', false
+    from customer_starts
+
+    union all
+    select c.person_id, c.cycle_number, 'advocate', {{ from_business_time('min(s.start_date)') }}, 'crm', false
+    from customer_starts as c
+    inner join subscriptions as s
+        on s.account_id = c.account_id and s.start_date > c.start_date
+    where s.subscription_type in (
+        select value from {{ source('config', 'rule_lists') }}
+        where list_name = 'advocate_subscription_types')
+    group by c.person_id, c.cycle_number
+),
+
+ranked as (
+    select
+        *,
+        row_number() over (
+            partition by person_id, cycle_number, stage order by entered_at, source_system
+        ) as rank_
+    from events
+    where entered_at is not null
+)
+
+select person_id, cycle_number, stage, entered_at, source_system, is_time_approximate
+from ranked
+where rank_ = 1

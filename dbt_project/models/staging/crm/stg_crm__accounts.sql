@@ -1,0 +1,29 @@
+with source as (
+    {{ latest_version(source('raw', 'crm_accounts'), ['account_id'], 'modified_at') }}
+),
+
+renamed as (
+    select
+        -- ids
+        account_id,
+        parent_account_id,
+
+        -- strings
+        account_name,
+        {{ normalize_domain('domain') }} as domain,
+        industry,
+        segment,
+        prefecture,
+        relationship_stage,
+        owner,
+
+        -- numerics
+        employees,
+
+        -- timestamps (UTC)
+        created_at,
+        modified_at
+    from source
+)
+
+select * from renamed

@@ -1,0 +1,16 @@
+with source as (
+    {{ latest_version(source('raw', 'crm_nps'), ['response_id']) }}
+),
+
+renamed as (
+    select
+        response_id,
+        account_id,
+        contact_id,
+        score,
+        comment,
+        responded_at
+    from source
+)
+
+select * from renamed

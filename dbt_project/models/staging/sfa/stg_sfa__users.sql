@@ -1,0 +1,17 @@
+with source as (
+    {{ latest_version(source('raw', 'sfa_users'), ['user_name']) }}
+),
+
+renamed as (
+    select
+        user_name,
+        user_id,
+        role,
+        team,
+        manager_name,
+        email,
+        coalesce(is_active, true) as is_active
+    from source
+)
+
+select * from renamed

@@ -1,0 +1,49 @@
+"""Transform: the business rules as config tables, then the dbt project (dbt tests = asset checks)."""
+
+import os
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+
+from pipelines import progress
+from pipelines.config_tables import all_frames, write_config_tables
+from pipelines.defs.resources import WarehouseResource
+from pipelines.defs.transform.dbt import WAREHOUSE_ENV, dbt_executable
+from pipelines.rules import load_rules
+
+CONFIG_TABLES = list(all_frames(load_rules(None)))
+
+
+@dg.multi_asset(
+    specs=[dg.AssetSpec(["config", name], group_name="transform", kinds={"duckdb"},
+                        description=f"config.{name}: business rules from leadjourney.yml as a table.")
+           for name in CONFIG_TABLES],
+)
+def business_rules(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    """Validate leadjourney.yml (defaults when absent) and write it as config.* tables."""
+    rules = warehouse.ws.rules()
+    with warehouse.connect() as con:
+        counts = write_config_tables(con, rules)
+    progress.report("  business rules written to config.*")
+    for name, rows in counts.items():
+        yield dg.MaterializeResult(asset_key=["config", name], metadata={"rows": rows})
+
+
+class Translator(DagsterDbtTranslator):
+    def get_group_name(self, dbt_resource_props) -> str:
+        return "transform"
+
+
+def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
+    @dbt_assets(manifest=project.manifest_path, project=project, dagster_dbt_translator=Translator())
+    def leadjourney_dbt(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+        os.environ[WAREHOUSE_ENV] = str(warehouse.ws.warehouse)
+        dbt = DbtCliResource(project_dir=project, dbt_executable=dbt_executable())
+        # The project's own target path (not a fresh one per run) keeps dbt's partial parsing.
+        for event in dbt.cli(["build"], context=context, target_path=project.target_path).stream():
+            yield event
+            label = getattr(event, "output_name", None) or getattr(event, "check_name", None)
+            if label:
+                progress.report(f"  dbt: {label}")
+
+    return leadjourney_dbt

@@ -1,0 +1,41 @@
+"""The dbt project as Dagster sees it: one cached DbtProject whose artefacts live in the workspace."""
+
+import os
+import sys
+from pathlib import Path
+
+from dagster_dbt import DbtCliResource, DbtProject
+
+from pipelines.workspace import Workspace
+
+DBT_PROJECT_DIR = Path(__file__).resolve().parents[3] / "dbt_project"
+WAREHOUSE_ENV = "LEADJOURNEY_WAREHOUSE"
+
+
+def dbt_executable() -> str:
+    """The dbt of this environment (not whatever dbt is first on PATH)."""
+    candidate = Path(sys.executable).parent / "dbt"
+    return str(candidate) if candidate.exists() else "dbt"
+
+
+def dbt_project(ws: Workspace) -> DbtProject:
+    return DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR,
+                      target_path=ws.dbt_dir / "target")
+
+
+def _project_files_newer_than(path: Path) -> bool:
+    built = path.stat().st_mtime
+    return any(p.stat().st_mtime > built for p in DBT_PROJECT_DIR.rglob("*")
+               if p.is_file() and "target" not in p.parts and "logs" not in p.parts)
+
+
+def ensure_manifest(ws: Workspace) -> DbtProject:
+    """`dbt parse` into the workspace when the manifest is missing or older than the project."""
+    project = dbt_project(ws)
+    os.environ.setdefault(WAREHOUSE_ENV, str(ws.warehouse))
+    manifest = project.manifest_path
+    if not manifest.exists() or _project_files_newer_than(manifest):
+        manifest.parent.mkdir(parents=True, exist_ok=True)
+        (DbtCliResource(project_dir=project, dbt_executable=dbt_executable())
+         .cli(["--quiet", "parse"], target_path=project.target_path).wait())
+    return project
