@@ -40,3 +40,37 @@
     {%- endfor %}
     end
 {%- endmacro %}
+
+{% macro analysis_dimensions() -%}
+    {#- The dimensions every funnel mart is cut by: name -> lead_journey column. -#}
+    {{ return({
+        'all': "'all'",
+        'channel': 'original_channel',
+        'campaign': 'original_campaign_id',
+        'segment': 'segment',
+        'industry': 'industry',
+        'size_band': 'size_band',
+        'region': 'region',
+        'owner': 'owner',
+    }) }}
+{%- endmacro %}
+
+{% macro unpivot_dimensions(relation, keys) -%}
+    {#- One row per key and dimension: (keys..., dimension, dimension_value). -#}
+    {%- for name, column in analysis_dimensions().items() %}
+    select {{ keys | join(', ') }}, '{{ name }}' as dimension,
+           coalesce(cast({{ column }} as {{ dbt.type_string() }}), 'unknown') as dimension_value
+    from {{ relation }}
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+{%- endmacro %}
+
+{% macro strictly_reached(from_stage, to_stage) -%}
+    {#- Entered every funnel stage from `from_stage` to `to_stage` in order (no skips, no going back). -#}
+    {%- set chain = ['known', 'mql', 'sal', 'sql', 'opportunity', 'won', 'customer', 'advocate'] -%}
+    {%- set path = chain[chain.index(from_stage):chain.index(to_stage) + 1] -%}
+    ({% for s in path %}{{ s }}_at is not null{% if not loop.last %} and {% endif %}{% endfor %}
+    {%- for s in path[1:] %} and {{ path[loop.index0] }}_at <= {{ s }}_at{% endfor %})
+{%- endmacro %}

@@ -816,14 +816,14 @@ class Generator:
                                    _sfd(close_date)], corruptible=False)
         # field-sales activities on the opportunity
         for _ in range(rng.randint(1, 4 if segment != "enterprise" else 7)):
-            at = created + timedelta(days=rng.uniform(0, max(1, (modified - created).days)))
+            at = cal.next_open(created + timedelta(days=rng.uniform(0, max(1, (modified - created).days))))
             if at >= self.end:
                 continue
             atype = (rng.choice(["meeting", "web_meeting", "proposal", "executive_meeting",
                                  "key_person_meeting"]) if segment == "enterprise"
                      else rng.choice(["meeting", "web_meeting", "web_meeting", "proposal"]))
             self.f_sfa_acts.write([f"00T5g{self._next('sfa_act'):010d}", "", opp_id, owner,
-                                   SF_ACTIVITY_LABEL[atype], _sf(cal.next_open(at)), "実施", "商談"])
+                                   SF_ACTIVITY_LABEL[atype], _sf(at), "実施", "商談"])
         if survived:
             facts["opps"].append({"id": opp_id, "created": created, "stage": stage,
                                   "account_id": account["id"], "close_date": shown_close,

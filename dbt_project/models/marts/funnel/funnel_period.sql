@@ -1,0 +1,32 @@
+-- Period counts: stage entries counted in the month (business time zone) they happened.
+-- metric_style 'entered' counts recorded entries; 'reached' adds skipped stages inferred from a
+-- later one (at that later entry's time).
+
+with events as (
+    select * from {{ ref('lead_stage_events') }}
+),
+
+dimensions as (
+    {{ unpivot_dimensions(ref('lead_journey'), ['lead_id', 'cycle_number']) }}
+),
+
+styled as (
+    select lead_id, cycle_number, stage, stage_order, entered_at, 'entered' as metric_style
+    from events where not is_inferred
+    union all
+    select lead_id, cycle_number, stage, stage_order, entered_at, 'reached'
+    from events
+)
+
+select
+    cast({{ dbt.date_trunc('month', to_business_time('s.entered_at')) }} as date) as period_month,
+    s.metric_style,
+    d.dimension,
+    d.dimension_value,
+    s.stage,
+    s.stage_order,
+    count(*) as entries,
+    count(distinct s.lead_id) as leads
+from styled as s
+inner join dimensions as d on d.lead_id = s.lead_id and d.cycle_number = s.cycle_number
+group by 1, s.metric_style, d.dimension, d.dimension_value, s.stage, s.stage_order

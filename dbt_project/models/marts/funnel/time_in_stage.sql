@@ -1,0 +1,37 @@
+-- How long lead cycles stay in each stage (days from reaching it to reaching the next), with the
+-- median, p75 and p90, overall and per dimension value.
+
+with journeys as (
+    select * from {{ ref('lead_journey') }}
+),
+
+durations as (
+    {%- set stages = [('known', 'days_known_to_mql'), ('mql', 'days_in_mql'), ('sal', 'days_in_sal'),
+                      ('sql', 'days_in_sql'), ('opportunity', 'days_in_opportunity')] %}
+    {%- for stage, column in stages %}
+    select lead_id, cycle_number, '{{ stage }}' as stage, {{ loop.index }} as stage_order,
+           {{ column }} as days
+    from journeys where {{ column }} is not null and {{ column }} >= 0
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+),
+
+dimensions as (
+    {{ unpivot_dimensions('journeys', ['lead_id', 'cycle_number']) }}
+)
+
+select
+    t.stage,
+    t.stage_order,
+    d.dimension,
+    d.dimension_value,
+    count(*) as leads,
+    avg(t.days) as mean_days,
+    {{ percentile('t.days', 0.5) }} as median_days,
+    {{ percentile('t.days', 0.75) }} as p75_days,
+    {{ percentile('t.days', 0.9) }} as p90_days
+from durations as t
+inner join dimensions as d on d.lead_id = t.lead_id and d.cycle_number = t.cycle_number
+group by t.stage, t.stage_order, d.dimension, d.dimension_value
