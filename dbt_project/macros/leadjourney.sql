@@ -116,3 +116,7 @@
               {{ calendar_alias }}.business_minutes_in_day)
      else 0 end)
 {%- endmacro %}
+
+{% macro count_where(condition) -%}
+    cast(sum(case when {{ condition }} then 1 else 0 end) as {{ dbt.type_bigint() }})
+{%- endmacro %}

@@ -556,7 +556,7 @@ class Generator:
                              account["region"])
         facts = {"ma": [], "sfa": [], "opps": []}
         ma_id = f"{80_000_000 + self._next('ma_lead')}"
-        direct_demo = channel == "direct" and rng.random() < 0.45
+        direct_demo = channel == "direct" and rng.random() < 0.30
         first_act = (("form_submit", "demo_request") if direct_demo else
                      ("form_submit", "contact_form") if channel in ("organic_search", "paid_search",
                                                                     "paid_social", "referral") else
@@ -686,7 +686,7 @@ class Generator:
                                   + timedelta(minutes=rng.randint(0, 300)))
         # decision
         score_adj = 0.10 if fit >= 45 else (0.0 if fit >= 30 else -0.05)
-        p_sql = (0.75 if direct else 0.02 + 0.42 * intent + CHANNEL_PROFILE[channel][2]
+        p_sql = (0.75 if direct else 0.08 + 0.45 * intent + CHANNEL_PROFILE[channel][2]
                  + SEGMENT_SQL_ADJ[account["segment"]] + score_adj)
         is_sql = reached and rng.random() < p_sql
         decided_at = None

@@ -40,7 +40,7 @@ rates as (
         d.dimension,
         d.dimension_value,
         count(*) as entered_leads,
-        sum(t.converted) as converted_leads,
+        {{ count_where('t.converted = 1') }} as converted_leads,
         cast(sum(t.converted) as double) / count(*) as conversion_rate
     from transitions as t
     inner join dimensions as d on d.lead_id = t.lead_id and d.cycle_number = t.cycle_number
@@ -58,7 +58,7 @@ scored as (
             when r.conversion_rate > b.high then 'above'
             else 'in_band'
         end as target_status,
-        greatest(0, cast(round(b.low * r.entered_leads - r.converted_leads) as integer)) as leads_lost
+        cast(greatest(0, round(b.low * r.entered_leads - r.converted_leads)) as {{ dbt.type_bigint() }}) as leads_lost
     from rates as r
     inner join {{ source('config', 'target_bands') }} as b on b.kpi = r.kpi
 )

@@ -74,7 +74,7 @@ aggregated as (
         r.stage,
         r.stage_order,
         count(*) as cohort_leads,
-        sum(r.reached) as reached_leads
+        {{ count_where('r.reached = 1') }} as reached_leads
     from reach as r
     inner join dimensions as d on d.lead_id = r.lead_id and d.cycle_number = r.cycle_number
     where r.reached is not null

@@ -33,9 +33,9 @@ select
     owner,
     sla_rule,
     count(*) as handoffs,
-    sum(case when met then 1 else 0 end) as met,
-    sum(case when met = false then 1 else 0 end) as missed,
-    sum(case when met is null then 1 else 0 end) as pending,
+    {{ count_where('met') }} as met,
+    {{ count_where('met = false') }} as missed,
+    {{ count_where('met is null') }} as pending,
     cast(sum(case when met then 1 else 0 end) as double)
         / nullif(sum(case when met is not null then 1 else 0 end), 0) as compliance_rate,
     avg(hours_to_first_contact) as avg_hours_to_first_contact,

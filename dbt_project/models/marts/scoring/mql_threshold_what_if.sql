@@ -1,0 +1,38 @@
+-- What-if for the MQL definition: for alternative thresholds (fit minimum x engagement minimum
+-- from the rules file), how many leads would have been MQLs on past data and how many of them
+-- reached SQL. Leads are judged on their fit and their engagement over the whole history; only
+-- leads known long enough ago to judge (maturity) count. is_current marks today's thresholds.
+
+with leads as (
+    select
+        j.lead_id,
+        max(j.fit_score) as fit_score,
+        max(j.engagement_score_total) as engagement_score,
+        max(case when j.sql_reached_at is not null then 1 else 0 end) as reached_sql,
+        max(case when j.mql_at is not null then 1 else 0 end) as was_mql,
+        min(j.known_month) as known_month
+    from {{ ref('lead_journey') }} as j
+    cross join {{ ref('int_as_of') }} as o
+    where {{ dbt.dateadd('day', rule('funnel_maturity_days'), dbt.dateadd('month', 1, 'j.known_month')) }}
+        <= cast(o.as_of_local_date as timestamp)
+    group by j.lead_id
+),
+
+months as (
+    select count(distinct known_month) as months from leads
+)
+
+select
+    t.fit_min,
+    t.engagement_min,
+    t.fit_min = {{ rule('mql_fit_min') }} and t.engagement_min = {{ rule('mql_engagement_min') }}
+        as is_current,
+    count(l.lead_id) as would_be_mql_leads,
+    cast(count(l.lead_id) as double) / nullif(max(m.months), 0) as would_be_mqls_per_month,
+    {{ count_where('l.reached_sql = 1') }} as sql_leads,
+    cast(sum(coalesce(l.reached_sql, 0)) as double) / nullif(count(l.lead_id), 0) as mql_to_sql_rate,
+    {{ count_where('l.was_mql = 1') }} as already_mql_leads
+from {{ source('config', 'what_if_thresholds') }} as t
+cross join months as m
+left join leads as l on l.fit_score >= t.fit_min and l.engagement_score >= t.engagement_min
+group by t.fit_min, t.engagement_min
