@@ -67,12 +67,27 @@ sfa_resolved as (
             concat('sfa:', min(p.sfa_lead_id) over (
                 partition by coalesce(p.email_normalized, concat('id:', p.sfa_lead_id))))
         ) as person_id,
-        coalesce(p.match_rule, case when idx.person_id is not null then 'email' else 'sfa_lead' end)
-            as match_rule,
+        p.match_rule as pass_1_rule,
+        idx.person_id as pass_2_person_id,
         coalesce(p.id_person_id <> p.email_person_id, false) as has_conflict
     from sfa_pass_1 as p
     left join sfa_email_index as idx
         on p.person_id is null and idx.email_normalized = p.email_normalized
+),
+
+sfa_ruled as (
+    select
+        sfa_lead_id,
+        email_normalized,
+        person_id,
+        case
+            when pass_1_rule is not null then pass_1_rule
+            when pass_2_person_id is not null then 'email'
+            when person_id = concat('sfa:', sfa_lead_id) then 'sfa_lead'
+            else 'email'
+        end as match_rule,
+        has_conflict
+    from sfa_resolved
 ),
 
 email_index as (
@@ -149,7 +164,7 @@ links as (
     from ma_persons
     union all
     select 'sfa_lead', sfa_lead_id, person_id, email_normalized, match_rule, has_conflict
-    from sfa_resolved
+    from sfa_ruled
     union all
     select 'opportunity', opportunity_id, person_id, email_normalized, match_rule, false
     from opportunities_resolved

@@ -96,21 +96,23 @@ events as (
     from sfa where mql_at is not null
 
     union all
+    -- SAL: the first contact attempt; else the first loaded version in status working
     select s.person_id, s.cycle_number, 'sal',
-           coalesce(fc.first_contact_at, seen.first_seen_at, s.modified_at, s.created_at), 'sfa',
-           fc.first_contact_at is null
+           coalesce(fc.first_contact_at, seen.first_seen_at), 'sfa', fc.first_contact_at is null
     from sfa as s
     left join first_contact as fc on fc.sfa_lead_id = s.sfa_lead_id
     left join status_first_seen as seen on seen.sfa_lead_id = s.sfa_lead_id and seen.status = 'working'
-    where fc.first_contact_at is not null or s.status = 'working'
 
     union all
-    select s.person_id, s.cycle_number, s.status,
-           coalesce(s.decided_at, seen.first_seen_at, s.modified_at, s.created_at), 'sfa',
-           s.decided_at is null
+    -- decisions: the current status at its decision time; earlier statuses from the versions
+    select s.person_id, s.cycle_number, seen.status,
+           case when seen.status = s.status then coalesce(s.decided_at, seen.first_seen_at)
+                else seen.first_seen_at end,
+           'sfa',
+           not (seen.status = s.status and s.decided_at is not null)
     from sfa as s
-    left join status_first_seen as seen on seen.sfa_lead_id = s.sfa_lead_id and seen.status = s.status
-    where s.status in ('sql', 'disqualified', 'recycled')
+    inner join status_first_seen as seen on seen.sfa_lead_id = s.sfa_lead_id
+    where seen.status in ('sql', 'disqualified', 'recycled')
 
     union all
     select person_id, cycle_number, 'opportunity', created_at, 'sfa', false

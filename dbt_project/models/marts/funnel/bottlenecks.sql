@@ -17,7 +17,7 @@ with journeys as (
 ),
 
 dimensions as (
-    {{ unpivot_dimensions('journeys', ['lead_id', 'cycle_number']) }}
+    select * from {{ ref('lead_dimensions') }}
 ),
 
 transitions as (

@@ -60,7 +60,7 @@ reach as (
 ),
 
 dimensions as (
-    {{ unpivot_dimensions('journeys', ['lead_id', 'cycle_number']) }}
+    select * from {{ ref('lead_dimensions') }}
 ),
 
 aggregated as (

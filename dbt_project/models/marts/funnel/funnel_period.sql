@@ -7,7 +7,7 @@ with events as (
 ),
 
 dimensions as (
-    {{ unpivot_dimensions(ref('lead_journey'), ['lead_id', 'cycle_number']) }}
+    select * from {{ ref('lead_dimensions') }}
 ),
 
 styled as (

@@ -19,7 +19,7 @@ durations as (
 ),
 
 dimensions as (
-    {{ unpivot_dimensions('journeys', ['lead_id', 'cycle_number']) }}
+    select * from {{ ref('lead_dimensions') }}
 )
 
 select
