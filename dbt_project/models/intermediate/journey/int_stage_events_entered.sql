@@ -37,6 +37,10 @@ first_contact as (
     group by sfa_lead_id
 ),
 
+opportunities as (
+    select * from {{ ref('int_opportunity_cycles') }}
+),
+
 records_created as (
     select l.person_id, m.created_at, 'ma' as source_system, m.lead_id as record_id
     from {{ ref('stg_ma__leads') }} as m
@@ -44,9 +48,7 @@ records_created as (
     union all
     select person_id, created_at, 'sfa', sfa_lead_id from sfa
     union all
-    select l.person_id, o.created_at, 'sfa', o.opportunity_id
-    from {{ ref('stg_sfa__opportunities') }} as o
-    inner join links as l on l.record_type = 'opportunity' and l.record_id = o.opportunity_id
+    select person_id, created_at, 'sfa', opportunity_id from opportunities
 ),
 
 ma_mql as (
@@ -54,10 +56,6 @@ ma_mql as (
     from {{ ref('stg_ma__leads') }} as m
     inner join links as l on l.record_type = 'ma_lead' and l.record_id = m.lead_id
     where m.mql_at is not null
-),
-
-opportunities as (
-    select * from {{ ref('int_opportunity_cycles') }}
 ),
 
 subscriptions as (
