@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 import time
 from datetime import date
@@ -167,6 +168,26 @@ def demo(workspace: str | None, leads: int, seed: int, end_date) -> None:
                f"print(duckdb.connect('{ws.warehouse}', read_only=True).sql('SHOW ALL TABLES'))\"")
     if not ok:
         sys.exit(1)
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@workspace_option
+@click.argument("dbt_args", nargs=-1, type=click.UNPROCESSED)
+def dbt(workspace: str | None, dbt_args: tuple[str, ...]) -> None:
+    """Run dbt on the workspace's warehouse, e.g. `leadjourney dbt docs generate`.
+
+    Use it for ad-hoc dbt commands (docs, a single model, tests); `leadjourney run` is the
+    pipeline. The business rules tables must exist (they do after a first run).
+    """
+    from pipelines.defs.transform.dbt import DBT_PROJECT_DIR, WAREHOUSE_ENV, dbt_executable
+
+    ws = _ws(workspace)
+    if not ws.warehouse.exists():
+        _fail(f"{ws.warehouse} does not exist yet: run `leadjourney run --workspace {ws.root}` first")
+    env = {**os.environ, WAREHOUSE_ENV: str(ws.warehouse), "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
+           "DBT_PROJECT_DIR": str(DBT_PROJECT_DIR), "DBT_TARGET_PATH": str(ws.dbt_dir / "target"),
+           "DBT_LOG_PATH": str(ws.dbt_dir / "logs")}
+    sys.exit(subprocess.call([dbt_executable(), *dbt_args], env=env, cwd=DBT_PROJECT_DIR))
 
 
 @main.command()

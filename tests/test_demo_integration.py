@@ -2,6 +2,7 @@
 
 import json
 import shutil
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -93,3 +94,44 @@ def test_stage_leads_equal_the_ground_truth(demo_workspace: Path):
         if stage in stages:
             by_channel.setdefault(channel, dict.fromkeys(stages, 0))[stage] = n
     assert by_channel == truth["by_channel"]
+
+
+def test_dbt_unit_tests_and_data_tests_ran_in_the_build(demo_workspace: Path):
+    results = json.loads((demo_workspace / ".dbt" / "target" / "run_results.json").read_text())
+    by_type: dict[str, list[str]] = {}
+    for r in results["results"]:
+        by_type.setdefault(r["unique_id"].split(".")[0], []).append(r["status"])
+    assert len(by_type["unit_test"]) >= 18
+    assert set(by_type["unit_test"]) == {"pass"}
+    assert set(by_type["model"]) == {"success"}
+    assert set(by_type["test"]) <= {"pass", "warn"}
+
+
+def test_no_demo_record_is_after_the_end_date(demo_workspace: Path):
+    con = duckdb.connect(str(demo_workspace / "warehouse.duckdb"), read_only=True)
+    latest = con.execute("SELECT latest_record_at FROM intermediate.int_as_of").fetchone()[0]
+    assert latest < datetime(2026, 10, 30, 15, 0)  # 2026-10-31 00:00 in Tokyo
+
+
+def test_rules_file_numbers_change_the_results(demo_workspace: Path, tmp_path: Path):
+    ws = tmp_path / "ws"
+    shutil.copytree(demo_workspace, ws, ignore=shutil.ignore_patterns("*.tmp", ".dagster"))
+
+    def first_contact_met() -> int:
+        con = duckdb.connect(str(ws / "warehouse.duckdb"), read_only=True)
+        try:
+            return con.execute("SELECT sum(met) FROM marts.sla_compliance "
+                               "WHERE sla_rule = 'first_contact'").fetchone()[0]
+        finally:
+            con.close()
+
+    before = first_contact_met()
+    (ws / "leadjourney.yml").write_text("sla:\n  first_contact_hours: 1\n")
+    cli("run", "--workspace", str(ws))
+    after = first_contact_met()
+    assert 0 < after < before
+
+
+def test_dbt_docs_generate(demo_workspace: Path):
+    cli("dbt", "--workspace", str(demo_workspace), "docs", "generate")
+    assert (demo_workspace / ".dbt" / "target" / "catalog.json").exists()
