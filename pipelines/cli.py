@@ -170,6 +170,38 @@ def demo(workspace: str | None, leads: int, seed: int, end_date) -> None:
         sys.exit(1)
 
 
+@main.group()
+def export() -> None:
+    """Export lists and files from the warehouse."""
+
+
+@export.command("actions")
+@workspace_option
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), metavar="OUTDIR")
+@click.option("--encoding", default="utf-8-sig", show_default=True,
+              type=click.Choice(["utf-8-sig", "utf-8", "cp932"]),
+              help="utf-8-sig (UTF-8 with BOM) opens in Excel with Japanese intact; cp932 = Shift_JIS.")
+@click.option("--lang", default=None, type=click.Choice(["ja", "en"]),
+              help="Header language (default: locale.default_language of the rules).")
+def export_actions_cmd(workspace: str | None, out_dir: str, encoding: str, lang: str | None) -> None:
+    """Write the action lists as CSV: MQLs awaiting first contact, SLA escalations by manager,
+    the recycle queue, dormant leads and the SFA->MA feedback file."""
+    from pathlib import Path
+
+    from pipelines.exports import export_actions
+
+    ws = _ws(workspace)
+    if not ws.warehouse.exists():
+        _fail(f"{ws.warehouse} does not exist yet: run `leadjourney run --workspace {ws.root}` first")
+    rules = ws.rules()
+    written = export_actions(ws.warehouse, Path(out_dir), encoding,
+                             lang or rules.locale.default_language, rules.calendar.timezone)
+    for name, info in written.items():
+        note = (f" ({info['replaced_characters']} characters not in CP932 replaced by '?')"
+                if info["replaced_characters"] else "")
+        click.echo(f"{Path(out_dir) / name}: {info['rows']:,} rows{note}")
+
+
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @workspace_option
 @click.argument("dbt_args", nargs=-1, type=click.UNPROCESSED)

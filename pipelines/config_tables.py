@@ -94,6 +94,9 @@ def rules_frame(rules: Rules) -> pl.DataFrame:
         "target_sla_compliance_min": float(rules.targets.sla_compliance_min),
         "funnel_maturity_days": rules.funnel.maturity_days,
         "reporting_currency": rules.locale.currency,
+        "target_new_arr_fiscal_year": float(rules.targets.new_arr_fiscal_year),
+        "budgeting_season_start_month": rules.recycling.budgeting_season_start_month,
+        "dormant_days": rules.recycling.dormant_days,
     }])
 
 
@@ -111,8 +114,18 @@ def list_frames(rules: Rules) -> dict[str, pl.DataFrame]:
             [("contact_activity_types", v) for v in rules.stages.contact_activity_types]
             + [("advocate_subscription_types", v) for v in rules.stages.advocate_subscription_types]
             + [("free_email_domains", v.lower()) for v in rules.identity.free_email_domains]
-            + [("lead_required_fields", v) for v in rules.sla.lead_required_fields],
+            + [("lead_required_fields", v) for v in rules.sla.lead_required_fields]
+            + [("nurture_excluded_reasons", v) for v in rules.recycling.nurture_excluded_reasons],
             schema={"list_name": pl.Utf8, "value": pl.Utf8}, orient="row"),
+        "fx_rates": pl.DataFrame(
+            [(rules.locale.currency, 1.0)]
+            + [(r.currency, float(r.rate)) for r in rules.fx_rates if r.currency != rules.locale.currency],
+            schema={"currency": pl.Utf8, "rate": pl.Float64}, orient="row"),
+        "reapproach_rules": pl.DataFrame(
+            [(reason, r.months, r.budgeting_season)
+             for reason, r in rules.recycling.reapproach_after_loss.items()],
+            schema={"lost_reason": pl.Utf8, "months_after": pl.Int32, "budgeting_season": pl.Boolean},
+            orient="row"),
         "funnel_windows": pl.DataFrame({"window_days": rules.funnel.within_days},
                                        schema={"window_days": pl.Int32}),
         "fit_size_points": pl.DataFrame(

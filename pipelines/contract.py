@@ -244,6 +244,8 @@ EXTRACTS: dict[str, Extract] = {
                 _f("parent_account_id", "string", "Parent account."),
                 _f("prefecture", "string", "Prefecture."),
                 _f("relationship_stage", "string", "Enterprise relationship stage (code)."),
+                _f("annual_spend_estimate", "decimal",
+                   "Estimated annual spend of the customer on this category (reporting currency)."),
                 _f("owner", "string", "Account owner."),
                 _f("created_at", "timestamp", "Created."),
                 _f("modified_at", "timestamp", "Last modification."),

@@ -253,8 +253,32 @@ class Sla(_Strict):
         return v
 
 
+class FxRate(_Strict):
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    rate: float = Field(gt=0)
+
+
+class Reapproach(_Strict):
+    months: int | None = Field(default=None, ge=0)
+    budgeting_season: bool = False
+
+    @model_validator(mode="after")
+    def _one(self):
+        if (self.months is None) == (not self.budgeting_season):
+            raise ValueError("give either months or budgeting_season: true")
+        return self
+
+
+class Recycling(_Strict):
+    reapproach_after_loss: dict[str, Reapproach]
+    budgeting_season_start_month: int = Field(ge=1, le=12)
+    nurture_excluded_reasons: list[str]
+    dormant_days: int = Field(ge=1)
+
+
 class Targets(_Strict):
     mql_per_month: int = Field(ge=0)
+    new_arr_fiscal_year: float = Field(ge=0)
     mql_to_sql: Band
     sql_to_opportunity: Band
     opportunity_to_won: Band
@@ -285,6 +309,7 @@ class Funnel(_Strict):
 
 class Rules(_Strict):
     locale: Locale
+    fx_rates: list[FxRate]
     calendar: Calendar
     reporting: Reporting
     stages: Stages
@@ -296,6 +321,7 @@ class Rules(_Strict):
     segments: list[SegmentRule] = Field(min_length=1)
     size_bands: list[SizeBand] = Field(min_length=1)
     identity: Identity
+    recycling: Recycling
     funnel: Funnel
 
     @model_validator(mode="after")

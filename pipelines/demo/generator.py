@@ -37,6 +37,7 @@ from pipelines.demo.writers import ExportFile
 from pipelines.rules import Rules, load_rules
 
 TRUTH_VERSION = 1
+USD_JPY = 150  # the demo's USD deals are sized in yen, then quoted in dollars
 MONTHS = 18
 DEFECT_RATES = {"malformed_line": 0.002, "unparseable_date": 0.002, "missing_required": 0.002,
                 "duplicate_id": 0.002}
@@ -72,7 +73,8 @@ SF_LOST_LABEL = {"no_budget": "予算なし", "too_early": "時期尚早", "comp
                  "missing_features": "機能不足", "deprioritised": "優先度低下"}
 SF_ACTIVITY_LABEL = {"call": "電話", "email": "メール", "meeting": "訪問", "web_meeting": "Web会議",
                      "executive_meeting": "役員面談", "key_person_meeting": "キーパーソン面談",
-                     "proposal": "提案"}
+                     "proposal": "提案", "customer_consultation": "顧客起点相談",
+                     "account_plan_update": "アカウントプラン更新"}
 SF_OUTCOME_LABEL = {"connected": "通話", "no_answer": "不在", "voicemail": "留守電",
                     "appointment_set": "アポ獲得", "replied": "返信あり", "no_reply": "返信なし",
                     "held": "実施"}
@@ -339,8 +341,8 @@ class Generator:
         self.f_accounts = ExportFile(
             L, f"crm/Accounts_{d:%Y_%m_%d}.csv",
             ["Record Id", "Account Name", "Website", "Industry", "Employees", "Account Type",
-             "Parent Account.id", "Billing State", "Relationship Stage", "Account Owner",
-             "Created Time", "Modified Time"],
+             "Parent Account.id", "Billing State", "Relationship Stage", "IT予算（推定）",
+             "Account Owner", "Created Time", "Modified Time"],
             rng, rates={k: v for k, v in DEFECT_RATES.items() if k != "unparseable_date"},
             required_columns=["Account Name"], **zoho)
         self.f_contacts = ExportFile(
@@ -425,8 +427,12 @@ class Generator:
             if k > 1:
                 name = f"{name}（{N.PREFECTURES[k % len(N.PREFECTURES)][0][:-1]}）"
             pref, region, _ = rng.choices(N.PREFECTURES, weights=pref_weights)[0]
+            usd = segment == "enterprise" and rng.random() < 0.2
+            spend = (round(employees * rng.uniform(80_000, 250_000), -5)
+                     if segment != "smb" and rng.random() < 0.8 else None)
             self.accounts.append({
                 "id": f"zcrm_5725767{i + 1:012d}", "name": name, "domain": domain,
+                "currency": "USD" if usd else "JPY", "spend": spend,
                 "industry": industry, "employees": employees, "segment": segment,
                 "prefecture": pref, "region": region, "locals": set(), "contacts": [],
                 "won": [], "created": self.start - timedelta(days=rng.randint(30, 2000)),
@@ -780,13 +786,15 @@ class Generator:
             created = decided_at
         lo, hi = SEGMENT_AMOUNT[segment]
         amount = round(rng.uniform(lo, hi), -4)
+        if account["currency"] == "USD":
+            amount = round(amount / USD_JPY, -2)
         won = rng.random() < SEGMENT_WIN[segment] * (0.6 + 0.9 * intent)
         step_days = {"smb": (2, 10), "mid_market": (4, 18), "enterprise": (8, 35)}[segment]
         last_stage = (len(OPEN_STAGES) - 1 if won else rng.randint(0, len(OPEN_STAGES) - 1))
         path = OPEN_STAGES[:last_stage + 1]
-        if len(path) > 3 and rng.random() < 0.08:  # the buyer goes back to gathering information
+        if len(path) > 3 and rng.random() < 0.08:  # the buyer goes back a stage, then on again
             i = rng.randint(2, len(path) - 1)
-            path = path[:i] + [path[i - 1]] + path[i:]
+            path = path[:i] + [path[i - 2]] + path[i - 1:]
         history = []
         t = created
         for stage in path:
@@ -805,7 +813,7 @@ class Generator:
         shown_close = (created.date() - timedelta(days=rng.randint(5, 30))) if out_of_order else close_date
         contact_email = self._variant(person["email"]).strip() if rng.random() < 0.1 else person["email"]
         row = [opp_id, f"{account['name']} - 新規導入", account["id"], account["name"], sfa_id,
-               contact_email, owner, N.CHANNELS[channel][1], f"{int(amount):,}", "JPY",
+               contact_email, owner, N.CHANNELS[channel][1], f"{int(amount):,}", account["currency"],
                SF_STAGE_LABEL[stage], _sf(created), _sfd(shown_close),
                SF_LOST_LABEL.get(lost_reason, ""), _sf(modified)]
         survived = self.f_opps.write(row, corruptible=not out_of_order)
@@ -820,7 +828,8 @@ class Generator:
             if at >= self.end:
                 continue
             atype = (rng.choice(["meeting", "web_meeting", "proposal", "executive_meeting",
-                                 "key_person_meeting"]) if segment == "enterprise"
+                                 "key_person_meeting", "customer_consultation",
+                                 "account_plan_update"]) if segment == "enterprise"
                      else rng.choice(["meeting", "web_meeting", "web_meeting", "proposal"]))
             self.f_sfa_acts.write([f"00T5g{self._next('sfa_act'):010d}", "", opp_id, owner,
                                    SF_ACTIVITY_LABEL[atype], _sf(at), "実施", "商談"])
@@ -855,7 +864,7 @@ class Generator:
             for line in lines:
                 sid = f"zcrm_5725769{self._next('sub'):012d}"
                 row = [sid, account["id"], line["opp"], line["plan"], line["type"],
-                       f"{int(line['mrr'])}", "JPY", f"{line['start']:%Y-%m-%d}",
+                       f"{int(line['mrr'])}", account["currency"], f"{line['start']:%Y-%m-%d}",
                        f"{line['end']:%Y-%m-%d}" if line["end"] else "", line["status"],
                        _zoho(datetime.combine(line["end"] or line["start"], time(10, 0)))]
                 if self.f_subs.write(row):
@@ -880,7 +889,8 @@ class Generator:
                 account["id"], account["name"], f"https://www.{account['domain']}",
                 ZOHO_INDUSTRY[account["industry"]], account["employees"],
                 segment_label[account["segment"]], account.get("parent", ""), account["prefecture"],
-                stage, owner, _zoho(account["created"]), _zoho(modified)])
+                stage, f"{int(account['spend'])}" if account["spend"] else "", owner,
+                _zoho(account["created"]), _zoho(modified)])
 
     def _subscription_lines(self, account: dict, last_start: date) -> list[dict]:
         rng = self.rng

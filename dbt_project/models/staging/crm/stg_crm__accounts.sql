@@ -19,6 +19,7 @@ renamed as (
 
         -- numerics
         employees,
+        annual_spend_estimate,
 
         -- timestamps (UTC)
         created_at,

@@ -1,0 +1,111 @@
+-- Are we on track for the fiscal year's new-ARR target? One row for the fiscal year of as_of: new
+-- ARR won so far, what remains, the open pipeline expected to close within the year and its
+-- coverage of the remainder, and the reverse funnel: at the measured conversion rates (mature
+-- cohorts of the last twelve months) and the average won deal of the last twelve months, the
+-- deals, opportunities, SQLs and MQLs still needed, in total and per remaining month.
+
+with as_of as (
+    select * from {{ ref('int_as_of') }}
+),
+
+fiscal as (
+    select
+        c.fiscal_year,
+        min(c.date_day) as fiscal_year_start,
+        max(c.date_day) as fiscal_year_end
+    from {{ source('config', 'calendar') }} as c
+    where c.fiscal_year = (
+        select c2.fiscal_year from {{ source('config', 'calendar') }} as c2
+        cross join as_of where c2.date_day = as_of.as_of_local_date)
+    group by c.fiscal_year
+),
+
+opps as (
+    select * from {{ ref('int_opportunity_amounts') }}
+),
+
+won_fytd as (
+    select sum(o.amount_reporting) as won_arr, count(*) as won_deals
+    from opps as o cross join fiscal as f cross join as_of as a
+    where o.is_won and o.close_date between f.fiscal_year_start and a.as_of_local_date
+),
+
+open_pipeline as (
+    select
+        sum(o.amount_reporting) as open_amount,
+        sum(case when o.close_date <= f.fiscal_year_end then o.amount_reporting else 0 end) as open_amount_this_year,
+        count(*) as open_opportunities
+    from opps as o cross join fiscal as f
+    where not o.is_closed
+),
+
+deal_size as (
+    select avg(o.amount_reporting) as average_won_deal
+    from opps as o cross join as_of as a
+    where o.is_won and o.close_date > cast({{ dbt.dateadd('month', -12, 'a.as_of_local_date') }} as date)
+),
+
+mature as (
+    select j.*
+    from {{ ref('lead_journey') }} as j
+    cross join as_of as a
+    where j.cohort_month is not null
+        and {{ dbt.dateadd('day', rule('funnel_maturity_days'), dbt.dateadd('month', 1, 'j.cohort_month')) }}
+            <= cast(a.as_of_local_date as timestamp)
+        and j.cohort_month > cast({{ dbt.dateadd('day', '-1 * ' ~ rule('funnel_maturity_days'),
+                                                  dbt.dateadd('month', -12, 'a.as_of_local_date')) }} as date)
+),
+
+rates as (
+    select
+        cast(sum(case when sql_reached_at is not null then 1 else 0 end) as double)
+            / nullif(count(*), 0) as mql_to_sql,
+        cast(sum(case when opportunity_reached_at is not null then 1 else 0 end) as double)
+            / nullif(sum(case when sql_reached_at is not null then 1 else 0 end), 0) as sql_to_opportunity,
+        cast(sum(case when won_reached_at is not null then 1 else 0 end) as double)
+            / nullif(sum(case when opportunity_reached_at is not null then 1 else 0 end), 0) as opportunity_to_won
+    from mature
+),
+
+plan as (
+    select
+        f.fiscal_year,
+        f.fiscal_year_start,
+        f.fiscal_year_end,
+        {{ rule('target_new_arr_fiscal_year') }} as target_new_arr,
+        coalesce(w.won_arr, 0) as won_new_arr,
+        coalesce(w.won_deals, 0) as won_deals,
+        greatest({{ rule('target_new_arr_fiscal_year') }} - coalesce(w.won_arr, 0), 0) as remaining_new_arr,
+        coalesce(p.open_amount, 0) as open_pipeline,
+        coalesce(p.open_amount_this_year, 0) as open_pipeline_this_year,
+        coalesce(p.open_opportunities, 0) as open_opportunities,
+        d.average_won_deal,
+        r.mql_to_sql,
+        r.sql_to_opportunity,
+        r.opportunity_to_won,
+        (extract(year from f.fiscal_year_end) - extract(year from a.as_of_local_date)) * 12
+            + extract(month from f.fiscal_year_end) - extract(month from a.as_of_local_date) + 1
+            as months_remaining
+    from fiscal as f
+    cross join as_of as a
+    cross join won_fytd as w
+    cross join open_pipeline as p
+    cross join deal_size as d
+    cross join rates as r
+)
+
+select
+    plan.*,
+    cast(open_pipeline_this_year as double) / nullif(cast(remaining_new_arr as double), 0) as pipeline_coverage,
+    ceil(cast(remaining_new_arr as double) / nullif(cast(average_won_deal as double), 0)) as deals_needed,
+    ceil(cast(remaining_new_arr as double) / nullif(cast(average_won_deal as double), 0)
+         / nullif(opportunity_to_won, 0)) as opportunities_needed,
+    ceil(cast(remaining_new_arr as double) / nullif(cast(average_won_deal as double), 0)
+         / nullif(opportunity_to_won, 0) / nullif(sql_to_opportunity, 0)) as sqls_needed,
+    ceil(cast(remaining_new_arr as double) / nullif(cast(average_won_deal as double), 0)
+         / nullif(opportunity_to_won, 0) / nullif(sql_to_opportunity, 0) / nullif(mql_to_sql, 0)) as mqls_needed,
+    ceil(cast(remaining_new_arr as double) / nullif(cast(average_won_deal as double), 0)
+         / nullif(opportunity_to_won, 0) / nullif(sql_to_opportunity, 0) / nullif(mql_to_sql, 0)
+         / nullif(months_remaining, 0)) as mqls_needed_per_month,
+    {{ rule('reporting_currency') }} as currency
+from plan

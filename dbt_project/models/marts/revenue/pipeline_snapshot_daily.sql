@@ -1,0 +1,22 @@
+{{ config(materialized='incremental', unique_key=['snapshot_date', 'opportunity_id'],
+          incremental_strategy='delete+insert') }}
+-- The open pipeline as of each run's as_of date (business time zone): one row per snapshot date
+-- and open opportunity. Incremental: each run adds (or refreshes) its own date and never rewrites
+-- earlier dates, so the trend survives the SFA overwriting its data.
+
+select
+    a.as_of_local_date as snapshot_date,
+    o.opportunity_id,
+    o.person_id as lead_id,
+    o.account_id,
+    o.owner,
+    o.stage,
+    o.amount,
+    o.currency as amount_currency,
+    o.amount_reporting,
+    {{ rule('reporting_currency') }} as currency,
+    o.created_at,
+    o.close_date
+from {{ ref('int_opportunity_amounts') }} as o
+cross join {{ ref('int_as_of') }} as a
+where not o.is_closed

@@ -1,0 +1,130 @@
+"""Action lists as CSV files for the weekly meeting and for import back into the source tools.
+
+`export_actions()` writes one CSV per list from the warehouse's action marts, with Japanese or
+English headers, times in the business time zone, UTF-8 with a byte-order mark by default (Excel
+then shows Japanese correctly) or CP932 for tools that want Shift_JIS.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from pipelines.i18n import code_label
+
+ENCODINGS = {"utf-8-sig": "utf-8-sig", "utf-8": "utf-8", "cp932": "cp932", "shift_jis": "cp932"}
+
+
+@dataclass(frozen=True)
+class ActionList:
+    file: str
+    table: str
+    columns: tuple[tuple[str, str, str], ...]  # (column, Japanese header, English header)
+    order_by: str
+
+
+# Columns whose codes are shown as labels (column -> label kind).
+_CODED = {"sla_status": "sla_status", "sla_rule": "sla_rule", "action": "action",
+          "recycle_source": "recycle_source", "reason": "reason", "non_sql_reason": "reason",
+          "decision": "decision", "opportunity_outcome": "outcome", "last_stage": "stage",
+          "original_channel": "channel", "segment": "segment", "is_due": "boolean"}
+_LOCAL = {"notified_at", "first_contact_due_at", "decided_at", "last_activity_at", "sfa_updated_at"}
+
+ACTION_LISTS = (
+    ActionList("awaiting_first_contact.csv", "marts.action_awaiting_first_contact", (
+        ("owner_manager", "マネージャー", "Manager"), ("owner", "担当者", "Owner"),
+        ("owner_team", "チーム", "Team"), ("sla_status", "SLA 状況", "SLA status"),
+        ("first_contact_due_at", "初回接触期限", "First contact due"),
+        ("notified_at", "MQL 通知日時", "Notified at"), ("hours_waiting", "経過時間（h）", "Hours waiting"),
+        ("grade", "グレード", "Grade"), ("total_score", "スコア", "Score"),
+        ("person_name", "氏名", "Name"), ("email", "メール", "E-mail"),
+        ("account_name", "会社名", "Company"), ("original_channel", "チャネル", "Channel"),
+        ("sfa_lead_id", "SFA リード ID", "SFA lead id"), ("lead_id", "リード ID", "Lead id"),
+    ), "first_contact_due_at, owner"),
+    ActionList("sla_escalations.csv", "marts.action_sla_escalations", (
+        ("manager", "マネージャー", "Manager"), ("owner", "担当者", "Owner"),
+        ("owner_team", "チーム", "Team"), ("sla_rule", "違反した SLA", "SLA rule"),
+        ("notified_at", "MQL 通知日時", "Notified at"),
+        ("first_contact_due_at", "初回接触期限", "First contact due"),
+        ("hours_since_notified", "通知からの時間（h）", "Hours since notified"),
+        ("attempts_before_decision", "接触試行回数", "Attempts"),
+        ("person_name", "氏名", "Name"), ("account_name", "会社名", "Company"),
+        ("sfa_lead_id", "SFA リード ID", "SFA lead id"), ("lead_id", "リード ID", "Lead id"),
+    ), "manager, owner, sla_rule, notified_at"),
+    ActionList("recycle_queue.csv", "marts.action_recycle_queue", (
+        ("reapproach_date", "再アプローチ日", "Re-approach date"), ("is_due", "対応時期", "Due"),
+        ("action", "アクション", "Action"), ("recycle_source", "区分", "Source"),
+        ("reason", "理由", "Reason"), ("event_date", "判定・失注日", "Decided / lost on"),
+        ("person_name", "氏名", "Name"), ("email", "メール", "E-mail"),
+        ("account_name", "会社名", "Company"), ("owner", "IS 担当", "IS owner"),
+        ("opportunity_owner", "FS 担当", "FS owner"), ("lead_id", "リード ID", "Lead id"),
+    ), "reapproach_date, lead_id"),
+    ActionList("dormant_leads.csv", "marts.action_dormant_leads", (
+        ("last_activity_at", "最終活動日時", "Last activity"),
+        ("days_inactive", "非活動日数", "Days inactive"), ("last_stage", "最終ステージ", "Last stage"),
+        ("person_name", "氏名", "Name"), ("email", "メール", "E-mail"),
+        ("account_name", "会社名", "Company"), ("segment", "セグメント", "Segment"),
+        ("original_channel", "チャネル", "Channel"), ("lead_id", "リード ID", "Lead id"),
+    ), "days_inactive desc, lead_id"),
+    ActionList("feedback_to_ma.csv", "marts.feedback_to_ma", (
+        ("ma_lead_id", "MA リード ID", "MA lead id"), ("sfa_lead_id", "SFA リード ID", "SFA lead id"),
+        ("email", "メール", "E-mail"), ("sfa_status", "リード状況", "SFA status"),
+        ("decision", "判定", "Decision"), ("decided_at", "判定日時", "Decided at"),
+        ("non_sql_reason", "非 SQL 理由", "Non-SQL reason"),
+        ("non_sql_reason_detail", "非 SQL 理由詳細", "Non-SQL reason detail"),
+        ("opportunity_outcome", "商談結果", "Opportunity outcome"),
+        ("won_amount", "受注金額", "Won amount"), ("currency", "通貨", "Currency"),
+        ("grade", "グレード", "Grade"), ("sfa_updated_at", "SFA 更新日時", "SFA updated at"),
+    ), "sfa_lead_id"),
+)
+
+
+def _select(action: ActionList, timezone: str) -> str:
+    parts = []
+    for column, _ja, _en in action.columns:
+        if column in _LOCAL:
+            parts.append(f"strftime(timezone('{timezone}', timezone('UTC', {column})), '%Y/%m/%d %H:%M')")
+        elif column in ("hours_waiting", "hours_since_notified"):
+            parts.append(f"round({column}, 1)")
+        else:
+            parts.append(column)
+    return f"SELECT {', '.join(parts)} FROM {action.table} ORDER BY {action.order_by}"
+
+
+def export_actions(warehouse: Path, out_dir: Path, encoding: str = "utf-8-sig", lang: str = "ja",
+                   timezone: str = "Asia/Tokyo") -> dict[str, dict]:
+    """Write every action list; returns {file: {"rows": n, "replaced_characters": n}}."""
+    if encoding not in ENCODINGS:
+        raise ValueError(f"unknown encoding {encoding!r}; use one of {', '.join(ENCODINGS)}")
+    codec = ENCODINGS[encoding]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(warehouse), read_only=True)
+    written = {}
+    try:
+        for action in ACTION_LISTS:
+            rows = con.execute(_select(action, timezone)).fetchall()
+            header = [ja if lang == "ja" else en for _c, ja, en in action.columns]
+            replaced = 0
+            path = out_dir / action.file
+            with open(path, "w", encoding=codec, errors="strict", newline="") as fh:
+                writer = csv.writer(fh, lineterminator="\r\n")
+                writer.writerow(header)
+                kinds = [_CODED.get(c) for c, _ja, _en in action.columns]
+                for row in rows:
+                    values = [code_label(k, v, lang) if k else ("" if v is None else str(v))
+                              for k, v in zip(kinds, row, strict=True)]
+                    if codec == "cp932":
+                        safe = []
+                        for v in values:
+                            encoded = v.encode("cp932", errors="replace").decode("cp932")
+                            replaced += sum(1 for a, b in zip(v, encoded, strict=False) if a != b)
+                            safe.append(encoded)
+                        values = safe
+                    writer.writerow(values)
+            written[action.file] = {"rows": len(rows), "replaced_characters": replaced}
+    finally:
+        con.close()
+    return written
