@@ -67,9 +67,14 @@ def run_pipeline(ws: Workspace) -> RunOutcome:
     from pipelines.definitions import ALL_JOB, build_definitions
 
     started = datetime.now(UTC).replace(tzinfo=None)
+    from pipelines.defs.transform.dbt import DbtProjectError
+
     landing = discover(ws.landing, mappings)
     failures = [f.error for f in landing if f.error]
-    defs = build_definitions(ws)
+    try:
+        defs = build_definitions(ws)
+    except DbtProjectError as exc:
+        raise UserError(str(exc)) from None
     job = defs.resolve_job_def(ALL_JOB)
     # dagster-dbt echoes every dbt event to stdout: keep that in a log file, not on the console.
     with open(ws.log_file, "w", encoding="utf-8") as log, contextlib.redirect_stdout(log):

@@ -1,15 +1,20 @@
 """The dbt project as Dagster sees it: one cached DbtProject whose artefacts live in the workspace."""
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
-from dagster_dbt import DbtCliResource, DbtProject
+from dagster_dbt import DbtProject
 
 from pipelines.workspace import Workspace
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[3] / "dbt_project"
 WAREHOUSE_ENV = "LEADJOURNEY_WAREHOUSE"
+
+
+class DbtProjectError(RuntimeError):
+    """The dbt project does not parse (a model or YAML file is broken)."""
 
 
 def dbt_executable() -> str:
@@ -36,6 +41,13 @@ def ensure_manifest(ws: Workspace) -> DbtProject:
     manifest = project.manifest_path
     if not manifest.exists() or _project_files_newer_than(manifest):
         manifest.parent.mkdir(parents=True, exist_ok=True)
-        (DbtCliResource(project_dir=project, dbt_executable=dbt_executable())
-         .cli(["--quiet", "parse"], target_path=project.target_path).wait())
+        env = {**os.environ, "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
+               "DBT_TARGET_PATH": str(project.target_path), "DBT_LOG_PATH": str(ws.dbt_dir / "logs"),
+               "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+        done = subprocess.run([dbt_executable(), "parse"], cwd=DBT_PROJECT_DIR, env=env,
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            output = (done.stdout + done.stderr).strip().splitlines()
+            errors = [line for line in output if "rror" in line] or output[-5:]
+            raise DbtProjectError("dbt could not parse dbt_project/: " + " | ".join(errors[-3:]))
     return project

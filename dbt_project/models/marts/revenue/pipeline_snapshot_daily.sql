@@ -1,5 +1,5 @@
 {{ config(materialized='incremental', unique_key=['snapshot_date', 'opportunity_id'],
-          incremental_strategy='delete+insert') }}
+          incremental_strategy='delete+insert', on_schema_change='append_new_columns') }}
 -- The open pipeline as of each run's as_of date (business time zone): one row per snapshot date
 -- and open opportunity. Incremental: each run adds (or refreshes) its own date and never rewrites
 -- earlier dates, so the trend survives the SFA overwriting its data.
