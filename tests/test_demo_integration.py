@@ -2,7 +2,7 @@
 
 import json
 import shutil
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -135,3 +135,52 @@ def test_rules_file_numbers_change_the_results(demo_workspace: Path, tmp_path: P
 def test_dbt_docs_generate(demo_workspace: Path):
     cli("dbt", "--workspace", str(demo_workspace), "docs", "generate")
     assert (demo_workspace / ".dbt" / "target" / "catalog.json").exists()
+
+
+def test_pipeline_snapshot_accumulates_across_runs(demo_workspace: Path, tmp_path: Path):
+    ws = tmp_path / "ws"
+    shutil.copytree(demo_workspace, ws, ignore=shutil.ignore_patterns("*.tmp", ".dagster"))
+    warehouse = ws / "warehouse.duckdb"
+
+    def snapshot() -> dict:
+        con = duckdb.connect(str(warehouse), read_only=True)
+        try:
+            rows = con.execute("SELECT snapshot_date, opportunity_id, stage, amount_reporting "
+                               "FROM marts.pipeline_snapshot_daily ORDER BY 1, 2").fetchall()
+        finally:
+            con.close()
+        by_date: dict = {}
+        for d, *rest in rows:
+            by_date.setdefault(d, []).append(tuple(rest))
+        return by_date
+
+    first = snapshot()
+    assert len(first) == 1
+    (ws / "leadjourney.yml").write_text("reporting:\n  as_of: '2026-11-03T12:00:00'\n")
+    cli("run", "--workspace", str(ws))
+    second = snapshot()
+    assert len(second) == 2
+    (ws / "leadjourney.yml").write_text("reporting:\n  as_of: '2026-11-04T12:00:00'\n")
+    cli("run", "--workspace", str(ws))
+    third = snapshot()
+    assert sorted(third) == sorted(second) + [date(2026, 11, 4)]
+    for day, rows in second.items():
+        assert third[day] == rows  # earlier days are never rewritten
+
+
+def test_exported_action_lists_open_with_japanese_intact(demo_workspace: Path, tmp_path: Path):
+    out = tmp_path / "actions"
+    result = cli("export", "actions", "--workspace", str(demo_workspace), "--out", str(out))
+    con = duckdb.connect(str(demo_workspace / "warehouse.duckdb"), read_only=True)
+    expected = con.execute("SELECT count(*) FROM marts.action_recycle_queue").fetchone()[0]
+    raw = (out / "recycle_queue.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM: Excel reads Japanese correctly
+    lines = raw.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("再アプローチ日,対応時期,アクション")
+    assert len(lines) - 1 == expected > 0
+    assert f"recycle_queue.csv: {expected:,} rows" in result.stdout
+    cli("export", "actions", "--workspace", str(demo_workspace), "--out", str(tmp_path / "sjis"),
+        "--encoding", "cp932", "--lang", "en")
+    escalations = (tmp_path / "sjis" / "sla_escalations.csv").read_bytes().decode("cp932")
+    assert escalations.startswith("Manager,Owner,Team,SLA rule")
+    assert "中村 美穂" in escalations or "小林 大輔" in escalations

@@ -657,7 +657,7 @@ class Generator:
         email = self._variant(person["email"]).strip() if self.rng.random() < 0.2 else person["email"]
         self.f_contacts.write([cid, account["id"], email, person["last"], person["first"],
                                person["title"], BUYING_ROLE_LABEL[role], _zoho(created),
-                               _zoho(created + timedelta(days=3))])
+                               _zoho(min(created + timedelta(days=3), self.end - timedelta(minutes=1)))])
         account["contacts"].append(cid)
 
     # -- one hand-off to sales; returns (outcome, when it ended)
