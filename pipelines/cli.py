@@ -113,6 +113,21 @@ def generate(workspace: str | None, leads: int, seed: int, end_date) -> None:
     _generate(_ws(workspace), leads, seed, end_date.date() if end_date else None)
 
 
+def _print_quality(quality: dict) -> None:
+    if not quality:
+        return
+    click.echo(f"\ndata quality: {quality['passed']} expectations passed, {quality['warned']} warned, "
+               f"{quality['failed']} failed (blocking)")
+    for suite, label, month, observed, threshold, severity in quality["failures"][:12]:
+        shown = f"{observed:.3f} vs {threshold}" if observed is not None and threshold is not None else ""
+        line = f"  {'FAIL' if severity == 'error' else 'warn'}  {suite}: {label} ({month}) {shown}"
+        click.secho(line, fg="red" if severity == "error" else "yellow")
+    if quality["worst_completeness"]:
+        click.echo("  lowest completeness:")
+        for suite, label, month, observed, threshold in quality["worst_completeness"][:3]:
+            click.echo(f"    {suite}: {label} ({month}) {observed:.1%} (needs {threshold:.0%})")
+
+
 def _run(ws: Workspace) -> bool:
     from pipelines.runner import UserError, run_pipeline
 
@@ -133,7 +148,14 @@ def _run(ws: Workspace) -> bool:
     totals = [sum(f[k] for f in outcome.files) for k in ("rows_read", "rows_loaded",
                                                           "rows_quarantined", "rows_flagged")]
     click.echo(f"{'total':58} {'':9} {totals[0]:>9,} {totals[1]:>9,} {totals[2]:>8,} {totals[3]:>7,}")
-    click.echo(f"\nwarehouse: {ws.warehouse}   (run {outcome.run_id}, "
+    _print_quality(outcome.quality)
+    if outcome.published:
+        click.echo(f"\npublished: {ws.serving}   (the dashboard and exports read this copy)")
+    else:
+        kept = (f"the copy published {outcome.publication['published_at']:%Y-%m-%d %H:%M} UTC is still served"
+                if outcome.publication else "nothing has been published yet")
+        click.secho(f"\nNOT published: {ws.serving} was left untouched ({kept}).", fg="red", err=True)
+    click.echo(f"warehouse: {ws.warehouse}   (run {outcome.run_id}, "
                f"{time.perf_counter() - started:.1f}s)")
     click.echo("quarantined rows: SELECT * FROM meta.quarantine   (file, line, raw text, reason)")
     click.echo(f"detailed log: {ws.log_file}")
@@ -144,6 +166,34 @@ def _run(ws: Workspace) -> bool:
         click.secho("Fix the files or mappings named above and run again; files already loaded are "
                     "skipped.", err=True)
     return outcome.success
+
+
+@main.command()
+@workspace_option
+def check(workspace: str | None) -> None:
+    """Re-run the data-quality checks alone on the warehouse; exit 1 when a blocking one fails."""
+    from datetime import UTC, datetime
+
+    from expectations.runner import run_all, summary
+    from pipelines import warehouse as wh
+
+    ws = _ws(workspace)
+    if not ws.warehouse.exists():
+        _fail(f"{ws.warehouse} does not exist yet: run `leadjourney run --workspace {ws.root}` first")
+    run_id = f"check-{datetime.now(UTC):%Y%m%dT%H%M%S}"
+    con = wh.connect(ws.warehouse)
+    try:
+        outcomes = run_all(con, ws.rules(), run_id)
+        quality = summary(con, run_id)
+    finally:
+        con.close()
+    for o in outcomes:
+        if o.error:
+            click.secho(f"  ERROR {o.error}", fg="red", err=True)
+    _print_quality(quality)
+    click.echo(f"results recorded in meta.dq_results (run_id = '{run_id}')")
+    if quality["failed"] or any(o.error for o in outcomes):
+        sys.exit(1)
 
 
 @main.command()
@@ -191,10 +241,11 @@ def export_actions_cmd(workspace: str | None, out_dir: str, encoding: str, lang:
     from pipelines.exports import export_actions
 
     ws = _ws(workspace)
-    if not ws.warehouse.exists():
-        _fail(f"{ws.warehouse} does not exist yet: run `leadjourney run --workspace {ws.root}` first")
+    if not ws.serving.exists():
+        _fail(f"{ws.serving} does not exist yet: nothing has been published. Run "
+              f"`leadjourney run --workspace {ws.root}` and fix what it reports.")
     rules = ws.rules()
-    written = export_actions(ws.warehouse, Path(out_dir), encoding,
+    written = export_actions(ws.serving, Path(out_dir), encoding,
                              lang or rules.locale.default_language, rules.calendar.timezone)
     for name, info in written.items():
         note = (f" ({info['replaced_characters']} characters not in CP932 replaced by '?')"

@@ -37,12 +37,21 @@ BOOLEAN_LABELS = {
 }
 
 
+CHANNELS = ("organic_search", "paid_search", "paid_social", "event", "webinar", "referral", "direct",
+            "email", "partner", "other")
+OPPORTUNITY_STAGES = ("problem_recognised", "information_gathering", "comparison", "internal_approval",
+                      "decision", "negotiation", "closed_won", "closed_lost")
+NON_SQL_REASONS = ("no_budget", "too_early", "competitor", "info_gathering", "unreachable", "not_target")
+LOST_REASONS = ("no_budget", "too_early", "competitor", "missing_features", "deprioritised")
+
+
 @dataclass(frozen=True)
 class Field:
     name: str
     type: str
     description: str
     required: bool = False
+    values: tuple[str, ...] = ()  # canonical codes of a picklist (others load, and are reported)
 
 
 @dataclass(frozen=True)
@@ -75,8 +84,9 @@ class Extract:
         return [f.name for f in self.fields if f.required]
 
 
-def _f(name: str, type_: str, description: str, required: bool = False) -> Field:
-    return Field(name, type_, description, required)
+def _f(name: str, type_: str, description: str, required: bool = False,
+       values: tuple[str, ...] = ()) -> Field:
+    return Field(name, type_, description, required, values)
 
 
 EXTRACTS: dict[str, Extract] = {
@@ -98,7 +108,8 @@ EXTRACTS: dict[str, Extract] = {
                 _f("industry", "string", "Industry code (see the mapping's value labels)."),
                 _f("prefecture", "string", "Prefecture (都道府県) of the company."),
                 _f("created_at", "timestamp", "When the lead became known.", True),
-                _f("original_channel", "string", "Original acquisition channel (canonical code)."),
+                _f("original_channel", "string", "Original acquisition channel (canonical code).",
+                   values=CHANNELS),
                 _f("original_campaign_id", "string", "Campaign that brought the lead in."),
                 _f("lifecycle_stage", "string", "The MA's lifecycle stage now."),
                 _f("mql_at", "timestamp", "When the MA marked the lead marketing-qualified."),
@@ -163,8 +174,9 @@ EXTRACTS: dict[str, Extract] = {
                 _f("title", "string", "Job title."),
                 _f("phone", "string", "Phone number."),
                 _f("owner", "string", "Owner (IS rep), as a user name."),
-                _f("status", "string", "open, working, sql, disqualified, recycled.", True),
-                _f("lead_source", "string", "Lead source (canonical channel code)."),
+                _f("status", "string", "open, working, sql, disqualified, recycled.", True,
+                   values=("open", "working", "sql", "disqualified", "recycled")),
+                _f("lead_source", "string", "Lead source (canonical channel code).", values=CHANNELS),
                 _f("created_at", "timestamp", "When the SFA lead was created.", True),
                 _f("notified_at", "timestamp", "When the owner was notified of the MQL."),
                 _f("mql_at", "timestamp", "MQL time synced from the MA for this hand-off."),
@@ -174,7 +186,8 @@ EXTRACTS: dict[str, Extract] = {
                 _f("bant_timeline", "boolean", "Timeline confirmed."),
                 _f("timeline_months", "integer", "Months until the expected purchase."),
                 _f("bant_notes", "string", "Free text on BANT."),
-                _f("disqualification_reason", "string", "Non-SQL reason (picklist code)."),
+                _f("disqualification_reason", "string", "Non-SQL reason (picklist code).",
+                   values=NON_SQL_REASONS),
                 _f("disqualification_detail", "string", "Non-SQL reason, free text."),
                 _f("decided_at", "timestamp", "When the SQL / non-SQL decision was recorded."),
                 _f("converted_opportunity_id", "string", "Opportunity created from the lead."),
@@ -212,10 +225,10 @@ EXTRACTS: dict[str, Extract] = {
                 _f("amount", "decimal", "Amount (annual contract value)."),
                 _f("currency", "string", "ISO 4217 currency code of the amount."),
                 _f("stage", "string", "Stage (canonical code; closed_won / closed_lost when closed).",
-                   True),
+                   True, values=OPPORTUNITY_STAGES),
                 _f("created_at", "timestamp", "When the opportunity was created.", True),
                 _f("close_date", "date", "Expected or actual close date."),
-                _f("lost_reason", "string", "Lost reason (picklist code)."),
+                _f("lost_reason", "string", "Lost reason (picklist code).", values=LOST_REASONS),
                 _f("modified_at", "timestamp", "Last modification."),
             ),
             key=("opportunity_id",), modified_field="modified_at",
@@ -240,7 +253,8 @@ EXTRACTS: dict[str, Extract] = {
                 _f("domain", "string", "Web domain."),
                 _f("industry", "string", "Industry code."),
                 _f("employees", "integer", "Employees."),
-                _f("segment", "string", "smb, mid_market, enterprise."),
+                _f("segment", "string", "smb, mid_market, enterprise.",
+                   values=("smb", "mid_market", "enterprise")),
                 _f("parent_account_id", "string", "Parent account."),
                 _f("prefecture", "string", "Prefecture."),
                 _f("relationship_stage", "string", "Enterprise relationship stage (code)."),
@@ -274,7 +288,8 @@ EXTRACTS: dict[str, Extract] = {
                 _f("account_id", "string", "Account id.", True),
                 _f("opportunity_id", "string", "Deal the subscription came from."),
                 _f("plan", "string", "Plan name."),
-                _f("subscription_type", "string", "new, renewal, upsell, downgrade."),
+                _f("subscription_type", "string", "new, renewal, upsell, downgrade.",
+                   values=("new", "renewal", "upsell", "downgrade")),
                 _f("mrr", "decimal", "Monthly recurring revenue.", True),
                 _f("currency", "string", "ISO 4217 currency code of the MRR."),
                 _f("start_date", "date", "First day of service.", True),
@@ -335,6 +350,7 @@ def contract_markdown() -> str:
             out.append("Rules: " + "; ".join(notes) + ".\n")
         out.append("| field | type | required | meaning |\n|---|---|---|---|")
         for f in e.fields:
-            out.append(f"| `{f.name}` | {f.type} | {'yes' if f.required else ''} | {f.description} |")
+            codes = f" Codes: {', '.join(f.values)}." if f.values else ""
+            out.append(f"| `{f.name}` | {f.type} | {'yes' if f.required else ''} | {f.description}{codes} |")
         out.append("")
     return "\n".join(out)

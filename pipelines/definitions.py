@@ -9,6 +9,8 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines.defs.ingest.assets import RAW_ASSETS
+from pipelines.defs.quality.checks import QUALITY_CHECKS
+from pipelines.defs.reporting.assets import build_publish_asset
 from pipelines.defs.resources import WarehouseResource
 from pipelines.defs.transform.assets import build_dbt_assets, business_rules
 from pipelines.defs.transform.dbt import ensure_manifest
@@ -19,8 +21,11 @@ ALL_JOB = "leadjourney_all"
 
 def build_definitions(workspace: Workspace) -> dg.Definitions:
     project = ensure_manifest(workspace)
+    dbt_assets = build_dbt_assets(project)
+    marts = [k for k in dbt_assets.keys if k.path[0] == "marts"]
     return dg.Definitions(
-        assets=[*RAW_ASSETS, business_rules, build_dbt_assets(project)],
+        assets=[*RAW_ASSETS, business_rules, dbt_assets, build_publish_asset(marts)],
+        asset_checks=QUALITY_CHECKS,
         jobs=[dg.define_asset_job(ALL_JOB, selection=dg.AssetSelection.all(),
                                   executor_def=dg.in_process_executor,
                                   description="Everything: ingest, transform, checks, publish.")],

@@ -302,6 +302,14 @@ class Identity(_Strict):
     free_email_domains: list[str]
 
 
+class Quality(_Strict):
+    sales_fields_min_share: float = Field(ge=0, le=1)
+    validity_min_share: float = Field(ge=0, le=1)
+    integrity_min_share: float = Field(ge=0, le=1)
+    freshness_max_days: dict[Literal["ma", "sfa", "crm"], float]
+    min_rows_per_month: int = Field(ge=1)
+
+
 class Funnel(_Strict):
     within_days: list[int] = Field(min_length=1)
     maturity_days: int = Field(ge=0)
@@ -322,6 +330,7 @@ class Rules(_Strict):
     size_bands: list[SizeBand] = Field(min_length=1)
     identity: Identity
     recycling: Recycling
+    quality: Quality
     funnel: Funnel
 
     @model_validator(mode="after")

@@ -24,6 +24,9 @@ class RunOutcome:
     run_id: str | None
     failures: list[str] = field(default_factory=list)
     files: list[dict] = field(default_factory=list)
+    quality: dict = field(default_factory=dict)
+    published: bool = False
+    publication: dict | None = None
 
 
 def preflight(ws: Workspace):
@@ -81,10 +84,16 @@ def run_pipeline(ws: Workspace) -> RunOutcome:
         result = job.execute_in_process(
             instance=_dagster_instance(ws), raise_on_error=False,
             run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}})
+    published = False
     for event in result.all_events:
+        if event.event_type_value == "ASSET_MATERIALIZATION" and \
+                event.asset_key.to_user_string() == "serving/published":
+            published = True
         if event.is_step_failure:
-            failures.append(f"step {event.step_key} failed: "
-                            f"{event.step_failure_data.error.message.strip()}")
+            error = event.step_failure_data.error
+            while error.cause is not None:
+                error = error.cause
+            failures.append(f"step {event.step_key} failed: {error.message.strip()}")
         if event.event_type_value == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
             if not evaluation.passed and evaluation.severity.value == "ERROR":
@@ -93,8 +102,26 @@ def run_pipeline(ws: Workspace) -> RunOutcome:
                 failures.append(f"check {evaluation.asset_key.to_user_string()}:"
                                 f"{evaluation.check_name} failed: {detail}")
     files = file_summary(ws, [f.path for f in landing if f.mapping is not None], since=started)
-    return RunOutcome(success=result.success and not failures, run_id=result.run_id,
-                      failures=failures, files=files)
+    quality = quality_summary(ws, result.run_id)
+    if quality.get("failed"):
+        failures.append(f"{quality['failed']} blocking data-quality expectation(s) failed (see above)")
+    from pipelines.publish import publication_info
+
+    return RunOutcome(success=result.success and not failures and published, run_id=result.run_id,
+                      failures=list(dict.fromkeys(failures)), files=files, quality=quality,
+                      published=published, publication=publication_info(ws.serving))
+
+
+def quality_summary(ws: Workspace, run_id: str) -> dict:
+    from expectations.runner import summary
+
+    if not ws.warehouse.exists():
+        return {}
+    con = duckdb.connect(str(ws.warehouse), read_only=True)
+    try:
+        return summary(con, run_id)
+    finally:
+        con.close()
 
 
 def file_summary(ws: Workspace, paths: list[Path], since: datetime | None = None) -> list[dict]:

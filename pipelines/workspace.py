@@ -5,6 +5,7 @@
       leadjourney.yml                         business rules (defaults when absent)
       sources.yml                             source mappings (built-in presets when absent)
       warehouse.duckdb                        the warehouse (written by runs only)
+      serving.duckdb                          the published copy of the marts (read by the dashboard)
       demo_truth.json                         ground truth of generated demo data
       .dagster/                               Dagster run history (DAGSTER_HOME)
       .dbt/                                   dbt target and logs
@@ -38,6 +39,11 @@ class Workspace:
     @property
     def warehouse(self) -> Path:
         return self.root / "warehouse.duckdb"
+
+    @property
+    def serving(self) -> Path:
+        """The published, read-only copy of the marts (dashboard and exports read this)."""
+        return self.root / "serving.duckdb"
 
     @property
     def rules_file(self) -> Path:

@@ -623,8 +623,8 @@ class Generator:
         employees_label = next(lbl for m, lbl in HS_EMPLOYEES if account["employees"] >= m)
         row = [ma_id, person["first"], person["last"], email, person["phone"],
                account["name"], account["domain"] if rng.random() > 0.1 else "", person["title"],
-               person["department"], employees_label if rng.random() > 0.03 else "",
-               HS_INDUSTRY[account["industry"]] if rng.random() > 0.03 else "",
+               person["department"], employees_label if rng.random() > 0.015 else "",
+               HS_INDUSTRY[account["industry"]] if rng.random() > 0.015 else "",
                account["prefecture"], _hs(created), N.CHANNELS[channel][0],
                self._campaign(channel, created), hs_stage[stage], _hs(mql_at), _hs(modified),
                "", "Marketing contact"]
@@ -639,7 +639,8 @@ class Generator:
                 dup_acts = self._engagement(dup_created, intent * 0.5, ("webinar_registration", "event"))
                 self._write_ma_activities(dup_id, dup_acts, dup_channel)
                 dup_row = [dup_id, person["first"], person["last"], self._variant(email).strip(),
-                           "", account["name"], "", person["title"], "", "", "",
+                           person["phone"], account["name"], "", person["title"], "", employees_label,
+                           HS_INDUSTRY[account["industry"]],
                            account["prefecture"], _hs(dup_created), N.CHANNELS[dup_channel][0],
                            self._campaign(dup_channel, dup_created), "Lead", "",
                            _hs(max(a[0] for a in dup_acts)), "", "Marketing contact"]
@@ -670,7 +671,7 @@ class Generator:
         sfa_id = f"00Q5g{self._next('sfa_lead'):010d}"
         created = notified - timedelta(minutes=rng.randint(0, 3))
         activities = []  # (time, type, outcome)
-        contacted = rng.random() > (0.02 if direct else 0.05)
+        contacted = rng.random() > (0.01 if direct else 0.015)
         t = None
         if contacted:
             delay = speed * rng.lognormvariate(0, 1.0) if not direct else rng.uniform(3, 60)
@@ -692,11 +693,11 @@ class Generator:
                                   + timedelta(minutes=rng.randint(0, 300)))
         # decision
         score_adj = 0.10 if fit >= 45 else (0.0 if fit >= 30 else -0.05)
-        p_sql = (0.75 if direct else 0.08 + 0.45 * intent + CHANNEL_PROFILE[channel][2]
+        p_sql = (0.75 if direct else 0.05 + 0.42 * intent + CHANNEL_PROFILE[channel][2]
                  + SEGMENT_SQL_ADJ[account["segment"]] + score_adj)
         is_sql = reached and rng.random() < p_sql
         decided_at = None
-        if activities and rng.random() > 0.06:
+        if activities and rng.random() > 0.01:
             base = activities[-1][0]
             days = max(0, int(round(decide_days * rng.lognormvariate(0, 0.6)))) if not direct else 0
             decided_at = cal.next_open(cal.add_business_days(base, days)
@@ -733,7 +734,7 @@ class Generator:
         detail = ""
         reason_label = ""
         if reason is not None:
-            if rng.random() < 0.08:
+            if rng.random() < 0.03:
                 reason = None  # the rep skipped the mandatory reason
             else:
                 reason_label = SF_REASON_LABEL[reason]

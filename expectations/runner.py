@@ -1,0 +1,167 @@
+"""Run the suites through GX's pandas route and keep every result in `meta.dq_results`.
+
+GX's SQL datasource does not work on DuckDB (STACK.md): each suite's frame is read with DuckDB
+into pandas and validated as a dataframe batch. Results become rows (suite, expectation, column,
+month, observed value, threshold, passed, severity, run id, time, a sample of failing record ids)
+appended to `meta.dq_results`, so trends can be shown.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import duckdb
+import pandas as pd
+
+from expectations.suites import SUITES, Suite
+from pipelines.rules import Rules
+
+SAMPLE_IDS = 10
+
+DQ_DDL = """
+CREATE TABLE IF NOT EXISTS meta.dq_results (
+  run_id VARCHAR,
+  checked_at TIMESTAMP,
+  suite VARCHAR,
+  asset VARCHAR,
+  expectation VARCHAR,
+  label VARCHAR,
+  column_name VARCHAR,
+  month VARCHAR,
+  observed_value DOUBLE,
+  threshold DOUBLE,
+  element_count BIGINT,
+  unexpected_count BIGINT,
+  passed BOOLEAN,
+  severity VARCHAR,
+  sample_failing_ids VARCHAR
+)"""
+
+_context = None
+
+
+def _gx_context():
+    global _context
+    if _context is None:
+        os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        logging.getLogger("great_expectations").setLevel(logging.ERROR)
+        _context = gx.get_context(mode="ephemeral")
+        _context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+        source = _context.data_sources.add_pandas("leadjourney")
+        source.add_dataframe_asset(name="frame").add_batch_definition_whole_dataframe("whole")
+    return _context
+
+
+@dataclass
+class SuiteOutcome:
+    suite: Suite
+    rows: list[dict] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def failed_errors(self) -> list[dict]:
+        return [r for r in self.rows if not r["passed"] and r["severity"] == "error"]
+
+    @property
+    def failed_warnings(self) -> list[dict]:
+        return [r for r in self.rows if not r["passed"] and r["severity"] == "warn"]
+
+    @property
+    def passed(self) -> bool:
+        return self.error is None and not self.failed_errors and not self.failed_warnings
+
+    @property
+    def blocks(self) -> bool:
+        return self.suite.blocking and (self.error is not None or bool(self.failed_errors))
+
+
+def validate_frame(frame: pd.DataFrame, suite_def, run_id: str, suite: Suite) -> list[dict]:
+    """Validate a dataframe with an ExpectationSuite; one result row per expectation."""
+    batch = (_gx_context().data_sources.get("leadjourney").get_asset("frame")
+             .get_batch_definition("whole").get_batch(batch_parameters={"dataframe": frame}))
+    result = batch.validate(suite_def, result_format={
+        "result_format": "SUMMARY", "unexpected_index_column_names": ["record_id"],
+        "partial_unexpected_count": SAMPLE_IDS})
+    now = datetime.now(UTC).replace(tzinfo=None)
+    rows = []
+    for r in result.results:
+        config = r.expectation_config
+        meta = config.meta or {}
+        res = r.result or {}
+        element_count = res.get("element_count")
+        unexpected = res.get("unexpected_count")
+        if meta.get("observe"):
+            covered = frame.query(meta["where"]) if meta.get("where") else frame
+            observed = float(covered[meta["observe"]].max()) if len(covered) else None
+        elif element_count:
+            observed = 1 - (unexpected or 0) / element_count
+        else:
+            observed = None
+        samples = [str(item.get("record_id")) for item in (res.get("partial_unexpected_index_list") or [])
+                   if isinstance(item, dict)][:SAMPLE_IDS]
+        rows.append({
+            "run_id": run_id, "checked_at": now, "suite": suite.name, "asset": "/".join(suite.asset),
+            "expectation": config.type, "label": meta.get("label"),
+            "column_name": config.kwargs.get("column") or config.kwargs.get("column_A"),
+            "month": meta.get("month"), "observed_value": observed, "threshold": meta.get("threshold"),
+            "element_count": element_count, "unexpected_count": unexpected, "passed": bool(r.success),
+            "severity": meta.get("severity", "warn"), "sample_failing_ids": json.dumps(samples),
+        })
+    return rows
+
+
+def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite, rules: Rules, run_id: str) -> SuiteOutcome:
+    """Load the suite's frame, validate it and return the result rows (not yet recorded)."""
+    _gx_context()  # suites attach to the active context
+    try:
+        frame = con.execute(suite.query(rules)).df()
+    except duckdb.Error as exc:
+        return SuiteOutcome(suite, error=f"{suite.name}: could not read its data: {exc}")
+    if frame.empty:
+        return SuiteOutcome(suite)
+    return SuiteOutcome(suite, validate_frame(frame, suite.build(frame, rules), run_id, suite))
+
+
+def record(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
+    con.execute(DQ_DDL)
+    if rows:
+        frame = pd.DataFrame(rows)
+        con.register("_dq_rows", frame)
+        con.execute("INSERT INTO meta.dq_results BY NAME SELECT * FROM _dq_rows")
+        con.unregister("_dq_rows")
+
+
+def run_all(con: duckdb.DuckDBPyConnection, rules: Rules, run_id: str) -> list[SuiteOutcome]:
+    """Every suite (used by `leadjourney check`); results are recorded."""
+    outcomes = [run_suite(con, suite, rules, run_id) for suite in SUITES]
+    record(con, [row for o in outcomes for row in o.rows])
+    return outcomes
+
+
+def summary(con: duckdb.DuckDBPyConnection, run_id: str) -> dict:
+    """Counts of passed / warned / failed expectations of a run and the worst completeness figures."""
+    if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'meta' "
+                       "AND table_name = 'dq_results'").fetchone()[0]:
+        return {"passed": 0, "warned": 0, "failed": 0, "worst_completeness": [], "failures": []}
+    counts = dict(con.execute("""
+        SELECT CASE WHEN passed THEN 'passed' WHEN severity = 'error' THEN 'failed' ELSE 'warned' END,
+               count(*)
+        FROM meta.dq_results WHERE run_id = ? GROUP BY 1""", [run_id]).fetchall())
+    worst = con.execute("""
+        SELECT suite, label, coalesce(month, 'all months') AS month, observed_value, threshold
+        FROM meta.dq_results
+        WHERE run_id = ? AND expectation = 'expect_column_values_to_not_be_null'
+        ORDER BY observed_value - threshold, suite, label LIMIT 5""", [run_id]).fetchall()
+    failures = con.execute("""
+        SELECT suite, label, coalesce(month, 'all months'), observed_value, threshold, severity
+        FROM meta.dq_results WHERE run_id = ? AND NOT passed
+        ORDER BY severity, suite, label, month""", [run_id]).fetchall()
+    return {"passed": counts.get("passed", 0), "warned": counts.get("warned", 0),
+            "failed": counts.get("failed", 0), "worst_completeness": worst, "failures": failures}

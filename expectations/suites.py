@@ -1,0 +1,272 @@
+"""Great Expectations suites: one builder per canonical extract and per key mart.
+
+Each `Suite` names the Dagster asset it checks, the SQL that loads its frame from the warehouse
+(lead-level tables, never raw activity rows) and a `build_*_suite(frame, rules)` that returns a
+`gx.ExpectationSuite`. Thresholds come from the rules file. Every expectation carries in its meta
+its severity (`error` blocks publication, `warn` does not), a label and the month it is about
+(row conditions give the per-month completeness figures).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import great_expectations as gx
+import pandas as pd
+
+from pipelines.contract import CHANNELS, EXTRACTS, NON_SQL_REASONS, OPPORTUNITY_STAGES
+from pipelines.rules import Rules
+
+E = gx.expectations
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str
+    asset: tuple[str, ...]
+    description: str
+    query: Callable[[Rules], str]
+    build: Callable[[pd.DataFrame, Rules], gx.ExpectationSuite]
+    blocking: bool
+
+
+def _meta(severity: str, label: str, month: str | None = None, threshold: float | None = None,
+          observe: str | None = None, where: str | None = None) -> dict:
+    """severity: error blocks publication, warn does not; observe: report this column's max over
+    the rows `where` selects."""
+    return {"severity": severity, "label": label, "month": month, "threshold": threshold,
+            "observe": observe, "where": where}
+
+
+def _month(column: str, rules: Rules) -> str:
+    return (f"strftime(timezone('{rules.calendar.timezone}', timezone('UTC', {column})), '%Y-%m')")
+
+
+def _closed(column: str, rules: Rules) -> str:
+    """True when `column`'s month ended before the as_of month."""
+    return (f"{_month(column, rules)} < (SELECT strftime(as_of_local_date, '%Y-%m') "
+            f"FROM intermediate.int_as_of)")
+
+
+def _completeness(suite: gx.ExpectationSuite, frame: pd.DataFrame, columns: list[str], share: float,
+                  min_rows: int, condition: str | None = None, severity: str = "error") -> None:
+    """Each column filled for at least `share` of the rows: overall, and in every closed month
+    (before the as_of month) with at least `min_rows` rows; the others count in the overall figure."""
+    scoped = frame.query(condition) if condition else frame
+    sizes = scoped.loc[scoped["month_closed"]].groupby("month").size() if "month_closed" in frame else {}
+    months = sorted(m for m, n in dict(sizes).items() if n >= min_rows)
+    for column in columns:
+        if column not in frame.columns:
+            continue
+        scopes = [(None, condition)] + [
+            (m, f'month=="{m}"' + (f" and {condition}" if condition else "")) for m in months]
+        for month, row_condition in scopes:
+            kwargs = {"row_condition": row_condition, "condition_parser": "pandas"} if row_condition else {}
+            suite.add_expectation(E.ExpectColumnValuesToNotBeNull(
+                column=column, mostly=share, meta=_meta(severity, f"{column} filled", month, share),
+                **kwargs))
+
+
+# --- marketing side: the required lead fields --------------------------------------------------
+
+def _lead_fields_sql(table: str, id_column: str, has_industry: bool):
+    def query(rules: Rules) -> str:
+        extra = "industry, employees, department, prefecture," if has_industry else ""
+        return f"""
+            SELECT {id_column} AS record_id, {_month('created_at', rules)} AS month,
+                   {_closed('created_at', rules)} AS month_closed,
+                   company_name, person_name, coalesce(email, phone) AS email_or_phone, email, phone,
+                   {extra} title
+            FROM staging.{table}"""
+    return query
+
+
+def build_lead_fields_suite(frame: pd.DataFrame, rules: Rules) -> gx.ExpectationSuite:
+    """SLA, marketing side: the required lead fields filled for the agreed share of leads."""
+    suite = gx.ExpectationSuite(name="lead_fields_completeness")
+    _completeness(suite, frame, list(rules.sla.lead_required_fields),
+                  rules.sla.lead_required_fields_min_share, rules.quality.min_rows_per_month)
+    return suite
+
+
+# --- sales side: once a lead is handed over ------------------------------------------------------
+
+def _handoff_sql(rules: Rules) -> str:
+    return f"""
+        SELECT j.sfa_lead_id AS record_id, {_month('j.notified_at', rules)} AS month,
+               {_closed('j.notified_at', rules)} AS month_closed,
+               s.owner, s.notified_at AS notified_time,
+               j.sla_first_contact_met IS NOT NULL AS first_contact_due, j.first_contact_at,
+               (j.decided_at IS NOT NULL OR j.sla_decision_met IS NOT NULL) AS decision_due, j.decided_at,
+               j.decision = 'non_sql' AS is_non_sql, j.non_sql_reason
+        FROM marts.lead_journey AS j
+        JOIN staging.stg_sfa__leads AS s ON s.sfa_lead_id = j.sfa_lead_id"""
+
+
+def build_handoff_suite(frame: pd.DataFrame, rules: Rules) -> gx.ExpectationSuite:
+    """SLA, sales side: owner and notification time present; first contact and a decision recorded
+    once their deadlines have passed; a non-SQL reason whenever a lead is decided non-SQL."""
+    share, min_rows = rules.quality.sales_fields_min_share, rules.quality.min_rows_per_month
+    suite = gx.ExpectationSuite(name="handoff_completeness")
+    _completeness(suite, frame, ["owner", "notified_time"], share, min_rows)
+    _completeness(suite, frame, ["first_contact_at"], share, min_rows, "first_contact_due==True")
+    _completeness(suite, frame, ["decided_at"], share, min_rows, "decision_due==True")
+    _completeness(suite, frame, ["non_sql_reason"], share, min_rows, "is_non_sql==True")
+    return suite
+
+
+# --- validity, ordering, integrity, uniqueness ---------------------------------------------------
+
+def _in_set(column: str, values, share: float) -> gx.expectations.Expectation:
+    return E.ExpectColumnValuesToBeInSet(column=column, value_set=list(values), mostly=share,
+                                         meta=_meta("warn", f"{column} is a known code", None, share))
+
+
+def _unique(column: str) -> gx.expectations.Expectation:
+    return E.ExpectColumnValuesToBeUnique(column=column, meta=_meta("error", f"{column} unique"))
+
+
+def _ordered(later: str, earlier: str) -> gx.expectations.Expectation:
+    return E.ExpectColumnPairValuesAToBeGreaterThanB(
+        column_A=later, column_B=earlier, or_equal=True, ignore_row_if="either_value_is_missing",
+        row_condition="is_out_of_order==False", condition_parser="pandas",
+        meta=_meta("warn", f"{later} not before {earlier} (unless flagged out of order)"))
+
+
+def _found(column: str, share: float, label: str) -> gx.expectations.Expectation:
+    return E.ExpectColumnValuesToBeInSet(column=column, value_set=[True], mostly=share,
+                                         meta=_meta("warn", label, None, share))
+
+
+def build_ma_leads_suite(frame: pd.DataFrame, rules: Rules) -> gx.ExpectationSuite:
+    share = rules.quality.validity_min_share
+    return gx.ExpectationSuite(name="ma_leads_validity", expectations=[
+        _unique("record_id"),
+        E.ExpectColumnValuesToMatchRegex(column="email_normalized", regex=EMAIL_PATTERN, mostly=share,
+                                         meta=_meta("warn", "e-mail well formed", None, share)),
+        _in_set("original_channel", CHANNELS, share),
+    ])
+
+
+def build_sfa_leads_suite(frame: pd.DataFrame, rules: Rules) -> gx.ExpectationSuite:
+    share = rules.quality.validity_min_share
+    return gx.ExpectationSuite(name="sfa_leads_validity", expectations=[
+        _unique("record_id"),
+        _in_set("status", EXTRACTS["sfa_leads"].get_field("status").values, share),
+        _in_set("disqualification_reason", NON_SQL_REASONS, share),
+        _ordered("decided_at", "notified_at"),
+        _found("ma_lead_found", rules.quality.integrity_min_share, "MA id found among MA leads"),
+    ])
+
+
+def build_opportunities_suite(frame: pd.DataFrame, rules: Rules) -> gx.ExpectationSuite:
+    share = rules.quality.validity_min_share
+    return gx.ExpectationSuite(name="opportunities_validity", expectations=[
+        _unique("record_id"),
+        _in_set("stage", OPPORTUNITY_STAGES, share),
+        E.ExpectColumnValuesToBeBetween(column="amount", min_value=0,
+                                        meta=_meta("warn", "amount not negative")),
+        _in_set("currency", _currencies(rules), share),
+        _ordered("close_date", "created_date"),
+        _found("account_found", rules.quality.integrity_min_share, "account found in the CRM"),
+    ])
+
+
+def build_subscriptions_suite(frame: pd.DataFrame, rules: Rules) -> gx.ExpectationSuite:
+    share = rules.quality.validity_min_share
+    return gx.ExpectationSuite(name="subscriptions_validity", expectations=[
+        _unique("record_id"),
+        E.ExpectColumnValuesToBeBetween(column="mrr", min_value=0, meta=_meta("warn", "MRR not negative")),
+        _in_set("currency", _currencies(rules), share),
+        _in_set("subscription_type", EXTRACTS["crm_subscriptions"].get_field("subscription_type").values,
+                share),
+        _ordered("end_date", "start_date"),
+        _found("account_found", rules.quality.integrity_min_share, "account found in the CRM"),
+    ])
+
+
+def _currencies(rules: Rules) -> list[str]:
+    return [rules.locale.currency] + [r.currency for r in rules.fx_rates]
+
+
+# --- freshness -----------------------------------------------------------------------------------
+
+def _freshness_sql(rules: Rules) -> str:
+    def newest(*pairs):
+        return "greatest(" + ", ".join(f"(SELECT max({c}) FROM raw.{t})" for t, c in pairs) + ")"
+    systems = {
+        "ma": newest(("ma_leads", "created_at"), ("ma_leads", "modified_at"), ("ma_activities", "occurred_at")),
+        "sfa": newest(("sfa_leads", "created_at"), ("sfa_leads", "modified_at"),
+                      ("sfa_activities", "occurred_at"), ("sfa_opportunities", "modified_at")),
+        "crm": newest(("crm_accounts", "modified_at"), ("crm_contacts", "modified_at"),
+                      ("crm_subscriptions", "modified_at"), ("crm_nps", "responded_at")),
+    }
+    rows = " UNION ALL ".join(
+        f"SELECT '{s}' AS record_id, {expr} AS newest_record_at" for s, expr in systems.items())
+    return (f"SELECT record_id, newest_record_at, date_diff('second', newest_record_at, "
+            f"(now() AT TIME ZONE 'UTC')) / 86400.0 AS age_days FROM ({rows}) WHERE newest_record_at IS NOT NULL")
+
+
+def build_freshness_suite(frame: pd.DataFrame, rules: Rules) -> gx.ExpectationSuite:
+    """Each source's newest record is younger than quality.freshness_max_days."""
+    suite = gx.ExpectationSuite(name="source_freshness")
+    for system, max_days in rules.quality.freshness_max_days.items():
+        if system in set(frame["record_id"]):
+            suite.add_expectation(E.ExpectColumnValuesToBeBetween(
+                column="age_days", max_value=max_days, row_condition=f'record_id=="{system}"',
+                condition_parser="pandas",
+                meta=_meta("warn", f"{system} newest record age (days)", None, max_days, "age_days",
+                           f'record_id=="{system}"')))
+    return suite
+
+
+def _sql(text: str) -> Callable[[Rules], str]:
+    return lambda rules: text
+
+
+SUITES: tuple[Suite, ...] = (
+    Suite("lead_fields_completeness_ma", ("staging", "stg_ma__leads"),
+          "SLA, marketing side: required lead fields of MA leads filled, overall and per month.",
+          _lead_fields_sql("stg_ma__leads", "lead_id", True), build_lead_fields_suite, True),
+    Suite("lead_fields_completeness_sfa", ("staging", "stg_sfa__leads"),
+          "SLA, marketing side: required lead fields of SFA leads (those the SFA carries), per month.",
+          _lead_fields_sql("stg_sfa__leads", "sfa_lead_id", False), build_lead_fields_suite, True),
+    Suite("handoff_completeness", ("marts", "lead_journey"),
+          "SLA, sales side: owner, notification, first contact, decision and non-SQL reason recorded.",
+          _handoff_sql, build_handoff_suite, True),
+    Suite("ma_leads_validity", ("staging", "stg_ma__leads"),
+          "MA leads: unique ids, e-mail form, known channel codes.",
+          _sql("SELECT lead_id AS record_id, email_normalized, original_channel FROM staging.stg_ma__leads"),
+          build_ma_leads_suite, True),
+    Suite("sfa_leads_validity", ("staging", "stg_sfa__leads"),
+          "SFA leads: unique ids, known statuses and reasons, decision after notification, MA ids found.",
+          _sql("""SELECT s.sfa_lead_id AS record_id, s.status, s.disqualification_reason, s.notified_at,
+                         s.decided_at, s.is_out_of_order,
+                         s.ma_lead_id IS NULL OR m.lead_id IS NOT NULL AS ma_lead_found
+                  FROM staging.stg_sfa__leads AS s
+                  LEFT JOIN staging.stg_ma__leads AS m ON m.lead_id = s.ma_lead_id"""),
+          build_sfa_leads_suite, True),
+    Suite("opportunities_validity", ("staging", "stg_sfa__opportunities"),
+          "Opportunities: unique ids, known stages and currencies, amounts not negative, close after "
+          "creation, accounts found.",
+          _sql("""SELECT o.opportunity_id AS record_id, o.stage, o.amount, o.currency,
+                         cast(o.created_at AS DATE) AS created_date, o.close_date, o.is_out_of_order,
+                         o.account_id IS NULL OR a.account_id IS NOT NULL AS account_found
+                  FROM staging.stg_sfa__opportunities AS o
+                  LEFT JOIN staging.stg_crm__accounts AS a ON a.account_id = o.account_id"""),
+          build_opportunities_suite, True),
+    Suite("subscriptions_validity", ("staging", "stg_crm__subscriptions"),
+          "Subscriptions: unique ids, MRR not negative, known currencies and types, end after start, "
+          "accounts found.",
+          _sql("""SELECT s.subscription_id AS record_id, s.mrr, s.currency, s.subscription_type,
+                         s.start_date, s.end_date, false AS is_out_of_order,
+                         a.account_id IS NOT NULL AS account_found
+                  FROM staging.stg_crm__subscriptions AS s
+                  LEFT JOIN staging.stg_crm__accounts AS a ON a.account_id = s.account_id"""),
+          build_subscriptions_suite, True),
+    Suite("source_freshness", ("raw", "ma_leads"),
+          "Freshness: the age of each source system's newest record against quality.freshness_max_days.",
+          _freshness_sql, build_freshness_suite, False),
+)
