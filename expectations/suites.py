@@ -197,7 +197,8 @@ def _freshness_sql(rules: Rules) -> str:
     def newest(*pairs):
         return "greatest(" + ", ".join(f"(SELECT max({c}) FROM raw.{t})" for t, c in pairs) + ")"
     systems = {
-        "ma": newest(("ma_leads", "created_at"), ("ma_leads", "modified_at"), ("ma_activities", "occurred_at")),
+        "ma": newest(("ma_leads", "created_at"), ("ma_leads", "modified_at"),
+                     ("ma_activities", "occurred_at")),
         "sfa": newest(("sfa_leads", "created_at"), ("sfa_leads", "modified_at"),
                       ("sfa_activities", "occurred_at"), ("sfa_opportunities", "modified_at")),
         "crm": newest(("crm_accounts", "modified_at"), ("crm_contacts", "modified_at"),
@@ -206,7 +207,8 @@ def _freshness_sql(rules: Rules) -> str:
     rows = " UNION ALL ".join(
         f"SELECT '{s}' AS record_id, {expr} AS newest_record_at" for s, expr in systems.items())
     return (f"SELECT record_id, newest_record_at, date_diff('second', newest_record_at, "
-            f"(now() AT TIME ZONE 'UTC')) / 86400.0 AS age_days FROM ({rows}) WHERE newest_record_at IS NOT NULL")
+            f"(now() AT TIME ZONE 'UTC')) / 86400.0 AS age_days FROM ({rows}) "
+            "WHERE newest_record_at IS NOT NULL")
 
 
 def build_freshness_suite(frame: pd.DataFrame, rules: Rules) -> gx.ExpectationSuite:

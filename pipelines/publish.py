@@ -32,7 +32,8 @@ def blocking_failures(con: duckdb.DuckDBPyConnection, run_id: str, landing_hashe
     if landing_hashes:
         placeholders = ", ".join("?" for _ in landing_hashes)
         reasons += [f"rejected extract: {name}" for (name,) in con.execute(
-            f"SELECT file_name FROM meta.load_manifest WHERE status = 'rejected' AND sha256 IN ({placeholders})",
+            "SELECT file_name FROM meta.load_manifest WHERE status = 'rejected' "
+            f"AND sha256 IN ({placeholders})",
             landing_hashes).fetchall()]
     return reasons
 
