@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import great_expectations as gx
 import pandas as pd
+from great_expectations.expectations.row_conditions import Column
 
 from pipelines.contract import CHANNELS, EXTRACTS, NON_SQL_REASONS, OPPORTUNITY_STAGES
 from pipelines.rules import Rules
@@ -51,19 +52,24 @@ def _closed(column: str, rules: Rules) -> str:
 
 
 def _completeness(suite: gx.ExpectationSuite, frame: pd.DataFrame, columns: list[str], share: float,
-                  min_rows: int, condition: str | None = None, severity: str = "error") -> None:
-    """Each column filled for at least `share` of the rows: overall, and in every closed month
-    (before the as_of month) with at least `min_rows` rows; the others count in the overall figure."""
-    scoped = frame.query(condition) if condition else frame
-    sizes = scoped.loc[scoped["month_closed"]].groupby("month").size() if "month_closed" in frame else {}
+                  min_rows: int, flag: str | None = None, severity: str = "error") -> None:
+    """Each column filled for at least `share` of the rows (of the rows where the boolean column
+    `flag` is true): overall, and in every closed month (before the as_of month) with at least
+    `min_rows` such rows; the others count in the overall figure."""
+    scoped = frame[frame[flag].fillna(False).astype(bool)] if flag else frame
+    sizes = scoped[scoped["month_closed"].fillna(False).astype(bool)].groupby("month").size() \
+        if "month_closed" in frame else {}
     months = sorted(m for m, n in dict(sizes).items() if n >= min_rows)
+    base = Column(flag) == True if flag else None  # noqa: E712 - a GX condition, not a comparison
     for column in columns:
         if column not in frame.columns:
             continue
-        scopes = [(None, condition)] + [
-            (m, f'month=="{m}"' + (f" and {condition}" if condition else "")) for m in months]
-        for month, row_condition in scopes:
-            kwargs = {"row_condition": row_condition, "condition_parser": "pandas"} if row_condition else {}
+        for month in [None, *months]:
+            condition = base
+            if month is not None:
+                in_month = Column("month") == month
+                condition = in_month if base is None else base & in_month
+            kwargs = {"row_condition": condition} if condition is not None else {}
             suite.add_expectation(E.ExpectColumnValuesToNotBeNull(
                 column=column, mostly=share, meta=_meta(severity, f"{column} filled", month, share),
                 **kwargs))
@@ -111,9 +117,9 @@ def build_handoff_suite(frame: pd.DataFrame, rules: Rules) -> gx.ExpectationSuit
     share, min_rows = rules.quality.sales_fields_min_share, rules.quality.min_rows_per_month
     suite = gx.ExpectationSuite(name="handoff_completeness")
     _completeness(suite, frame, ["owner", "notified_time"], share, min_rows)
-    _completeness(suite, frame, ["first_contact_at"], share, min_rows, "first_contact_due==True")
-    _completeness(suite, frame, ["decided_at"], share, min_rows, "decision_due==True")
-    _completeness(suite, frame, ["non_sql_reason"], share, min_rows, "is_non_sql==True")
+    _completeness(suite, frame, ["first_contact_at"], share, min_rows, "first_contact_due")
+    _completeness(suite, frame, ["decided_at"], share, min_rows, "decision_due")
+    _completeness(suite, frame, ["non_sql_reason"], share, min_rows, "is_non_sql")
     return suite
 
 
@@ -131,7 +137,7 @@ def _unique(column: str) -> gx.expectations.Expectation:
 def _ordered(later: str, earlier: str) -> gx.expectations.Expectation:
     return E.ExpectColumnPairValuesAToBeGreaterThanB(
         column_A=later, column_B=earlier, or_equal=True, ignore_row_if="either_value_is_missing",
-        row_condition="is_out_of_order==False", condition_parser="pandas",
+        row_condition=Column("is_out_of_order") == False,  # noqa: E712 - a GX condition
         meta=_meta("warn", f"{later} not before {earlier} (unless flagged out of order)"))
 
 
@@ -217,8 +223,7 @@ def build_freshness_suite(frame: pd.DataFrame, rules: Rules) -> gx.ExpectationSu
     for system, max_days in rules.quality.freshness_max_days.items():
         if system in set(frame["record_id"]):
             suite.add_expectation(E.ExpectColumnValuesToBeBetween(
-                column="age_days", max_value=max_days, row_condition=f'record_id=="{system}"',
-                condition_parser="pandas",
+                column="age_days", max_value=max_days, row_condition=Column("record_id") == system,
                 meta=_meta("warn", f"{system} newest record age (days)", None, max_days, "age_days",
                            f'record_id=="{system}"')))
     return suite

@@ -1,0 +1,202 @@
+"""Each Great Expectations suite against a passing and a failing hand-made fixture."""
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from expectations.runner import run_suite
+from expectations.suites import SUITES
+from pipelines.rules import load_rules
+
+SUITE = {s.name: s for s in SUITES}
+AS_OF = "2026-10-15"
+
+
+@pytest.fixture(scope="module")
+def rules(tmp_path_factory):
+    path = tmp_path_factory.mktemp("rules") / "leadjourney.yml"
+    path.write_text("quality:\n  min_rows_per_month: 2\n")  # small fixtures still get monthly checks
+    return load_rules(path)
+
+
+def warehouse(tmp_path: Path, statements: list[str]) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    for schema in ("staging", "marts", "intermediate", "raw"):
+        con.execute(f"CREATE SCHEMA {schema}")
+    con.execute(f"CREATE TABLE intermediate.int_as_of AS SELECT DATE '{AS_OF}' AS as_of_local_date")
+    for statement in statements:
+        con.execute(statement)
+    return con
+
+
+def failures(outcome) -> dict[tuple[str, str | None], dict]:
+    return {(r["label"], r["month"]): r for r in outcome.rows if not r["passed"]}
+
+
+MA_LEADS = """CREATE TABLE staging.stg_ma__leads AS SELECT * FROM (VALUES
+    ('1', TIMESTAMP '2026-09-02 01:00', '山田製作所', '山田 太郎', 'taro@yamada.co.jp', 'taro@yamada.co.jp', NULL,
+     'manufacturing', 120, '部長', '営業部', '東京都', 'webinar'),
+    ('2', TIMESTAMP '2026-09-03 01:00', '鈴木商事', '鈴木 花子', 'hana@suzuki.co.jp', 'hana@suzuki.co.jp', NULL,
+     'retail', 30, {title2}, '営業部', '大阪府', 'event'),
+    ('3', TIMESTAMP '2026-09-04 01:00', '田中建設', '田中 一郎', NULL, NULL, '03-1111-2222',
+     'construction', 300, '課長', NULL, '愛知県', 'paid_search'),
+    ('4', TIMESTAMP '2026-09-05 01:00', '高橋工業', '高橋 次郎', {email4}, {email4}, NULL,
+     'manufacturing', 60, '主任', NULL, '東京都', {channel4}),
+    ({id5}, TIMESTAMP '2026-10-05 01:00', '伊藤商店', '伊藤 三郎', 'saburo@ito.co.jp', 'saburo@ito.co.jp', NULL,
+     'retail', 10, '担当', NULL, '福岡県', 'organic_search')
+) t(lead_id, created_at, company_name, person_name, email, email_normalized, phone, industry, employees,
+    title, department, prefecture, original_channel)"""
+
+
+def ma_leads(title2="'担当'", email4="'jiro@takahashi.co.jp'", channel4="'referral'", id5="'5'"):
+    return MA_LEADS.format(title2=title2, email4=email4, channel4=channel4, id5=id5)
+
+
+def test_lead_fields_complete(tmp_path, rules):
+    con = warehouse(tmp_path, [ma_leads()])
+    outcome = run_suite(con, SUITE["lead_fields_completeness_ma"], rules, "t")
+    assert outcome.passed and outcome.rows
+    months = {r["month"] for r in outcome.rows}
+    assert months == {None, "2026-09"}  # October is the as_of month: judged only overall
+
+
+def test_lead_fields_incomplete_fails_overall_and_in_its_month(tmp_path, rules):
+    con = warehouse(tmp_path, [ma_leads(title2="NULL")])
+    outcome = run_suite(con, SUITE["lead_fields_completeness_ma"], rules, "t")
+    failed = failures(outcome)
+    assert set(failed) == {("title filled", None), ("title filled", "2026-09")}
+    assert failed[("title filled", "2026-09")]["observed_value"] == 0.75  # 3 of 4 September leads
+    assert failed[("title filled", None)]["observed_value"] == 0.8  # 4 of 5 leads
+    assert failed[("title filled", None)]["sample_failing_ids"] == '["2"]'
+    assert failed[("title filled", None)]["severity"] == "error" and outcome.blocks
+
+
+SFA_LEADS = """CREATE TABLE staging.stg_sfa__leads AS SELECT * FROM (VALUES
+    ('S1', '1', TIMESTAMP '2026-09-02 01:10', '山田製作所', '山田 太郎', 'taro@yamada.co.jp', NULL, '部長', '佐藤 健',
+     TIMESTAMP '2026-09-02 01:10', TIMESTAMP '2026-09-04 01:00', 'sql', NULL, false),
+    ('S2', '2', TIMESTAMP '2026-09-03 01:10', '鈴木商事', '鈴木 花子', 'hana@suzuki.co.jp', NULL, '担当', {owner2},
+     TIMESTAMP '2026-09-03 01:10', {decided2}, {status2}, 'no_budget', {flag2}),
+    ('S3', {ma3}, TIMESTAMP '2026-09-04 01:10', '田中建設', '田中 一郎', NULL, '03-1111-2222', '課長', '佐藤 健',
+     TIMESTAMP '2026-09-04 01:10', NULL, 'working', NULL, false)
+) t(sfa_lead_id, ma_lead_id, created_at, company_name, person_name, email, phone, title, owner, notified_at,
+    decided_at, status, disqualification_reason, is_out_of_order)"""
+
+
+def sfa_leads(owner2="'佐藤 健'", decided2="TIMESTAMP '2026-09-05 01:00'", status2="'disqualified'",
+              flag2="false", ma3="'3'"):
+    return SFA_LEADS.format(owner2=owner2, decided2=decided2, status2=status2, flag2=flag2, ma3=ma3)
+
+
+def test_sfa_lead_fields(tmp_path, rules):
+    con = warehouse(tmp_path, [sfa_leads()])
+    assert run_suite(con, SUITE["lead_fields_completeness_sfa"], rules, "t").passed
+    con.execute("UPDATE staging.stg_sfa__leads SET title = NULL WHERE sfa_lead_id = 'S3'")
+    failed = failures(run_suite(con, SUITE["lead_fields_completeness_sfa"], rules, "t"))
+    assert failed[("title filled", None)]["observed_value"] == pytest.approx(2 / 3)
+
+
+JOURNEY = """CREATE TABLE marts.lead_journey AS SELECT * FROM (VALUES
+    ('S1', TIMESTAMP '2026-09-02 01:10', true, TIMESTAMP '2026-09-02 02:00', TIMESTAMP '2026-09-04 01:00', true, 'sql', NULL),
+    ('S2', TIMESTAMP '2026-09-03 01:10', true, {contact2}, TIMESTAMP '2026-09-05 01:00', true, 'non_sql', {reason2}),
+    ('S3', TIMESTAMP '2026-09-04 01:10', true, TIMESTAMP '2026-09-04 03:00', NULL, NULL, 'pending', NULL)
+) t(sfa_lead_id, notified_at, sla_first_contact_met, first_contact_at, decided_at, sla_decision_met, decision,
+    non_sql_reason)"""
+
+
+def test_handoff_completeness(tmp_path, rules):
+    good = JOURNEY.format(contact2="TIMESTAMP '2026-09-03 02:00'", reason2="'no_budget'")
+    con = warehouse(tmp_path, [sfa_leads(), good])
+    assert run_suite(con, SUITE["handoff_completeness"], rules, "t").passed  # S3's decision not yet due
+
+
+def test_handoff_without_first_contact_or_reason_fails(tmp_path, rules):
+    bad = JOURNEY.format(contact2="NULL", reason2="NULL")
+    con = warehouse(tmp_path, [sfa_leads(owner2="NULL"), bad])
+    outcome = run_suite(con, SUITE["handoff_completeness"], rules, "t")
+    failed = failures(outcome)
+    assert failed[("first_contact_at filled", None)]["observed_value"] == pytest.approx(2 / 3)
+    assert failed[("first_contact_at filled", None)]["sample_failing_ids"] == '["S2"]'
+    assert failed[("non_sql_reason filled", None)]["observed_value"] == 0.0  # the one non-SQL lead
+    assert failed[("owner filled", None)]["observed_value"] == pytest.approx(2 / 3)
+    assert outcome.blocks
+
+
+def test_ma_leads_validity(tmp_path, rules):
+    con = warehouse(tmp_path, [ma_leads()])
+    assert run_suite(con, SUITE["ma_leads_validity"], rules, "t").passed
+    con2 = warehouse(tmp_path / "b" if (tmp_path / "b").mkdir() is None else tmp_path,
+                     [ma_leads(email4="'not-an-email'", channel4="'fax'", id5="'1'")])
+    outcome = run_suite(con2, SUITE["ma_leads_validity"], rules, "t")
+    failed = failures(outcome)
+    assert failed[("record_id unique", None)]["severity"] == "error"
+    assert failed[("e-mail well formed", None)]["sample_failing_ids"] == '["4"]'
+    assert failed[("original_channel is a known code", None)]["severity"] == "warn"
+
+
+def test_sfa_leads_validity(tmp_path, rules):
+    con = warehouse(tmp_path, [ma_leads(), sfa_leads()])
+    assert run_suite(con, SUITE["sfa_leads_validity"], rules, "t").passed
+    con.execute("DROP TABLE staging.stg_sfa__leads")
+    # decided before notified (not flagged), an unknown status, an MA id that is not loaded
+    con.execute(sfa_leads(decided2="TIMESTAMP '2026-09-01 00:00'", status2="'lost_in_space'", ma3="'999'"))
+    failed = failures(run_suite(con, SUITE["sfa_leads_validity"], rules, "t"))
+    assert set(failed) == {("status is a known code", None),
+                           ("decided_at not before notified_at (unless flagged out of order)", None),
+                           ("MA id found among MA leads", None)}
+    # the same row flagged out of order at ingest is accepted
+    con.execute("UPDATE staging.stg_sfa__leads SET is_out_of_order = true WHERE sfa_lead_id = 'S2'")
+    failed = failures(run_suite(con, SUITE["sfa_leads_validity"], rules, "t"))
+    assert ("decided_at not before notified_at (unless flagged out of order)", None) not in failed
+
+
+OPPS = """CREATE TABLE staging.stg_sfa__opportunities AS SELECT * FROM (VALUES
+    ('O1', 'negotiation', 1000000.00, 'JPY', TIMESTAMP '2026-09-01 00:00', DATE '2026-10-01', false, 'A1'),
+    ('O2', 'closed_won', {amount2}, {currency2}, TIMESTAMP '2026-09-01 00:00', DATE '2026-09-20', false, {account2})
+) t(opportunity_id, stage, amount, currency, created_at, close_date, is_out_of_order, account_id);
+CREATE TABLE staging.stg_crm__accounts AS SELECT 'A1' AS account_id"""
+
+
+def test_opportunities_validity(tmp_path, rules):
+    con = warehouse(tmp_path, OPPS.format(amount2="500.00", currency2="'USD'", account2="'A1'").split(";"))
+    assert run_suite(con, SUITE["opportunities_validity"], rules, "t").passed
+    con.execute("DROP TABLE staging.stg_sfa__opportunities")
+    con.execute(OPPS.format(amount2="-500.00", currency2="'XXX'", account2="'A9'").split(";")[0])
+    failed = failures(run_suite(con, SUITE["opportunities_validity"], rules, "t"))
+    assert set(failed) == {("amount not negative", None), ("currency is a known code", None),
+                           ("account found in the CRM", None)}
+
+
+def test_subscriptions_validity(tmp_path, rules):
+    con = warehouse(tmp_path, [
+        "CREATE TABLE staging.stg_crm__accounts AS SELECT 'A1' AS account_id",
+        """CREATE TABLE staging.stg_crm__subscriptions AS SELECT * FROM (VALUES
+            ('X1', 'A1', 100000.00, 'JPY', 'new', DATE '2026-01-01', DATE '2026-06-30'),
+            ('X2', 'A1', -5.00, 'JPY', 'upsell', DATE '2026-07-01', DATE '2026-06-30')
+        ) t(subscription_id, account_id, mrr, currency, subscription_type, start_date, end_date)"""])
+    failed = failures(run_suite(con, SUITE["subscriptions_validity"], rules, "t"))
+    assert set(failed) == {("MRR not negative", None),
+                           ("end_date not before start_date (unless flagged out of order)", None)}
+    con.execute("DELETE FROM staging.stg_crm__subscriptions WHERE subscription_id = 'X2'")
+    assert run_suite(con, SUITE["subscriptions_validity"], rules, "t").passed
+
+
+def test_freshness(tmp_path, rules):
+    now = datetime.utcnow()
+    con = warehouse(tmp_path, [
+        f"CREATE TABLE raw.ma_leads AS SELECT TIMESTAMP '{now - timedelta(days=10)}' AS created_at, "
+        "NULL::TIMESTAMP AS modified_at",
+        f"CREATE TABLE raw.ma_activities AS SELECT TIMESTAMP '{now - timedelta(days=9)}' AS occurred_at",
+        *[f"CREATE TABLE raw.{t} AS SELECT TIMESTAMP '{now - timedelta(hours=5)}' AS {c}, "
+          f"TIMESTAMP '{now - timedelta(hours=5)}' AS x" for t, c in
+          [("sfa_leads", "created_at"), ("sfa_activities", "occurred_at"), ("sfa_opportunities", "modified_at"),
+           ("crm_accounts", "modified_at"), ("crm_contacts", "modified_at"), ("crm_subscriptions", "modified_at"),
+           ("crm_nps", "responded_at")]],
+        "ALTER TABLE raw.sfa_leads ADD COLUMN modified_at TIMESTAMP",
+    ])
+    outcome = run_suite(con, SUITE["source_freshness"], rules, "t")
+    failed = failures(outcome)
+    assert set(failed) == {("ma newest record age (days)", None)}
+    assert failed[("ma newest record age (days)", None)]["observed_value"] == pytest.approx(9, abs=0.01)
+    assert not outcome.blocks  # freshness warns, it does not block publication
