@@ -184,3 +184,59 @@ def test_exported_action_lists_open_with_japanese_intact(demo_workspace: Path, t
     escalations = (tmp_path / "sjis" / "sla_escalations.csv").read_bytes().decode("cp932")
     assert escalations.startswith("Manager,Owner,Team,SLA rule")
     assert "中村 美穂" in escalations or "小林 大輔" in escalations
+
+
+def _blank_first_contacts(path: Path, share_every: int = 10) -> int:
+    """Blank the time of every contact activity of every 10th handed-over lead; returns leads hit."""
+    import csv
+    import io
+
+    text = path.read_text(encoding="cp932")
+    body, _, footer = text.partition("\r\n\r\n")
+    rows = list(csv.reader(io.StringIO(body)))
+    header, data = rows[0], rows[1:]
+    lead, when, kind = header.index("リード ID"), header.index("日時"), header.index("種別")
+    contacts = ("電話", "メール")
+    leads = sorted({r[lead] for r in data if len(r) == len(header) and r[lead] and r[kind] in contacts})
+    hit = set(leads[::share_every])
+    for r in data:
+        if len(r) == len(header) and r[lead] in hit:
+            r[when] = ""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows([header, *data])
+    path.write_text(out.getvalue() + "\r\n" + footer, encoding="cp932")
+    return len(hit)
+
+
+def test_publication_gate_keeps_the_served_copy_when_sla_fields_are_missing(demo_workspace: Path,
+                                                                           tmp_path: Path):
+    ws = tmp_path / "ws"
+    shutil.copytree(demo_workspace / "landing", ws / "landing")
+    shutil.copy(demo_workspace / "serving.duckdb", ws / "serving.duckdb")  # the copy published before
+    served_before = (ws / "serving.duckdb").read_bytes()
+    activities = next((ws / "landing" / "sfa").glob("sfa-activities-*.csv"))
+    clean = activities.read_bytes()
+    assert _blank_first_contacts(activities) > 0
+
+    failed = cli("run", "--workspace", str(ws), check=False)
+    assert failed.returncode == 1
+    assert "handoff_completeness: first_contact_at filled (all months)" in failed.stdout
+    assert "NOT published" in failed.stderr
+    assert (ws / "serving.duckdb").read_bytes() == served_before
+    con = duckdb.connect(str(ws / "warehouse.duckdb"), read_only=True)
+    recorded = con.execute("""SELECT observed_value, threshold, severity FROM meta.dq_results
+                              WHERE suite = 'handoff_completeness' AND label = 'first_contact_at filled'
+                                AND month IS NULL AND NOT passed""").fetchall()
+    con.close()
+    assert len(recorded) == 1 and recorded[0][0] < recorded[0][1] and recorded[0][2] == "error"
+    assert cli("check", "--workspace", str(ws), check=False).returncode == 1
+
+    activities.write_bytes(clean)  # the clean re-export arrives: the next run publishes
+    passed = cli("run", "--workspace", str(ws))
+    assert "published:" in passed.stdout
+    assert (ws / "serving.duckdb").read_bytes() != served_before
+    con = duckdb.connect(str(ws / "warehouse.duckdb"), read_only=True)
+    runs = con.execute("""SELECT run_id, bool_and(passed OR severity = 'warn') FROM meta.dq_results
+                          WHERE run_id NOT LIKE 'check-%' GROUP BY run_id""").fetchall()
+    con.close()
+    assert sorted(ok for _, ok in runs) == [False, True]  # dq_results shows both runs
