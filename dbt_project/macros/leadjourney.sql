@@ -120,3 +120,9 @@
 {% macro count_where(condition) -%}
     cast(sum(case when {{ condition }} then 1 else 0 end) as {{ dbt.type_bigint() }})
 {%- endmacro %}
+
+{% macro cohort_is_young(month_column, as_of_date_column) -%}
+    {#- A cohort month is too young to judge until funnel.maturity_days after the month's end. -#}
+    ({{ dbt.dateadd('day', rule('funnel_maturity_days'), dbt.dateadd('month', 1, month_column)) }}
+        > cast({{ as_of_date_column }} as timestamp))
+{%- endmacro %}

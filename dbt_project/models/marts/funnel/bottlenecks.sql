@@ -12,8 +12,7 @@ with journeys as (
     from {{ ref('lead_journey') }} as j
     cross join {{ ref('int_as_of') }} as o
     where j.cohort_month is not null
-        and {{ dbt.dateadd('day', rule('funnel_maturity_days'), dbt.dateadd('month', 1, 'j.cohort_month')) }}
-            <= cast(o.as_of_local_date as timestamp)
+        and not {{ cohort_is_young('j.cohort_month', 'o.as_of_local_date') }}
 ),
 
 dimensions as (

@@ -85,7 +85,6 @@ aggregated as (
 select
     a.*,
     cast(a.reached_leads as double) / a.cohort_leads as conversion_rate,
-    {{ dbt.dateadd('day', rule('funnel_maturity_days'), dbt.dateadd('month', 1, 'a.cohort_month')) }}
-        > cast(o.as_of_local_date as timestamp) as is_young
+    {{ cohort_is_young('a.cohort_month', 'o.as_of_local_date') }} as is_young
 from aggregated as a
 cross join {{ ref('int_as_of') }} as o

@@ -50,8 +50,7 @@ mature as (
     from {{ ref('lead_journey') }} as j
     cross join as_of as a
     where j.cohort_month is not null
-        and {{ dbt.dateadd('day', rule('funnel_maturity_days'), dbt.dateadd('month', 1, 'j.cohort_month')) }}
-            <= cast(a.as_of_local_date as timestamp)
+        and not {{ cohort_is_young('j.cohort_month', 'a.as_of_local_date') }}
         and j.cohort_month > cast({{ dbt.dateadd('day', '-1 * ' ~ rule('funnel_maturity_days'),
                                                   dbt.dateadd('month', -12, 'a.as_of_local_date')) }} as date)
 ),

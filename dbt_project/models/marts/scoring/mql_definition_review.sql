@@ -6,8 +6,7 @@
 with mqls as (
     select
         j.*,
-        {{ dbt.dateadd('day', rule('funnel_maturity_days'), dbt.dateadd('month', 1, 'j.cohort_month')) }}
-            > cast(o.as_of_local_date as timestamp) as is_young
+        {{ cohort_is_young('j.cohort_month', 'o.as_of_local_date') }} as is_young
     from {{ ref('lead_journey') }} as j
     cross join {{ ref('int_as_of') }} as o
     where j.mql_at is not null

@@ -13,8 +13,7 @@ with leads as (
         min(j.known_month) as known_month
     from {{ ref('lead_journey') }} as j
     cross join {{ ref('int_as_of') }} as o
-    where {{ dbt.dateadd('day', rule('funnel_maturity_days'), dbt.dateadd('month', 1, 'j.known_month')) }}
-        <= cast(o.as_of_local_date as timestamp)
+    where not {{ cohort_is_young('j.known_month', 'o.as_of_local_date') }}
     group by j.lead_id
 ),
 

@@ -7,8 +7,7 @@ with mqls as (
     from {{ ref('lead_journey') }} as j
     cross join {{ ref('int_as_of') }} as o
     where j.mql_at is not null
-        and {{ dbt.dateadd('day', rule('funnel_maturity_days'), dbt.dateadd('month', 1, 'j.cohort_month')) }}
-            <= cast(o.as_of_local_date as timestamp)
+        and not {{ cohort_is_young('j.cohort_month', 'o.as_of_local_date') }}
 ),
 
 banded as (
