@@ -99,7 +99,10 @@ def validate_frame(frame: pd.DataFrame, suite_def, run_id: str, suite: Suite) ->
         unexpected = res.get("unexpected_count")
         if meta.get("observe"):
             covered = frame.query(meta["where"]) if meta.get("where") else frame
-            observed = float(covered[meta["observe"]].max()) if len(covered) else None
+            values = covered[meta["observe"]]
+            # report the value nearest the failing side: the max against a ceiling, else the min
+            observed = (float(values.max() if config.kwargs.get("max_value") is not None else values.min())
+                        if len(values) else None)
         elif element_count:
             observed = 1 - (unexpected or 0) / element_count
         else:

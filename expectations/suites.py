@@ -193,6 +193,74 @@ def build_subscriptions_suite(frame: pd.DataFrame, rules: Rules) -> gx.Expectati
     ])
 
 
+def _codes(extract: str, field: str) -> tuple[str, ...]:
+    return EXTRACTS[extract].get_field(field).values
+
+
+def build_campaigns_suite(frame: pd.DataFrame, rules: Rules) -> gx.ExpectationSuite:
+    share = rules.quality.validity_min_share
+    return gx.ExpectationSuite(name="campaigns_validity", expectations=[
+        _unique("record_id"),
+        E.ExpectColumnValuesToBeBetween(column="cost", min_value=0, meta=_meta("warn", "cost not negative")),
+        _in_set("currency", _currencies(rules), share),
+        _in_set("channel", CHANNELS, share),
+        _ordered("ended_on", "started_on"),
+    ])
+
+
+def build_users_suite(frame: pd.DataFrame, rules: Rules) -> gx.ExpectationSuite:
+    return gx.ExpectationSuite(name="users_validity", expectations=[
+        _unique("record_id"), _in_set("role", _codes("sfa_users", "role"), 1.0)])
+
+
+def build_activity_types_suite(frame: pd.DataFrame, rules: Rules) -> gx.ExpectationSuite:
+    """On an aggregated view (one row per activity type), not on the activity rows themselves."""
+    known = set(_codes("ma_activities", "activity_type")) | set(_codes("sfa_activities", "activity_type"))
+    return gx.ExpectationSuite(name="activity_types", expectations=[
+        E.ExpectColumnValuesToBeInSet(column="record_id", value_set=sorted(known),
+                                      meta=_meta("warn", "activity types are known codes")),
+        E.ExpectColumnValuesToBeBetween(
+            column="share_with_lead", min_value=rules.quality.integrity_min_share,
+            meta=_meta("warn", "activities belong to a loaded lead (lowest share of a type)", None,
+                       rules.quality.integrity_min_share, "share_with_lead")),
+    ])
+
+
+def build_stage_history_suite(frame: pd.DataFrame, rules: Rules) -> gx.ExpectationSuite:
+    """On an aggregated view (one row per stage)."""
+    return gx.ExpectationSuite(name="stage_history_validity", expectations=[
+        E.ExpectColumnValuesToBeInSet(column="record_id", value_set=list(OPPORTUNITY_STAGES),
+                                      meta=_meta("warn", "history stages are known codes"))])
+
+
+def build_accounts_suite(frame: pd.DataFrame, rules: Rules) -> gx.ExpectationSuite:
+    share = rules.quality.validity_min_share
+    return gx.ExpectationSuite(name="accounts_validity", expectations=[
+        _unique("record_id"),
+        _in_set("segment", _codes("crm_accounts", "segment"), share),
+        E.ExpectColumnValuesToBeBetween(column="employees", min_value=0,
+                                        meta=_meta("warn", "employees not negative")),
+    ])
+
+
+def build_contacts_suite(frame: pd.DataFrame, rules: Rules) -> gx.ExpectationSuite:
+    share = rules.quality.validity_min_share
+    return gx.ExpectationSuite(name="contacts_validity", expectations=[
+        _unique("record_id"),
+        E.ExpectColumnValuesToMatchRegex(column="email_normalized", regex=EMAIL_PATTERN, mostly=share,
+                                         meta=_meta("warn", "e-mail well formed", None, share)),
+        _in_set("buying_role", _codes("crm_contacts", "buying_role"), share),
+    ])
+
+
+def build_nps_suite(frame: pd.DataFrame, rules: Rules) -> gx.ExpectationSuite:
+    return gx.ExpectationSuite(name="nps_validity", expectations=[
+        _unique("record_id"),
+        E.ExpectColumnValuesToBeBetween(column="score", min_value=0, max_value=10,
+                                        meta=_meta("warn", "score between 0 and 10")),
+    ])
+
+
 def _currencies(rules: Rules) -> list[str]:
     return [rules.locale.currency] + [r.currency for r in rules.fx_rates]
 
@@ -273,6 +341,46 @@ SUITES: tuple[Suite, ...] = (
                   FROM staging.stg_crm__subscriptions AS s
                   LEFT JOIN staging.stg_crm__accounts AS a ON a.account_id = s.account_id"""),
           build_subscriptions_suite, True),
+    Suite("campaigns_validity", ("staging", "stg_ma__campaigns"),
+          "Campaigns: unique ids, cost not negative, known currencies and channels, end after start.",
+          _sql("""SELECT campaign_id AS record_id, cost, currency, channel, started_on, ended_on,
+                         false AS is_out_of_order FROM staging.stg_ma__campaigns"""),
+          build_campaigns_suite, True),
+    Suite("users_validity", ("staging", "stg_sfa__users"), "SFA users: unique names, known roles.",
+          _sql("SELECT user_name AS record_id, role FROM staging.stg_sfa__users"), build_users_suite, True),
+    Suite("ma_activity_types", ("staging", "stg_ma__activities"),
+          "MA activities (aggregated per type): known types; every activity belongs to a loaded lead.",
+          _sql("""SELECT a.activity_type AS record_id, count(*) AS activities,
+                         avg(CASE WHEN l.lead_id IS NOT NULL THEN 1.0 ELSE 0 END) AS share_with_lead
+                  FROM staging.stg_ma__activities AS a
+                  LEFT JOIN staging.stg_ma__leads AS l ON l.lead_id = a.lead_id GROUP BY 1"""),
+          build_activity_types_suite, False),
+    Suite("sfa_activity_types", ("staging", "stg_sfa__activities"),
+          "Sales activities (aggregated per type): known types; every activity belongs to a loaded "
+          "SFA lead or opportunity.",
+          _sql("""SELECT a.activity_type AS record_id, count(*) AS activities,
+                         avg(CASE WHEN l.sfa_lead_id IS NOT NULL OR o.opportunity_id IS NOT NULL
+                                  THEN 1.0 ELSE 0 END) AS share_with_lead
+                  FROM staging.stg_sfa__activities AS a
+                  LEFT JOIN staging.stg_sfa__leads AS l ON l.sfa_lead_id = a.sfa_lead_id
+                  LEFT JOIN staging.stg_sfa__opportunities AS o ON o.opportunity_id = a.opportunity_id
+                  GROUP BY 1"""),
+          build_activity_types_suite, False),
+    Suite("stage_history_validity", ("staging", "stg_sfa__opportunity_history"),
+          "Opportunity stage history (aggregated per stage): known stages.",
+          _sql("SELECT stage AS record_id, count(*) AS changes FROM staging.stg_sfa__opportunity_history "
+               "GROUP BY 1"), build_stage_history_suite, False),
+    Suite("accounts_validity", ("staging", "stg_crm__accounts"),
+          "Accounts: unique ids, known segments, employees not negative.",
+          _sql("SELECT account_id AS record_id, segment, employees FROM staging.stg_crm__accounts"),
+          build_accounts_suite, True),
+    Suite("contacts_validity", ("staging", "stg_crm__contacts"),
+          "CRM contacts: unique ids, e-mail form, known buying roles.",
+          _sql("SELECT contact_id AS record_id, email_normalized, buying_role "
+               "FROM staging.stg_crm__contacts"),
+          build_contacts_suite, True),
+    Suite("nps_validity", ("staging", "stg_crm__nps"), "NPS responses: unique ids, scores 0-10.",
+          _sql("SELECT response_id AS record_id, score FROM staging.stg_crm__nps"), build_nps_suite, True),
     Suite("source_freshness", ("raw", "ma_leads"),
           "Freshness: the age of each source system's newest record against quality.freshness_max_days.",
           _freshness_sql, build_freshness_suite, False),

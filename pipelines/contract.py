@@ -43,6 +43,10 @@ OPPORTUNITY_STAGES = ("problem_recognised", "information_gathering", "comparison
                       "decision", "negotiation", "closed_won", "closed_lost")
 NON_SQL_REASONS = ("no_budget", "too_early", "competitor", "info_gathering", "unreachable", "not_target")
 LOST_REASONS = ("no_budget", "too_early", "competitor", "missing_features", "deprioritised")
+MA_ACTIVITY_TYPES = ("page_view", "document_download", "webinar_registration", "webinar_attendance",
+                     "seminar_attendance", "consultation", "email_open", "email_click", "form_submit")
+SFA_ACTIVITY_TYPES = ("call", "email", "meeting", "web_meeting", "executive_meeting", "key_person_meeting",
+                      "proposal", "customer_consultation", "account_plan_update")
 
 
 @dataclass(frozen=True)
@@ -123,9 +127,8 @@ EXTRACTS: dict[str, Extract] = {
             (
                 _f("activity_id", "string", "Activity id.", True),
                 _f("lead_id", "string", "MA lead id.", True),
-                _f("activity_type", "string",
-                   "page_view, document_download, webinar_registration, webinar_attendance, "
-                   "seminar_attendance, consultation, email_open, email_click, form_submit.", True),
+                _f("activity_type", "string", "What kind of engagement.", True,
+                   values=MA_ACTIVITY_TYPES),
                 _f("occurred_at", "timestamp", "When it happened.", True),
                 _f("asset_type", "string",
                    "What was touched: product_page, pricing_page, case_study, white_paper, ..."),
@@ -139,7 +142,7 @@ EXTRACTS: dict[str, Extract] = {
             (
                 _f("campaign_id", "string", "Campaign id.", True),
                 _f("campaign_name", "string", "Campaign name.", True),
-                _f("channel", "string", "Channel code of the campaign."),
+                _f("channel", "string", "Channel code of the campaign.", values=CHANNELS),
                 _f("started_on", "date", "First day."),
                 _f("ended_on", "date", "Last day."),
                 _f("cost", "decimal", "Total spend."),
@@ -152,7 +155,8 @@ EXTRACTS: dict[str, Extract] = {
             (
                 _f("user_name", "string", "Full name as shown as owner in reports.", True),
                 _f("user_id", "string", "SFA user id."),
-                _f("role", "string", "is (inside sales), fs (field sales), cs, manager.", True),
+                _f("role", "string", "is (inside sales), fs (field sales), cs, manager.", True,
+                   values=("is", "fs", "cs", "manager")),
                 _f("team", "string", "Team name."),
                 _f("manager_name", "string", "The user's manager."),
                 _f("email", "string", "The user's e-mail."),
@@ -203,7 +207,8 @@ EXTRACTS: dict[str, Extract] = {
                 _f("sfa_lead_id", "string", "SFA lead the activity was on."),
                 _f("opportunity_id", "string", "Opportunity the activity was on."),
                 _f("owner", "string", "Who did it (user name)."),
-                _f("activity_type", "string", "call, email, meeting, web_meeting, ...", True),
+                _f("activity_type", "string", "What kind of sales activity.", True,
+                   values=SFA_ACTIVITY_TYPES),
                 _f("occurred_at", "timestamp", "When.", True),
                 _f("outcome", "string",
                    "connected, no_answer, voicemail, appointment_set, replied, held, ..."),
@@ -238,7 +243,7 @@ EXTRACTS: dict[str, Extract] = {
             "sfa_opportunity_history", "sfa", "Stage history of opportunities.",
             (
                 _f("opportunity_id", "string", "Opportunity id.", True),
-                _f("stage", "string", "Stage entered (canonical code).", True),
+                _f("stage", "string", "Stage entered (canonical code).", True, values=OPPORTUNITY_STAGES),
                 _f("changed_at", "timestamp", "When the stage was entered.", True),
                 _f("amount", "decimal", "Amount at that time."),
                 _f("close_date", "date", "Close date at that time."),
@@ -275,7 +280,8 @@ EXTRACTS: dict[str, Extract] = {
                 _f("last_name", "string", "Family name."),
                 _f("first_name", "string", "Given name."),
                 _f("title", "string", "Job title."),
-                _f("buying_role", "string", "decision_maker, proposer, influencer, user."),
+                _f("buying_role", "string", "Role in the buying committee.",
+                   values=("decision_maker", "proposer", "influencer", "user")),
                 _f("created_at", "timestamp", "Created."),
                 _f("modified_at", "timestamp", "Last modification."),
             ),

@@ -200,3 +200,41 @@ def test_freshness(tmp_path, rules):
     assert set(failed) == {("ma newest record age (days)", None)}
     assert failed[("ma newest record age (days)", None)]["observed_value"] == pytest.approx(9, abs=0.01)
     assert not outcome.blocks  # freshness warns, it does not block publication
+
+
+@pytest.mark.parametrize("suite, good, bad, failing_label", [
+    ("campaigns_validity",
+     "SELECT 'C1' AS campaign_id, 1000.00 AS cost, 'JPY' AS currency, 'webinar' AS channel, DATE '2026-01-01' AS started_on, DATE '2026-01-31' AS ended_on",
+     "SELECT 'C1' AS campaign_id, -5.00 AS cost, 'JPY' AS currency, 'webinar' AS channel, DATE '2026-01-01' AS started_on, DATE '2026-01-31' AS ended_on",
+     "cost not negative"),
+    ("users_validity", "SELECT '佐藤 健' AS user_name, 'is' AS role", "SELECT '佐藤 健' AS user_name, 'boss' AS role",
+     "role is a known code"),
+    ("accounts_validity", "SELECT 'A1' AS account_id, 'smb' AS segment, 10 AS employees",
+     "SELECT 'A1' AS account_id, 'giant' AS segment, 10 AS employees", "segment is a known code"),
+    ("contacts_validity", "SELECT 'K1' AS contact_id, 'a@b.co.jp' AS email_normalized, 'proposer' AS buying_role",
+     "SELECT 'K1' AS contact_id, 'a-at-b' AS email_normalized, 'proposer' AS buying_role", "e-mail well formed"),
+    ("nps_validity", "SELECT 'N1' AS response_id, 9 AS score", "SELECT 'N1' AS response_id, 11 AS score",
+     "score between 0 and 10"),
+    ("stage_history_validity", "SELECT 'O1' AS opportunity_id, 'comparison' AS stage",
+     "SELECT 'O1' AS opportunity_id, 'pondering' AS stage", "history stages are known codes"),
+])
+def test_extract_suites(tmp_path, rules, suite, good, bad, failing_label):
+    table = {"campaigns_validity": "stg_ma__campaigns", "users_validity": "stg_sfa__users",
+             "accounts_validity": "stg_crm__accounts", "contacts_validity": "stg_crm__contacts",
+             "nps_validity": "stg_crm__nps", "stage_history_validity": "stg_sfa__opportunity_history"}[suite]
+    con = warehouse(tmp_path, [f"CREATE TABLE staging.{table} AS {good}"])
+    assert run_suite(con, SUITE[suite], rules, "t").passed
+    con.execute(f"CREATE OR REPLACE TABLE staging.{table} AS {bad}")
+    assert (failing_label, None) in failures(run_suite(con, SUITE[suite], rules, "t"))
+
+
+def test_activity_types_on_an_aggregated_view(tmp_path, rules):
+    con = warehouse(tmp_path, [
+        "CREATE TABLE staging.stg_ma__leads AS SELECT '1' AS lead_id",
+        """CREATE TABLE staging.stg_ma__activities AS SELECT * FROM (VALUES
+            ('A1', '1', 'page_view'), ('A2', '1', 'page_view'), ('A3', '9', 'page_view'), ('A4', '1', 'fax_sent')
+        ) t(activity_id, lead_id, activity_type)"""])
+    failed = failures(run_suite(con, SUITE["ma_activity_types"], rules, "t"))
+    assert failed[("activity types are known codes", None)]["sample_failing_ids"] == '["fax_sent"]'
+    lowest = failed[("activities belong to a loaded lead (lowest share of a type)", None)]
+    assert lowest["observed_value"] == pytest.approx(2 / 3)  # 2 of the 3 page views have a loaded lead

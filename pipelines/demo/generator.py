@@ -135,14 +135,18 @@ def _month_add(d: date, months: int) -> date:
 
 
 class BusinessCalendar:
-    """Japanese business days and hours for the simulated reps."""
+    """Business days and hours of the rules file's calendar, for the simulated reps."""
 
-    def __init__(self, years: range):
-        self.holidays = set(holidays.country_holidays("JP", years=list(years)).keys())
-        self.open, self.close = time(9, 0), time(18, 0)
+    def __init__(self, years: range, rules: Rules):
+        cal = rules.calendar
+        self.holidays = set(cal.company_holidays)
+        if cal.holidays_country:
+            self.holidays |= set(holidays.country_holidays(cal.holidays_country, years=list(years)).keys())
+        self.open, self.close = cal.business_hours.start, cal.business_hours.end
+        self.workdays = {("mon", "tue", "wed", "thu", "fri", "sat", "sun").index(d) for d in cal.workdays}
 
     def is_business_day(self, d: date) -> bool:
-        return d.weekday() < 5 and d not in self.holidays
+        return d.weekday() in self.workdays and d not in self.holidays
 
     def next_open(self, t: datetime) -> datetime:
         d = t.date()
@@ -251,7 +255,7 @@ class Generator:
         self.start = datetime.combine(_month_add(date(end.year, end.month, 1), -MONTHS), time(0, 0))
         self.rules = rules
         self.progress = progress
-        self.cal = BusinessCalendar(range(self.start.year, end.year + 2))
+        self.cal = BusinessCalendar(range(self.start.year, end.year + 2), rules)
         self.truth = Truth()
         self.stamp = f"{end:%Y%m%d}"
         self._ids = Counter()

@@ -1,11 +1,13 @@
 {{ config(materialized='incremental', unique_key=['snapshot_date', 'opportunity_id'],
           incremental_strategy='delete+insert', on_schema_change='append_new_columns') }}
--- The open pipeline as of each run's as_of date (business time zone): one row per snapshot date
--- and open opportunity. Incremental: each run adds (or refreshes) its own date and never rewrites
--- earlier dates, so the trend survives the SFA overwriting its data.
+-- The open pipeline on each run's day (business time zone; the as_of date when reporting.as_of is
+-- a fixed time): one row per snapshot date and open opportunity. Incremental: each run adds (or
+-- refreshes) its own date and never rewrites earlier dates, so the trend survives the SFA
+-- overwriting its data.
 
 select
-    a.as_of_local_date as snapshot_date,
+    case when {{ rule('as_of_mode') }} = 'fixed' then a.as_of_local_date
+         else cast({{ to_business_time(utc_now()) }} as date) end as snapshot_date,
     o.opportunity_id,
     o.person_id as lead_id,
     o.account_id,
