@@ -564,6 +564,10 @@ class Generator:
         created = self._lead_time()
         fit = self.fit_score(account["employees"], account["industry"], person["title"],
                              account["region"])
+        # 1% of MA records carry only a phone number. Their SFA rows are never corrupted: were one
+        # quarantined, nothing left would tie the person's opportunity (known only by its contact
+        # e-mail) to their MA record, and no identity rule could rejoin them.
+        person["ma_email"] = person["email"] if rng.random() > 0.01 else ""
         facts = {"ma": [], "sfa": [], "opps": []}
         ma_id = f"{80_000_000 + self._next('ma_lead')}"
         direct_demo = channel == "direct" and rng.random() < 0.30
@@ -623,7 +627,7 @@ class Generator:
         hs_stage = {"customer": "Customer", "opportunity": "Opportunity",
                     "sql": "Sales Qualified Lead", "mql": "Marketing Qualified Lead", "lead": "Lead"}
         modified = max([created] + [a[0] for a in acts] + ([mql_at] if mql_at else []))
-        email = person["email"] if rng.random() > 0.01 else ""
+        email = person["ma_email"]
         employees_label = next(lbl for m, lbl in HS_EMPLOYEES if account["employees"] >= m)
         row = [ma_id, person["first"], person["last"], email, person["phone"],
                account["name"], account["domain"] if rng.random() > 0.1 else "", person["title"],
@@ -759,7 +763,7 @@ class Generator:
                _sf(created), _sf(notified), _sf(mql_at), *bant, months or "",
                "予算は来期要確認" if yes else "", reason_label, detail, _sf(shown_decided), opp_id,
                _sf(modified)]
-        survived = self.f_sfa_leads.write(row, corruptible=not out_of_order)
+        survived = self.f_sfa_leads.write(row, corruptible=not out_of_order and bool(person.get("ma_email")))
         if out_of_order:
             self.f_sfa_leads.count_flagged()
         any_activity_survived = False
