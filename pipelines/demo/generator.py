@@ -631,8 +631,8 @@ class Generator:
         employees_label = next(lbl for m, lbl in HS_EMPLOYEES if account["employees"] >= m)
         row = [ma_id, person["first"], person["last"], email, person["phone"],
                account["name"], account["domain"] if rng.random() > 0.1 else "", person["title"],
-               person["department"], employees_label if rng.random() > 0.015 else "",
-               HS_INDUSTRY[account["industry"]] if rng.random() > 0.015 else "",
+               person["department"], employees_label if rng.random() > 0.005 else "",
+               HS_INDUSTRY[account["industry"]] if rng.random() > 0.005 else "",
                account["prefecture"], _hs(created), N.CHANNELS[channel][0],
                self._campaign(channel, created), hs_stage[stage], _hs(mql_at), _hs(modified),
                "", "Marketing contact"]
