@@ -7,6 +7,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.demo.verify import compare_with_truth
 from tests.conftest import cli
 
 
@@ -22,15 +23,10 @@ def _table_counts(warehouse: Path) -> dict[str, int]:
 
 def test_quarantine_equals_the_ground_truth(demo_workspace: Path):
     truth = json.loads((demo_workspace / "demo_truth.json").read_text())
+    result = compare_with_truth(demo_workspace)
+    assert result.quarantine == result.quarantine_expected
+    assert sum(sum(k.values()) for k in result.quarantine.values()) == truth["quarantined_rows_total"] > 0
     con = duckdb.connect(str(demo_workspace / "warehouse.duckdb"), read_only=True)
-    got: dict[str, dict[str, int]] = {}
-    for file_name, kind, n in con.execute(
-            "SELECT file_name, reason_kind, count(*) FROM meta.quarantine GROUP BY ALL").fetchall():
-        got.setdefault(file_name, {})[kind] = n
-    expected = {f: {k: n for k, n in kinds.items() if k in truth["quarantine_kinds"]}
-                for f, kinds in truth["defects"].items()}
-    assert got == {f: kinds for f, kinds in expected.items() if kinds}
-    assert sum(sum(k.values()) for k in got.values()) == truth["quarantined_rows_total"] > 0
     flagged = dict(con.execute("SELECT file_name, rows_flagged FROM meta.load_manifest "
                                "WHERE rows_flagged > 0").fetchall())
     assert flagged == {f: kinds["out_of_order"] for f, kinds in truth["defects"].items()
@@ -83,21 +79,9 @@ def test_a_malformed_mapping_gets_a_clear_message(tmp_path: Path):
 
 def test_stage_leads_equal_the_ground_truth(demo_workspace: Path):
     """Distinct leads reaching each stage, overall and by channel, after identity resolution."""
-    truth = json.loads((demo_workspace / "demo_truth.json").read_text())["stage_leads"]
-    con = duckdb.connect(str(demo_workspace / "warehouse.duckdb"), read_only=True)
-    stages = list(truth["overall"])
-    overall = dict(con.execute(
-        "SELECT stage, count(DISTINCT lead_id) FROM marts.lead_stage_events GROUP BY stage").fetchall())
-    assert {s: overall.get(s, 0) for s in stages} == truth["overall"]
-    by_channel: dict[str, dict[str, int]] = {}
-    for stage, channel, n in con.execute("""
-            SELECT e.stage, j.original_channel, count(DISTINCT e.lead_id)
-            FROM marts.lead_stage_events AS e
-            JOIN (SELECT DISTINCT lead_id, original_channel FROM marts.lead_journey) AS j USING (lead_id)
-            GROUP BY ALL""").fetchall():
-        if stage in stages:
-            by_channel.setdefault(channel, dict.fromkeys(stages, 0))[stage] = n
-    assert by_channel == truth["by_channel"]
+    result = compare_with_truth(demo_workspace)
+    assert result.stage_leads["overall"] == result.stage_leads_expected["overall"]
+    assert result.stage_leads["by_channel"] == result.stage_leads_expected["by_channel"]
 
 
 def test_dbt_unit_tests_and_data_tests_ran_in_the_build(demo_workspace: Path):
