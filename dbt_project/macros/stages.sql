@@ -67,6 +67,14 @@
     {%- endfor %}
 {%- endmacro %}
 
+{% macro dimension_columns(prefix='') -%}
+    {#- One column per analysis dimension (except 'all'), named after it; 'unknown' when empty. -#}
+    {%- for name, column in analysis_dimensions().items() if name != 'all' %}
+    coalesce(cast({{ prefix }}{{ column }} as {{ dbt.type_string() }}), 'unknown') as {{ name }}
+    {%- if not loop.last %},{% endif %}
+    {%- endfor %}
+{%- endmacro %}
+
 {% macro strictly_reached(from_stage, to_stage) -%}
     {#- Entered every funnel stage from `from_stage` to `to_stage` in order (no skips, no going back). -#}
     {%- set chain = ['known', 'mql', 'sal', 'sql', 'opportunity', 'won', 'customer', 'advocate'] -%}

@@ -54,6 +54,7 @@ select
     stage,
     {{ stage_order_sql('stage') }} as stage_order,
     entered_at,
+    cast({{ dbt.date_trunc('month', to_business_time('entered_at')) }} as date) as entered_month,
     lead(entered_at) over (
         partition by person_id, cycle_number order by entered_at, {{ stage_order_sql('stage') }}
     ) as exited_at,

@@ -11,15 +11,15 @@ dimensions as (
 ),
 
 styled as (
-    select lead_id, cycle_number, stage, stage_order, entered_at, 'entered' as metric_style
+    select lead_id, cycle_number, stage, stage_order, entered_month, 'entered' as metric_style
     from events where not is_inferred
     union all
-    select lead_id, cycle_number, stage, stage_order, entered_at, 'reached'
+    select lead_id, cycle_number, stage, stage_order, entered_month, 'reached'
     from events
 )
 
 select
-    cast({{ dbt.date_trunc('month', to_business_time('s.entered_at')) }} as date) as period_month,
+    s.entered_month as period_month,
     s.metric_style,
     d.dimension,
     d.dimension_value,
@@ -29,4 +29,4 @@ select
     count(distinct s.lead_id) as leads
 from styled as s
 inner join dimensions as d on d.lead_id = s.lead_id and d.cycle_number = s.cycle_number
-group by 1, s.metric_style, d.dimension, d.dimension_value, s.stage, s.stage_order
+group by s.entered_month, s.metric_style, d.dimension, d.dimension_value, s.stage, s.stage_order
