@@ -1,0 +1,394 @@
+"""Dashboard and deck wording in Japanese and English, and locale formatting of numbers, money and
+dates. Codes stored in the warehouse are labelled by `pipelines.i18n.code_label`."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+
+import pandas as pd
+
+TEXT: dict[str, tuple[str, str]] = {
+    # app shell
+    "app_title": ("リードジャーニー", "Lead journey"),
+    "language": ("言語", "Language"),
+    "filters": ("フィルター", "Filters"),
+    "period": ("期間（月）", "Period (months)"),
+    "from": ("開始月", "From"),
+    "to": ("終了月", "To"),
+    "all_values": ("すべて", "All"),
+    "dim_channel": ("チャネル", "Channel"),
+    "dim_campaign": ("キャンペーン", "Campaign"),
+    "dim_segment": ("セグメント", "Segment"),
+    "dim_industry": ("業種", "Industry"),
+    "dim_size_band": ("従業員規模", "Company size"),
+    "dim_region": ("地域", "Region"),
+    "dim_owner": ("担当者", "Owner"),
+    "reset_filters": ("フィルターをリセット", "Reset filters"),
+    "share_hint": ("URL にフィルターが含まれるため、そのまま共有できます。",
+                   "The filters are in the URL: share the link to share this view."),
+    "data_as_of": ("データ基準日時", "Data as of"),
+    "published_at": ("公開日時", "Published"),
+    "no_serving": ("公開済みデータがありません。`uv run leadjourney demo` または `leadjourney run` を実行してください: {path}",
+                   "No published data yet. Run `uv run leadjourney demo` or `leadjourney run`: {path}"),
+    "no_data": ("条件に一致するデータがありません。", "No data for these filters."),
+    "download_csv": ("CSV をダウンロード", "Download CSV"),
+    "rows_shown": ("{shown:,} 件を表示（全 {total:,} 件）", "Showing {shown:,} of {total:,} rows"),
+    "masked_note": ("個人情報はマスクしています（ルールファイル locale.mask_personal_data）。",
+                    "Personal data is masked (rules file: locale.mask_personal_data)."),
+    "filters_not_applied": ("このグラフは全社の数値です（リードのフィルターは適用されません）。",
+                            "Company-wide figure: the lead filters do not apply here."),
+    "young_note": ("薄い色の月は若いコホート（成熟期間 {days} 日未満）で、まだ評価できません。",
+                   "Pale months are young cohorts (under {days} days of maturity): too early to judge."),
+    "target": ("目標", "Target"),
+    "target_band": ("目標レンジ", "Target band"),
+    "month": ("月", "Month"),
+    "leads": ("リード数", "Leads"),
+    "rate": ("率", "Rate"),
+    "status": ("状況", "Status"),
+    "status_below": ("目標未達", "Below target"),
+    "status_in_band": ("目標内", "In band"),
+    "status_above": ("目標超過", "Above target"),
+    "status_no_data": ("データなし", "No data"),
+    # pages
+    "page_executive": ("経営サマリー", "Executive overview"),
+    "page_funnel": ("ファネル", "Funnel"),
+    "page_bottlenecks": ("ボトルネック", "Bottlenecks"),
+    "page_sla": ("SLA", "SLA"),
+    "page_scoring": ("リード品質・スコアリング", "Lead quality & scoring"),
+    "page_accounts": ("アカウント", "Accounts"),
+    "page_quality": ("データ品質", "Data quality"),
+    "page_review": ("月次レビュー", "Monthly review"),
+    "section_analysis": ("分析", "Analysis"),
+    "section_operations": ("運用", "Operations"),
+    # executive
+    "kpi_arr": ("ARR（{month}末）", "ARR (end of {month})"),
+    "kpi_new_arr": ("新規 ARR（{fy} 年度累計）", "New ARR (FY{fy} to date)"),
+    "kpi_new_arr_help": ("年度目標 {target} に対する達成率 {share}", "{share} of the {target} fiscal-year target"),
+    "kpi_coverage": ("パイプラインカバレッジ", "Pipeline coverage"),
+    "kpi_coverage_help": ("残り目標に対するオープン商談額", "Open pipeline over the remaining target"),
+    "kpi_mql_month": ("MQL 数（{month}）", "MQLs ({month})"),
+    "kpi_mql_to_sql": ("MQL→SQL 率（成熟コホート）", "MQL→SQL (mature cohorts)"),
+    "kpi_mql_to_won": ("MQL→受注率（成熟コホート）", "MQL→won (mature cohorts)"),
+    "arr_trend": ("ARR の推移と増減", "ARR and its movements"),
+    "ending_arr": ("期末 ARR", "Ending ARR"),
+    "new_arr": ("新規", "New"),
+    "expansion_arr": ("拡大", "Expansion"),
+    "contraction_arr": ("縮小", "Contraction"),
+    "churned_arr": ("解約", "Churn"),
+    "nrr": ("NRR", "NRR"),
+    "grr": ("GRR", "GRR"),
+    "mql_trend": ("月別 MQL 数と目標", "MQLs per month against target"),
+    "funnel_summary": ("ファネル概要（期間内の MQL コホート）", "Funnel summary (MQL cohorts in the period)"),
+    "mqls": ("MQL 数", "MQLs"),
+    # funnel
+    "view": ("表示", "View"),
+    "view_cohort_mql": ("コホート（MQL 月）", "Cohort (MQL month)"),
+    "view_cohort_known": ("コホート（認知月）", "Cohort (known month)"),
+    "view_period": ("期間（発生月）", "Period (month of entry)"),
+    "style": ("集計方法", "Counting"),
+    "style_cumulative": ("累積（スキップした段階を含む）", "Cumulative (skipped stages count)"),
+    "style_strict": ("厳密（全段階を順に通過）", "Strict (every stage in order)"),
+    "style_reached": ("到達（推定を含む）", "Reached (inferred included)"),
+    "style_entered": ("記録のみ", "Recorded entries only"),
+    "window": ("転換期限", "Converted within"),
+    "window_any": ("期限なし", "Any time"),
+    "window_days": ("{days} 日以内", "{days} days"),
+    "funnel_chart": ("ファネル", "Funnel"),
+    "conversion_trend": ("{kpi} の推移", "{kpi} by month"),
+    "step": ("段階", "Stage"),
+    "from_previous": ("前段階からの転換率", "From previous stage"),
+    "from_start": ("起点からの転換率", "From the start"),
+    "cohort_leads": ("コホート件数", "Cohort leads"),
+    "entries": ("発生件数", "Entries"),
+    "period_counts": ("月別の段階到達数", "Stage entries per month"),
+    "is_young": ("若いコホート", "Young cohort"),
+    "kpi_mature_help": ("成熟コホートのみ・目標下限との差", "mature cohorts only; delta = gap to the band's low end"),
+    # bottlenecks
+    "gaps_title": ("目標とのギャップ（失ったリード数順）", "Gaps to target, ranked by leads lost"),
+    "leads_lost": ("失ったリード数", "Leads lost"),
+    "entered_leads": ("対象件数", "Entered"),
+    "converted_leads": ("転換件数", "Converted"),
+    "conversion_rate": ("転換率", "Conversion"),
+    "gap_to_target": ("目標下限との差", "Gap to target"),
+    "kpi": ("KPI", "KPI"),
+    "segments_title": ("セグメント別のボトルネック", "Bottlenecks by segment"),
+    "dimension": ("切り口", "Dimension"),
+    "dimension_value": ("値", "Value"),
+    "drill_title": ("ドリルダウン: 数字の裏にあるリード", "Drill down: the leads behind a number"),
+    "drill_kpi": ("転換", "Transition"),
+    "drill_outcome": ("対象", "Which leads"),
+    "outcome_lost": ("転換しなかったリード", "Did not convert"),
+    "outcome_converted": ("転換したリード", "Converted"),
+    "drill_segment": ("セグメント", "Segment"),
+    "drill_all": ("フィルター全体", "All filtered leads"),
+    "time_in_stage": ("ステージ滞留日数", "Days in stage"),
+    "median_days": ("中央値", "Median"),
+    "p75_days": ("75%点", "75th percentile"),
+    "p90_days": ("90%点", "90th percentile"),
+    "mean_days": ("平均", "Mean"),
+    "histogram_stage": ("分布を見るステージ", "Distribution for stage"),
+    "days": ("日数", "Days"),
+    "stalled_title": ("停滞リード（滞留が全体の 90% 点を超過）", "Stalled leads (longer than 90% of leads stay)"),
+    "days_in_stage": ("滞留日数", "Days in stage"),
+    # SLA
+    "sla_by_rule": ("SLA 遵守率（ルール別）", "SLA compliance by rule"),
+    "sla_by_month": ("月別の遵守率", "Compliance by month"),
+    "sla_by_team": ("チーム別", "By team"),
+    "sla_by_rep": ("担当者別", "By rep"),
+    "sla_rule_pick": ("ルール", "Rule"),
+    "met": ("遵守", "Met"),
+    "missed": ("違反", "Missed"),
+    "pending": ("期限前", "Pending"),
+    "compliance": ("遵守率", "Compliance"),
+    "compliance_rate": ("遵守率", "Compliance"),
+    "sql_leads": ("SQL 数", "SQLs"),
+    "speed_title": ("初回接触までの時間（スピード・トゥ・リード）", "Speed to lead"),
+    "bucket": ("初回接触まで", "First contact within"),
+    "handoffs": ("引き渡し件数", "Hand-offs"),
+    "sql_rate": ("SQL 化率", "SQL rate"),
+    "overdue_title": ("いま期限超過の未接触 MQL", "MQLs overdue for first contact now"),
+    "team": ("チーム", "Team"),
+    # scoring
+    "bands_title": ("スコア帯別の転換率とリフト", "Conversion and lift by score band"),
+    "band": ("スコア帯", "Score band"),
+    "lift": ("リフト", "Lift"),
+    "mature_cohorts": ("成熟コホート", "mature cohorts"),
+    "handoffs_n": ("件数", "Count"),
+    "won_rate": ("受注率", "Won rate"),
+    "whatif_title": ("MQL しきい値のシミュレーション（過去データ）", "MQL threshold what-if (on past data)"),
+    "fit_min": ("属性スコアの下限", "Fit score at least"),
+    "engagement_min": ("行動スコアの下限", "Engagement score at least"),
+    "whatif_mqls": ("MQL 数／月", "MQLs per month"),
+    "whatif_rate": ("MQL→SQL 率", "MQL→SQL"),
+    "whatif_current": ("現在のしきい値", "Current threshold"),
+    "verdict_title": ("MQL 定義の判定", "MQL definition verdict"),
+    "grades_title": ("グレード別の成果", "Outcomes by grade"),
+    "grade": ("グレード", "Grade"),
+    "reasons_title": ("非 SQL 理由（パレート図）", "Non-SQL reasons (Pareto)"),
+    "reason": ("理由", "Reason"),
+    "cumulative_share": ("累積構成比", "Cumulative share"),
+    "scoring_global": ("スコア帯・シミュレーションは全社の成熟コホートで計算しています。",
+                       "Score bands and the what-if are computed on all mature cohorts."),
+    # accounts
+    "segment_split": ("セグメント別", "By segment"),
+    "accounts": ("アカウント数", "Accounts"),
+    "customers": ("顧客数", "Customers"),
+    "current_arr": ("現在の ARR", "Current ARR"),
+    "avg_coverage": ("購買関与者カバー率（平均）", "Buying-committee coverage (avg)"),
+    "relationship_title": ("エンタープライズの関係ステージ", "Enterprise relationship stages"),
+    "relationship_stage": ("関係ステージ", "Relationship stage"),
+    "people_in_contact": ("接点人数（平均）", "People in contact (avg)"),
+    "share_of_spend": ("支出シェア（平均）", "Share of spend (avg)"),
+    "committee_title": ("購買関与者のカバー状況（MQL のあるアカウント）",
+                        "Buying-committee coverage (accounts with MQLs)"),
+    "roles_reached": ("接点のある役割数（起案者・影響者・決裁者）",
+                      "Roles reached (proposer, influencer, decision maker)"),
+    "top_accounts": ("アカウントスコア上位", "Top accounts by score"),
+    "departments_in_contact": ("接点部門数（平均）", "Departments in contact (avg)"),
+    "executive_meetings": ("経営層面談", "Executive meetings"),
+    "proposals": ("提案", "Proposals"),
+    "coverage": ("購買関与者カバー率", "Buying-committee coverage"),
+    "account_name": ("会社名", "Company"),
+    "account_score": ("アカウントスコア", "Account score"),
+    "account_filters_note": ("アカウントにはセグメント・業種・地域のフィルターを適用します。",
+                             "Accounts follow the segment, industry and region filters."),
+    # data quality
+    "dq_history": ("チェック結果の推移", "Check results over time"),
+    "dq_latest": ("最新のチェック結果", "Latest check results"),
+    "dq_passed": ("合格", "Passed"),
+    "dq_blocking": ("ブロッキング違反", "Blocking failures"),
+    "dq_warned": ("警告", "Warnings"),
+    "dq_checks": ("チェック数", "Checks"),
+    "dq_suite": ("スイート", "Suite"),
+    "dq_kind": ("チェック", "Check"),
+    "dq_field": ("項目", "Field"),
+    "dq_observed": ("実測値", "Observed"),
+    "dq_threshold": ("しきい値", "Threshold"),
+    "dq_severity": ("重要度", "Severity"),
+    "dq_result": ("結果", "Result"),
+    "dq_failing_ids": ("違反レコード例", "Failing records (sample)"),
+    "dq_unexpected": ("違反件数", "Failing rows"),
+    "dq_rows": ("対象件数", "Rows checked"),
+    "completeness_title": ("SLA 項目の入力率（月別）", "SLA field completeness by month"),
+    "quarantine_title": ("隔離された行", "Quarantined rows"),
+    "extract": ("抽出ファイル種別", "Extract"),
+    "reason_kind": ("理由の種類", "Reason kind"),
+    "file_name": ("ファイル", "File"),
+    "line_number": ("行", "Line"),
+    "reason_field": ("項目", "Field"),
+    "raw_text": ("元の行", "Raw line"),
+    "freshness_title": ("鮮度（最終取り込み）", "Freshness (last load)"),
+    "last_loaded_at": ("最終取り込み", "Last loaded"),
+    "rows_loaded": ("取り込み行数", "Rows loaded"),
+    "rows_quarantined": ("隔離行数", "Rows quarantined"),
+    "age_days": ("経過日数", "Age (days)"),
+    "any": ("（すべて）", "(all)"),
+    # monthly review
+    "review_month": ("対象月", "Month"),
+    "review_generate": ("デッキを作成", "Build the deck"),
+    "review_download": ("PowerPoint をダウンロード", "Download PowerPoint"),
+    "review_slides": ("スライド構成", "Slides"),
+    # common columns
+    "person_name": ("氏名", "Name"),
+    "email": ("メール", "E-mail"),
+    "lead_id": ("リード ID", "Lead id"),
+    "cycle_number": ("サイクル", "Cycle"),
+    "owner": ("担当者", "Owner"),
+    "owner_manager": ("マネージャー", "Manager"),
+    "owner_team": ("チーム", "Team"),
+    "segment": ("セグメント", "Segment"),
+    "industry": ("業種", "Industry"),
+    "prefecture": ("都道府県", "Prefecture"),
+    "original_channel": ("チャネル", "Channel"),
+    "total_score": ("スコア", "Score"),
+    "mql_reached_at": ("MQL 日時", "MQL at"),
+    "sql_reached_at": ("SQL 日時", "SQL at"),
+    "opportunity_reached_at": ("商談化日時", "Opportunity at"),
+    "won_reached_at": ("受注日時", "Won at"),
+    "decision": ("判定", "Decision"),
+    "non_sql_reason": ("非 SQL 理由", "Non-SQL reason"),
+    "cohort_month": ("コホート月", "Cohort month"),
+    "stage": ("ステージ", "Stage"),
+    "entered_at": ("ステージ開始", "Entered stage"),
+    "notified_at": ("MQL 通知日時", "Notified at"),
+    "first_contact_due_at": ("初回接触期限", "First contact due"),
+    "hours_waiting": ("経過時間（h）", "Hours waiting"),
+    "sla_rule": ("SLA ルール", "SLA rule"),
+}
+
+# Check kinds (GX expectation types) in words.
+CHECK_KINDS = {
+    "expect_column_values_to_not_be_null": ("入力率", "Completeness"),
+    "expect_column_values_to_be_unique": ("一意性", "Uniqueness"),
+    "expect_column_values_to_be_in_set": ("既知のコード", "Known codes"),
+    "expect_column_values_to_be_between": ("値の範囲", "Value range"),
+    "expect_column_values_to_match_regex": ("形式", "Format"),
+    "expect_column_pair_values_a_to_be_greater_than_b": ("日付の順序", "Date order"),
+}
+SEVERITIES = {"error": ("ブロッキング", "Blocking"), "warn": ("警告", "Warning")}
+REASON_KINDS = {
+    "malformed_line": ("行の形式不正", "Malformed line"),
+    "missing_required": ("必須項目の欠落", "Missing required field"),
+    "unparseable_date": ("日付を解釈できない", "Unparseable date"),
+    "invalid_number": ("数値が不正", "Invalid number"),
+    "invalid_boolean": ("真偽値が不正", "Invalid boolean"),
+    "duplicate_id": ("ID の重複", "Duplicate id"),
+}
+VERDICTS = {
+    "too_loose": ("MQL 定義が緩すぎる（転換率が目標未満）", "MQL definition too loose (below the band)"),
+    "too_strict": ("MQL 定義が厳しすぎる（転換率が目標超過）", "MQL definition too strict (above the band)"),
+    "in_band": ("MQL 定義は適切（目標レンジ内）", "MQL definition is right (in the band)"),
+    "too_young": ("判定するには早すぎる", "Too young to judge"),
+}
+
+
+def text(key: str, lang: str, **values) -> str:
+    ja, en = TEXT[key]
+    chosen = ja if lang == "ja" else en
+    return chosen.format(**values) if values else chosen
+
+
+def pick(pair: tuple[str, str], lang: str) -> str:
+    return pair[0] if lang == "ja" else pair[1]
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA \
+        or value is pd.NaT
+
+
+def fmt_int(value) -> str:
+    return "–" if _missing(value) else f"{int(round(float(value))):,}"
+
+
+def fmt_pct(value, digits: int = 1) -> str:
+    return "–" if _missing(value) else f"{float(value) * 100:.{digits}f}%"
+
+
+def fmt_points(value, digits: int = 1) -> str:
+    """A difference of two rates in percentage points, signed."""
+    return "–" if _missing(value) else f"{float(value) * 100:+.{digits}f} pt"
+
+
+def fmt_days(value) -> str:
+    return "–" if _missing(value) else f"{float(value):.1f}"
+
+
+_SYMBOLS = {"JPY": "¥", "USD": "$", "EUR": "€"}
+
+
+def fmt_money(value, currency: str, lang: str, compact: bool = False) -> str:
+    """¥1,234,567; compact: ¥45.0億 / ¥4.50B for headline figures."""
+    if _missing(value):
+        return "–"
+    amount = float(value)
+    symbol = _SYMBOLS.get(currency, currency + " ")
+    sign = "-" if amount < 0 else ""
+    amount = abs(amount)
+    if not compact:
+        return f"{sign}{symbol}{amount:,.0f}"
+    if lang == "ja":
+        for unit, size in (("兆", 1e12), ("億", 1e8), ("万", 1e4)):
+            if amount >= size:
+                return f"{sign}{symbol}{amount / size:,.1f}{unit}"
+        return f"{sign}{symbol}{amount:,.0f}"
+    for unit, size in (("T", 1e12), ("B", 1e9), ("M", 1e6), ("K", 1e3)):
+        if amount >= size:
+            return f"{sign}{symbol}{amount / size:,.2f}{unit}"
+    return f"{sign}{symbol}{amount:,.0f}"
+
+
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def fmt_month(value, lang: str) -> str:
+    """2026年10月 / Oct 2026."""
+    if _missing(value):
+        return "–"
+    d = pd.Timestamp(value)
+    return f"{d.year}年{d.month}月" if lang == "ja" else f"{_MONTHS_EN[d.month - 1]} {d.year}"
+
+
+def fmt_date(value, lang: str) -> str:
+    """2026/10/31 / 31 Oct 2026."""
+    if _missing(value):
+        return "–"
+    d = pd.Timestamp(value)
+    return f"{d.year}/{d.month:02d}/{d.day:02d}" if lang == "ja" else f"{d.day} {_MONTHS_EN[d.month - 1]} {d.year}"
+
+
+def fmt_datetime(value, lang: str) -> str:
+    if _missing(value):
+        return "–"
+    d = pd.Timestamp(value)
+    return f"{fmt_date(d, lang)} {d.hour:02d}:{d.minute:02d}"
+
+
+def to_local(value, timezone: str):
+    """A naive UTC timestamp (as the marts store it) in the business time zone, naive."""
+    if _missing(value):
+        return value
+    return pd.Timestamp(value).tz_localize("UTC").tz_convert(timezone).tz_localize(None)
+
+
+def local_column(series: pd.Series, timezone: str) -> pd.Series:
+    s = pd.to_datetime(series)
+    return s.dt.tz_localize("UTC").dt.tz_convert(timezone).dt.tz_localize(None)
+
+
+def fmt_bucket(max_minutes, previous_max_minutes, lang: str) -> str:
+    """A speed-to-lead bucket from its upper bound: 5分以内 / within 5 min; 24時間超 / over 24 h."""
+    def span(minutes):
+        minutes = float(minutes)
+        if minutes < 60:
+            return f"{minutes:g}分" if lang == "ja" else f"{minutes:g} min"
+        return f"{minutes / 60:g}時間" if lang == "ja" else f"{minutes / 60:g} h"
+    if _missing(max_minutes):
+        return f"{span(previous_max_minutes)}超" if lang == "ja" else f"over {span(previous_max_minutes)}"
+    return f"{span(max_minutes)}以内" if lang == "ja" else f"within {span(max_minutes)}"
+
+
+def month_of(value: date | datetime | str) -> date:
+    d = pd.Timestamp(value)
+    return date(d.year, d.month, 1)

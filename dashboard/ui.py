@@ -1,0 +1,287 @@
+"""What every page shares: the read-only query function, the sidebar (language and global filters,
+kept in the URL), tables with CSV download and personal-data masking, and chart helpers."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboard import metrics
+from dashboard.metrics import DIMENSIONS, Filters
+from dashboard.text import TEXT, fmt_month, local_column, text
+from pipelines.i18n import code_label
+from pipelines.workspace import Workspace
+
+LANGUAGES = {"ja": "日本語", "en": "English"}
+# URL parameter per filter (short and stable: links people share keep working).
+URL_KEYS = {"channel": "channel", "campaign": "campaign", "segment": "segment", "industry": "industry",
+            "size_band": "size", "region": "region", "owner": "owner"}
+CODED_DIMENSIONS = {"channel": "channel", "segment": "segment"}
+COLORS = {"primary": "#1f5fa8", "accent": "#e07b39", "muted": "#b8c7dc", "band": "#2e9d5b",
+          "bad": "#c8453b"}
+
+
+@dataclass(frozen=True)
+class Context:
+    lang: str
+    q: metrics.Query
+    filters: Filters
+    timezone: str
+    currency: str
+    mask: bool
+    rules: dict
+    as_of: pd.Timestamp
+    months: list[date]
+
+    @property
+    def last_complete_month(self) -> date:
+        """The month before the as-of month (business time zone): the latest month with all its days."""
+        local = local_column(pd.Series([self.as_of]), self.timezone).iloc[0]
+        return (pd.Timestamp(local.year, local.month, 1) - pd.DateOffset(months=1)).date()
+
+    @property
+    def report_month(self) -> date:
+        """Headline month: the filter's end month, but never a month still in progress."""
+        end = self.filters.end or self.last_complete_month
+        return min(end, self.last_complete_month)
+
+    def t(self, key: str, **values) -> str:
+        return text(key, self.lang, **values)
+
+    def label(self, kind: str, code) -> str:
+        return code_label(kind, code, self.lang)
+
+
+# --- data access -----------------------------------------------------------------------------
+
+@st.cache_data(show_spinner=False, max_entries=2000)
+def _cached_query(path: str, version: str, sql: str, params: tuple) -> pd.DataFrame:
+    # A short-lived read-only connection: publication replaces the file atomically, so a reader
+    # sees the old copy or the new one, and never holds a lock a pipeline run needs.
+    con = duckdb.connect(path, read_only=True)
+    try:
+        return con.execute(sql, list(params)).df()
+    finally:
+        con.close()
+
+
+def query_for(serving: Path) -> metrics.Query:
+    stat = serving.stat()
+    version = f"{stat.st_mtime_ns}-{stat.st_size}"  # a new publication is a new file
+
+    def q(sql: str, params: tuple = ()) -> pd.DataFrame:
+        return _cached_query(str(serving), version, sql, tuple(params))
+
+    return q
+
+
+def workspace() -> Workspace:
+    return Workspace.resolve(os.environ.get("LEADJOURNEY_WORKSPACE"))
+
+
+# --- sidebar and URL -------------------------------------------------------------------------
+
+def _from_url(name: str) -> list[str]:
+    raw = st.query_params.get(name, "")
+    return [v for v in raw.split(",") if v]
+
+
+def _month_from_url(name: str, months: list[date]) -> date | None:
+    raw = st.query_params.get(name, "")
+    try:
+        chosen = date.fromisoformat(raw + "-01") if raw else None
+    except ValueError:
+        return None
+    return chosen if chosen in months else None
+
+
+def setup() -> Context | None:
+    """Sidebar language switch and global filters; returns the page context, or None (with a
+    message shown) when nothing has been published yet."""
+    ws = workspace()
+    rules_file = ws.rules() if ws.rules_file.exists() else None
+    default_lang = rules_file.locale.default_language if rules_file else "ja"
+    mask = rules_file.locale.mask_personal_data if rules_file else True
+    if "lang" not in st.session_state:
+        url_lang = st.query_params.get("lang")
+        st.session_state["lang"] = url_lang if url_lang in LANGUAGES else default_lang
+    lang = st.sidebar.radio(text("language", st.session_state["lang"]), list(LANGUAGES),
+                            format_func=LANGUAGES.get, key="lang", horizontal=True)
+    if not ws.serving.exists():
+        st.error(text("no_serving", lang, path=ws.serving))
+        return None
+    q = query_for(ws.serving)
+    rules = metrics.rules(q)
+    months = metrics.months(q)
+    pub = metrics.publication(q)
+    as_of_local = local_column(pd.Series([pub["as_of"]]), rules["business_timezone"]).iloc[0]
+    complete = [m for m in months if m < date(as_of_local.year, as_of_local.month, 1)]
+    filters = _filters(q, lang, months, complete[-1] if complete else None)
+    ctx = Context(lang=lang, q=q, filters=filters, timezone=rules["business_timezone"],
+                  currency=rules["reporting_currency"], mask=mask, rules=rules,
+                  as_of=pd.Timestamp(pub["as_of"]), months=months)
+    st.sidebar.caption(f"{ctx.t('data_as_of')}: {as_of_local:%Y-%m-%d %H:%M} ({ctx.timezone})")
+    return ctx
+
+
+def _filters(q: metrics.Query, lang: str, months: list[date], default_end: date | None) -> Filters:
+    side = st.sidebar
+    side.subheader(text("filters", lang))
+    if not months:
+        return Filters()
+    if "f_from" not in st.session_state:
+        end = _month_from_url("to", months) or default_end or months[-1]
+        start = _month_from_url("from", months) or months[max(0, months.index(end) - 11)]
+        st.session_state["f_from"], st.session_state["f_to"] = start, end
+    if st.session_state["f_from"] not in months:
+        st.session_state["f_from"] = months[0]
+    if st.session_state["f_to"] not in months:
+        st.session_state["f_to"] = months[-1]
+    left, right = side.columns(2)
+    start = left.selectbox(text("from", lang), months, key="f_from",
+                           format_func=lambda m: fmt_month(m, lang))
+    end = right.selectbox(text("to", lang), months, key="f_to", format_func=lambda m: fmt_month(m, lang))
+    if start > end:
+        start, end = end, start
+    chosen: dict[str, tuple[str, ...]] = {}
+    for dim in DIMENSIONS:
+        options = metrics.filter_options(q, dim)
+        values = list(options["value"])
+        names = dict(zip(options["value"], options["name"], strict=True))
+        key = f"f_{dim}"
+        if key not in st.session_state:
+            st.session_state[key] = [v for v in _from_url(URL_KEYS[dim]) if v in values]
+        else:
+            st.session_state[key] = [v for v in st.session_state[key] if v in values]
+
+        def label(value, dim=dim, names=names):
+            if dim in CODED_DIMENSIONS:
+                return code_label(CODED_DIMENSIONS[dim], value, lang)
+            if dim == "campaign" and isinstance(names.get(value), str):
+                return f"{names[value]} ({value})"
+            return "不明" if value == "unknown" and lang == "ja" else (
+                "Unknown" if value == "unknown" else str(value))
+
+        side.multiselect(text(f"dim_{dim}", lang), values, key=key, format_func=label,
+                         placeholder=text("all_values", lang))
+        if st.session_state[key]:
+            chosen[dim] = tuple(st.session_state[key])
+    if side.button(text("reset_filters", lang), key="reset"):
+        for dim in DIMENSIONS:
+            st.session_state.pop(f"f_{dim}", None)
+        st.session_state.pop("f_from", None)
+        st.session_state.pop("f_to", None)
+        st.query_params.clear()
+        st.rerun()
+    side.caption(text("share_hint", lang))
+    params = {"lang": lang, "from": f"{start:%Y-%m}", "to": f"{end:%Y-%m}"}
+    params.update({URL_KEYS[d]: ",".join(v) for d, v in chosen.items()})
+    if dict(st.query_params) != params:
+        st.query_params.from_dict(params)
+    return Filters(start=start, end=end, values=chosen)
+
+
+def context() -> Context:
+    return st.session_state["_context"]
+
+
+# --- tables ----------------------------------------------------------------------------------
+
+def mask_name(value) -> str:
+    if not isinstance(value, str) or not value:
+        return value
+    return value[0] + "＊" * 2
+
+
+def mask_email(value) -> str:
+    if not isinstance(value, str) or "@" not in value:
+        return value
+    local, domain = value.split("@", 1)
+    return f"{local[:1]}***@{domain}"
+
+
+def mask_phone(value) -> str:
+    if not isinstance(value, str):
+        return value
+    digits = [c for c in value if c.isdigit()]
+    return "***-****-" + "".join(digits[-4:]) if digits else value
+
+
+_MASKS = {"person_name": mask_name, "email": mask_email, "phone": mask_phone}
+
+
+def prepare(ctx: Context, df: pd.DataFrame, columns: list[str], codes: dict[str, str] | None = None,
+            local_times: tuple[str, ...] = (), months: tuple[str, ...] = (),
+            labels: dict[str, str] | None = None) -> pd.DataFrame:
+    """The rows as shown: chosen columns, codes labelled, times local, personal data masked,
+    headers in the language."""
+    out = df[columns].copy()
+    for column, kind in (codes or {}).items():
+        if column in out:
+            out[column] = out[column].map(lambda v, kind=kind: ctx.label(kind, v))
+    for column in local_times:
+        if column in out:
+            out[column] = local_column(out[column], ctx.timezone).dt.strftime("%Y-%m-%d %H:%M")
+    for column in months:
+        if column in out:
+            out[column] = out[column].map(lambda v: fmt_month(v, ctx.lang))
+    if ctx.mask:
+        for column, mask in _MASKS.items():
+            if column in out:
+                out[column] = out[column].map(mask)
+    labels = labels or {}
+    headers = {c: labels.get(c) or (ctx.t(c) if c in TEXT else c) for c in columns}
+    return out.rename(columns=headers)
+
+
+def table(ctx: Context, df: pd.DataFrame, key: str, total: int | None = None, **column_config) -> None:
+    """Show a prepared table with a CSV download (UTF-8 with BOM, opens in Excel)."""
+    if df.empty:
+        st.info(ctx.t("no_data"))
+        return
+    st.dataframe(df, hide_index=True, width="stretch", column_config=column_config or None)
+    if total is not None and total > len(df):
+        st.caption(ctx.t("rows_shown", shown=len(df), total=total))
+    st.download_button(ctx.t("download_csv"), df.to_csv(index=False).encode("utf-8-sig"),
+                       file_name=f"{key}.csv", mime="text/csv", key=f"dl_{key}")
+
+
+def pct_column(ctx: Context, label_key: str):
+    return st.column_config.NumberColumn(ctx.t(label_key), format="percent")
+
+
+# --- charts ----------------------------------------------------------------------------------
+
+def band(fig: go.Figure, ctx: Context, low: float, high: float, **kwargs) -> go.Figure:
+    fig.add_hrect(y0=low, y1=high, fillcolor=COLORS["band"], opacity=0.12, line_width=0,
+                  annotation_text=f"{ctx.t('target_band')} {low:.0%}–{high:.0%}",
+                  annotation_position="top left", **kwargs)
+    return fig
+
+
+def target_line(fig: go.Figure, ctx: Context, value: float, text_value: str, **kwargs) -> go.Figure:
+    fig.add_hline(y=value, line_dash="dash", line_color=COLORS["band"],
+                  annotation_text=f"{ctx.t('target')} {text_value}", annotation_position="top left",
+                  **kwargs)
+    return fig
+
+
+def layout(fig: go.Figure, height: int = 360, **kwargs) -> go.Figure:
+    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10},
+                      legend={"orientation": "h", "y": -0.15}, **kwargs)
+    return fig
+
+
+def chart(fig: go.Figure, key: str) -> None:
+    st.plotly_chart(fig, width="stretch", key=key, config={"displaylogo": False})
+
+
+def month_labels(ctx: Context, values) -> list[str]:
+    return [fmt_month(v, ctx.lang) for v in values]
