@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from datetime import date
+from pathlib import Path
 
 import click
 
@@ -286,6 +287,25 @@ def ui(workspace: str | None, port: int) -> None:
     dagster = shutil.which("dagster") or _fail("the dagster command is not installed")
     os.execv(dagster, [dagster, "dev", "-m", "pipelines.definitions", "-h", "127.0.0.1",
                        "-p", str(port)])
+
+
+@main.command()
+@workspace_option
+@click.option("--port", default=8501, show_default=True, type=int)
+def dashboard(workspace: str | None, port: int) -> None:
+    """Start the dashboard on http://127.0.0.1:PORT (reads the published serving copy only)."""
+    ws = _ws(workspace)
+    if not ws.serving.exists():
+        _fail(f"nothing published yet in {ws.root}: run `leadjourney demo` or `leadjourney run` first")
+    os.environ[ENV_VAR] = str(ws.root)
+    streamlit = shutil.which("streamlit") or _fail("the streamlit command is not installed")
+    import dashboard as dashboard_package
+
+    app = Path(dashboard_package.__file__).resolve().parent / "app.py"
+    click.echo(f"dashboard: http://127.0.0.1:{port}   (workspace {ws.root}; Ctrl-C to stop)")
+    os.execv(streamlit, [streamlit, "run", str(app), "--server.address", "127.0.0.1",
+                         "--server.port", str(port), "--server.headless", "true",
+                         "--browser.gatherUsageStats", "false"])
 
 
 if __name__ == "__main__":
