@@ -13,19 +13,25 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import metrics
-from dashboard.metrics import DIMENSIONS, Filters
-from dashboard.text import TEXT, fmt_month, local_column, text
 from pipelines.i18n import code_label
+from pipelines.reporting import metrics
+from pipelines.reporting.metrics import DIMENSIONS, Filters
+from pipelines.reporting.text import TEXT, fmt_month, local_column, text
 from pipelines.workspace import Workspace
 
 LANGUAGES = {"ja": "日本語", "en": "English"}
 # URL parameter per filter (short and stable: links people share keep working).
-URL_KEYS = {"channel": "channel", "campaign": "campaign", "segment": "segment", "industry": "industry",
-            "size_band": "size", "region": "region", "owner": "owner"}
+URL_KEYS = {
+    "channel": "channel",
+    "campaign": "campaign",
+    "segment": "segment",
+    "industry": "industry",
+    "size_band": "size",
+    "region": "region",
+    "owner": "owner",
+}
 CODED_DIMENSIONS = {"channel": "channel", "segment": "segment"}
-COLORS = {"primary": "#1f5fa8", "accent": "#e07b39", "muted": "#b8c7dc", "band": "#2e9d5b",
-          "bad": "#c8453b"}
+COLORS = {"primary": "#1f5fa8", "accent": "#e07b39", "muted": "#b8c7dc", "band": "#2e9d5b", "bad": "#c8453b"}
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,7 @@ class Context:
 
 # --- data access -----------------------------------------------------------------------------
 
+
 @st.cache_data(show_spinner=False, max_entries=2000)
 def _cached_query(path: str, version: str, sql: str, params: tuple) -> pd.DataFrame:
     # A short-lived read-only connection: publication replaces the file atomically, so a reader
@@ -88,6 +95,7 @@ def workspace() -> Workspace:
 
 # --- sidebar and URL -------------------------------------------------------------------------
 
+
 def _from_url(name: str) -> list[str]:
     raw = st.query_params.get(name, "")
     return [v for v in raw.split(",") if v]
@@ -112,8 +120,13 @@ def setup() -> Context | None:
     if "lang" not in st.session_state:
         url_lang = st.query_params.get("lang")
         st.session_state["lang"] = url_lang if url_lang in LANGUAGES else default_lang
-    lang = st.sidebar.radio(text("language", st.session_state["lang"]), list(LANGUAGES),
-                            format_func=LANGUAGES.get, key="lang", horizontal=True)
+    lang = st.sidebar.radio(
+        text("language", st.session_state["lang"]),
+        list(LANGUAGES),
+        format_func=LANGUAGES.get,
+        key="lang",
+        horizontal=True,
+    )
     if not ws.serving.exists():
         st.error(text("no_serving", lang, path=ws.serving))
         return None
@@ -124,9 +137,17 @@ def setup() -> Context | None:
     as_of_local = local_column(pd.Series([pub["as_of"]]), rules["business_timezone"]).iloc[0]
     complete = [m for m in months if m < date(as_of_local.year, as_of_local.month, 1)]
     filters = _filters(q, lang, months, complete[-1] if complete else None)
-    ctx = Context(lang=lang, q=q, filters=filters, timezone=rules["business_timezone"],
-                  currency=rules["reporting_currency"], mask=mask, rules=rules,
-                  as_of=pd.Timestamp(pub["as_of"]), months=months)
+    ctx = Context(
+        lang=lang,
+        q=q,
+        filters=filters,
+        timezone=rules["business_timezone"],
+        currency=rules["reporting_currency"],
+        mask=mask,
+        rules=rules,
+        as_of=pd.Timestamp(pub["as_of"]),
+        months=months,
+    )
     st.sidebar.caption(f"{ctx.t('data_as_of')}: {as_of_local:%Y-%m-%d %H:%M} ({ctx.timezone})")
     return ctx
 
@@ -145,8 +166,7 @@ def _filters(q: metrics.Query, lang: str, months: list[date], default_end: date 
     if st.session_state["f_to"] not in months:
         st.session_state["f_to"] = months[-1]
     left, right = side.columns(2)
-    start = left.selectbox(text("from", lang), months, key="f_from",
-                           format_func=lambda m: fmt_month(m, lang))
+    start = left.selectbox(text("from", lang), months, key="f_from", format_func=lambda m: fmt_month(m, lang))
     end = right.selectbox(text("to", lang), months, key="f_to", format_func=lambda m: fmt_month(m, lang))
     if start > end:
         start, end = end, start
@@ -166,11 +186,15 @@ def _filters(q: metrics.Query, lang: str, months: list[date], default_end: date 
                 return code_label(CODED_DIMENSIONS[dim], value, lang)
             if dim == "campaign" and isinstance(names.get(value), str):
                 return f"{names[value]} ({value})"
-            return "不明" if value == "unknown" and lang == "ja" else (
-                "Unknown" if value == "unknown" else str(value))
+            return (
+                "不明"
+                if value == "unknown" and lang == "ja"
+                else ("Unknown" if value == "unknown" else str(value))
+            )
 
-        side.multiselect(text(f"dim_{dim}", lang), values, key=key, format_func=label,
-                         placeholder=text("all_values", lang))
+        side.multiselect(
+            text(f"dim_{dim}", lang), values, key=key, format_func=label, placeholder=text("all_values", lang)
+        )
         if st.session_state[key]:
             chosen[dim] = tuple(st.session_state[key])
     if side.button(text("reset_filters", lang), key="reset"):
@@ -193,6 +217,7 @@ def context() -> Context:
 
 
 # --- tables ----------------------------------------------------------------------------------
+
 
 def mask_name(value) -> str:
     if not isinstance(value, str) or not value:
@@ -217,9 +242,15 @@ def mask_phone(value) -> str:
 _MASKS = {"person_name": mask_name, "email": mask_email, "phone": mask_phone}
 
 
-def prepare(ctx: Context, df: pd.DataFrame, columns: list[str], codes: dict[str, str] | None = None,
-            local_times: tuple[str, ...] = (), months: tuple[str, ...] = (),
-            labels: dict[str, str] | None = None) -> pd.DataFrame:
+def prepare(
+    ctx: Context,
+    df: pd.DataFrame,
+    columns: list[str],
+    codes: dict[str, str] | None = None,
+    local_times: tuple[str, ...] = (),
+    months: tuple[str, ...] = (),
+    labels: dict[str, str] | None = None,
+) -> pd.DataFrame:
     """The rows as shown: chosen columns, codes labelled, times local, personal data masked,
     headers in the language."""
     out = df[columns].copy()
@@ -249,8 +280,13 @@ def table(ctx: Context, df: pd.DataFrame, key: str, total: int | None = None, **
     st.dataframe(df, hide_index=True, width="stretch", column_config=column_config or None)
     if total is not None and total > len(df):
         st.caption(ctx.t("rows_shown", shown=len(df), total=total))
-    st.download_button(ctx.t("download_csv"), df.to_csv(index=False).encode("utf-8-sig"),
-                       file_name=f"{key}.csv", mime="text/csv", key=f"dl_{key}")
+    st.download_button(
+        ctx.t("download_csv"),
+        df.to_csv(index=False).encode("utf-8-sig"),
+        file_name=f"{key}.csv",
+        mime="text/csv",
+        key=f"dl_{key}",
+    )
 
 
 def pct_column(ctx: Context, label_key: str):
@@ -259,23 +295,40 @@ def pct_column(ctx: Context, label_key: str):
 
 # --- charts ----------------------------------------------------------------------------------
 
+
 def band(fig: go.Figure, ctx: Context, low: float, high: float, **kwargs) -> go.Figure:
-    fig.add_hrect(y0=low, y1=high, fillcolor=COLORS["band"], opacity=0.12, line_width=0,
-                  annotation_text=f"{ctx.t('target_band')} {low:.0%}–{high:.0%}",
-                  annotation_position="top left", **kwargs)
+    fig.add_hrect(
+        y0=low,
+        y1=high,
+        fillcolor=COLORS["band"],
+        opacity=0.12,
+        line_width=0,
+        annotation_text=f"{ctx.t('target_band')} {low:.0%}–{high:.0%}",
+        annotation_position="top left",
+        **kwargs,
+    )
     return fig
 
 
 def target_line(fig: go.Figure, ctx: Context, value: float, text_value: str, **kwargs) -> go.Figure:
-    fig.add_hline(y=value, line_dash="dash", line_color=COLORS["band"],
-                  annotation_text=f"{ctx.t('target')} {text_value}", annotation_position="top left",
-                  **kwargs)
+    fig.add_hline(
+        y=value,
+        line_dash="dash",
+        line_color=COLORS["band"],
+        annotation_text=f"{ctx.t('target')} {text_value}",
+        annotation_position="top left",
+        **kwargs,
+    )
     return fig
 
 
 def layout(fig: go.Figure, height: int = 360, **kwargs) -> go.Figure:
-    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10},
-                      legend={"orientation": "h", "y": -0.15}, **kwargs)
+    fig.update_layout(
+        height=height,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        legend={"orientation": "h", "y": -0.15},
+        **kwargs,
+    )
     return fig
 
 

@@ -4,8 +4,9 @@ drill-down to the leads behind any of these numbers."""
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import metrics, ui
-from dashboard.text import fmt_int, fmt_pct, fmt_points
+from dashboard import ui
+from pipelines.reporting import metrics
+from pipelines.reporting.text import fmt_int, fmt_pct, fmt_points
 
 ctx = ui.context()
 t = ctx.t
@@ -15,58 +16,152 @@ gaps = metrics.transitions(ctx.q, ctx.filters)
 st.subheader(t("gaps_title"))
 columns = st.columns(3)
 for column, row in zip(columns, gaps.head(3).itertuples(), strict=False):
-    column.metric(f"{ctx.label('kpi', row.kpi)} · {t('leads_lost')}", fmt_int(row.leads_lost),
-                  fmt_points(row.gap_to_target), delta_color="normal",
-                  help=f"{fmt_pct(row.conversion_rate)} ({fmt_int(row.converted_leads)}/"
-                       f"{fmt_int(row.entered_leads)}) · {t('target_band')} "
-                       f"{row.target_low:.0%}–{row.target_high:.0%}")
-fig = go.Figure(go.Bar(x=gaps["leads_lost"], y=[ctx.label("kpi", k) for k in gaps["kpi"]], orientation="h",
-                       marker_color=[ui.COLORS["bad"] if s == "below" else ui.COLORS["muted"]
-                                     for s in gaps["target_status"]],
-                       text=[fmt_pct(r) for r in gaps["conversion_rate"]], textposition="auto"))
+    column.metric(
+        f"{ctx.label('kpi', row.kpi)} · {t('leads_lost')}",
+        fmt_int(row.leads_lost),
+        fmt_points(row.gap_to_target),
+        delta_color="normal",
+        help=f"{fmt_pct(row.conversion_rate)} ({fmt_int(row.converted_leads)}/"
+        f"{fmt_int(row.entered_leads)}) · {t('target_band')} "
+        f"{row.target_low:.0%}–{row.target_high:.0%}",
+    )
+fig = go.Figure(
+    go.Bar(
+        x=gaps["leads_lost"],
+        y=[ctx.label("kpi", k) for k in gaps["kpi"]],
+        orientation="h",
+        marker_color=[
+            ui.COLORS["bad"] if s == "below" else ui.COLORS["muted"] for s in gaps["target_status"]
+        ],
+        text=[fmt_pct(r) for r in gaps["conversion_rate"]],
+        textposition="auto",
+    )
+)
 fig.update_yaxes(autorange="reversed")
 fig.update_xaxes(title=t("leads_lost"))
 ui.chart(ui.layout(fig, height=260), "gaps_chart")
-shown = gaps.assign(kpi=gaps["kpi"].map(lambda k: ctx.label("kpi", k)),
-                    target_status=gaps["target_status"].map(lambda s: t(f"status_{s}")),
-                    band=[f"{lo:.0%}–{hi:.0%}" for lo, hi in zip(gaps["target_low"], gaps["target_high"], strict=True)])
-shown = ui.prepare(ctx, shown, ["kpi", "entered_leads", "converted_leads", "conversion_rate", "band",
-                                "gap_to_target", "leads_lost", "target_status"],
-                   labels={"band": t("target_band")})
-ui.table(ctx, shown, "bottleneck_gaps", **{t("conversion_rate"): ui.pct_column(ctx, "conversion_rate"),
-                                            t("gap_to_target"): ui.pct_column(ctx, "gap_to_target")})
+shown = gaps.assign(
+    kpi=gaps["kpi"].map(lambda k: ctx.label("kpi", k)),
+    target_status=gaps["target_status"].map(lambda s: t(f"status_{s}")),
+    band=[f"{lo:.0%}–{hi:.0%}" for lo, hi in zip(gaps["target_low"], gaps["target_high"], strict=True)],
+)
+shown = ui.prepare(
+    ctx,
+    shown,
+    [
+        "kpi",
+        "entered_leads",
+        "converted_leads",
+        "conversion_rate",
+        "band",
+        "gap_to_target",
+        "leads_lost",
+        "target_status",
+    ],
+    labels={"band": t("target_band")},
+)
+ui.table(
+    ctx,
+    shown,
+    "bottleneck_gaps",
+    **{
+        t("conversion_rate"): ui.pct_column(ctx, "conversion_rate"),
+        t("gap_to_target"): ui.pct_column(ctx, "gap_to_target"),
+    },
+)
+
+
+def value_label(dimension: str, value: str) -> str:
+    return ctx.label(dimension, value) if dimension in ("channel", "segment") else value
+
 
 st.subheader(t("segments_title"))
 segments = metrics.bottleneck_segments(ctx.q, ctx.filters)
 seg_shown = segments.assign(
     kpi=segments["kpi"].map(lambda k: ctx.label("kpi", k)),
     dimension=segments["dimension"].map(lambda d: ctx.label("dimension", d)),
-    dimension_value=[ctx.label(d, v) if d in ("channel", "segment") else v
-                     for d, v in zip(segments["dimension"], segments["dimension_value"], strict=True)])
-seg_shown = ui.prepare(ctx, seg_shown, ["kpi", "dimension", "dimension_value", "entered_leads",
-                                        "converted_leads", "conversion_rate", "gap_to_target", "leads_lost"])
-ui.table(ctx, seg_shown, "bottleneck_segments",
-         **{t("conversion_rate"): ui.pct_column(ctx, "conversion_rate"),
-            t("gap_to_target"): ui.pct_column(ctx, "gap_to_target")})
+    dimension_value=[
+        ctx.label(d, v) if d in ("channel", "segment") else v
+        for d, v in zip(segments["dimension"], segments["dimension_value"], strict=True)
+    ],
+)
+seg_shown = ui.prepare(
+    ctx,
+    seg_shown,
+    [
+        "kpi",
+        "dimension",
+        "dimension_value",
+        "entered_leads",
+        "converted_leads",
+        "conversion_rate",
+        "gap_to_target",
+        "leads_lost",
+    ],
+)
+ui.table(
+    ctx,
+    seg_shown,
+    "bottleneck_segments",
+    **{
+        t("conversion_rate"): ui.pct_column(ctx, "conversion_rate"),
+        t("gap_to_target"): ui.pct_column(ctx, "gap_to_target"),
+    },
+)
 
 st.subheader(t("drill_title"))
 c1, c2, c3 = st.columns(3)
-kpi = c1.selectbox(t("drill_kpi"), list(gaps["kpi"]), key="drill_kpi", format_func=lambda k: ctx.label("kpi", k))
-outcome = c2.radio(t("drill_outcome"), ["lost", "converted"], key="drill_outcome",
-                   format_func=lambda o: t(f"outcome_{o}"), horizontal=True)
+kpi = c1.selectbox(
+    t("drill_kpi"), list(gaps["kpi"]), key="drill_kpi", format_func=lambda k: ctx.label("kpi", k)
+)
+outcome = c2.radio(
+    t("drill_outcome"),
+    ["lost", "converted"],
+    key="drill_outcome",
+    format_func=lambda o: t(f"outcome_{o}"),
+    horizontal=True,
+)
 choices = [None] + [(r.dimension, r.dimension_value) for r in segments.itertuples() if r.kpi == kpi][:30]
-segment = c3.selectbox(t("drill_segment"), choices, key="drill_segment",
-                       format_func=lambda c: t("drill_all") if c is None else
-                       f"{ctx.label('dimension', c[0])}: {ctx.label(c[0], c[1]) if c[0] in ('channel', 'segment') else c[1]}")
-leads, total = metrics.transition_leads(ctx.q, ctx.filters, kpi, outcome,
-                                        *(segment if segment else (None, None)))
+segment = c3.selectbox(
+    t("drill_segment"),
+    choices,
+    key="drill_segment",
+    format_func=lambda c: (
+        t("drill_all") if c is None else f"{ctx.label('dimension', c[0])}: {value_label(*c)}"
+    ),
+)
+leads, total = metrics.transition_leads(
+    ctx.q, ctx.filters, kpi, outcome, *(segment if segment else (None, None))
+)
 st.metric(f"{ctx.label('kpi', kpi)} · {t(f'outcome_{outcome}')}", fmt_int(total))
-shown = ui.prepare(ctx, leads, ["cohort_month", "lead_id", "person_name", "email", "account_name", "segment",
-                                "original_channel", "owner", "grade", "total_score", "mql_reached_at",
-                                "sql_reached_at", "decision", "non_sql_reason"],
-                   codes={"segment": "segment", "original_channel": "channel", "decision": "decision",
-                          "non_sql_reason": "reason"},
-                   local_times=("mql_reached_at", "sql_reached_at"), months=("cohort_month",))
+shown = ui.prepare(
+    ctx,
+    leads,
+    [
+        "cohort_month",
+        "lead_id",
+        "person_name",
+        "email",
+        "account_name",
+        "segment",
+        "original_channel",
+        "owner",
+        "grade",
+        "total_score",
+        "mql_reached_at",
+        "sql_reached_at",
+        "decision",
+        "non_sql_reason",
+    ],
+    codes={
+        "segment": "segment",
+        "original_channel": "channel",
+        "decision": "decision",
+        "non_sql_reason": "reason",
+    },
+    local_times=("mql_reached_at", "sql_reached_at"),
+    months=("cohort_month",),
+)
 ui.table(ctx, shown, f"leads_{kpi}_{outcome}", total=total)
 if ctx.mask:
     st.caption(t("masked_note"))
@@ -77,14 +172,21 @@ left, right = st.columns(2)
 with left:
     fig = go.Figure()
     labels = [ctx.label("stage", s) for s in days["stage"]]
-    for column, color in (("median_days", ui.COLORS["primary"]), ("p75_days", ui.COLORS["muted"]),
-                          ("p90_days", ui.COLORS["accent"])):
+    for column, color in (
+        ("median_days", ui.COLORS["primary"]),
+        ("p75_days", ui.COLORS["muted"]),
+        ("p90_days", ui.COLORS["accent"]),
+    ):
         fig.add_bar(x=labels, y=days[column], name=t(column), marker_color=color)
     fig.update_yaxes(title=t("days"))
     ui.chart(ui.layout(fig), "time_in_stage_chart")
 with right:
-    stage = st.selectbox(t("histogram_stage"), list(days["stage"]), key="hist_stage",
-                         format_func=lambda s: ctx.label("stage", s))
+    stage = st.selectbox(
+        t("histogram_stage"),
+        list(days["stage"]),
+        key="hist_stage",
+        format_func=lambda s: ctx.label("stage", s),
+    )
     hist = metrics.time_in_stage_histogram(ctx.q, ctx.filters, stage)
     fig = go.Figure(go.Bar(x=hist["from_day"], y=hist["leads"], marker_color=ui.COLORS["primary"]))
     fig.update_xaxes(title=t("days"))
@@ -97,7 +199,22 @@ ui.table(ctx, shown.round(1), "time_in_stage")
 st.subheader(t("stalled_title"))
 stalled, total = metrics.stalled_leads(ctx.q, ctx.filters)
 st.metric(t("stalled_title"), fmt_int(total))
-shown = ui.prepare(ctx, stalled, ["stage", "days_in_stage", "p90_days", "lead_id", "person_name", "email",
-                                  "account_name", "owner", "grade", "entered_at"],
-                   codes={"stage": "stage"}, local_times=("entered_at",))
+shown = ui.prepare(
+    ctx,
+    stalled,
+    [
+        "stage",
+        "days_in_stage",
+        "p90_days",
+        "lead_id",
+        "person_name",
+        "email",
+        "account_name",
+        "owner",
+        "grade",
+        "entered_at",
+    ],
+    codes={"stage": "stage"},
+    local_times=("entered_at",),
+)
 ui.table(ctx, shown, "stalled_leads", total=total)

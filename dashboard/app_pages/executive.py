@@ -5,8 +5,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import metrics, ui
-from dashboard.text import fmt_int, fmt_money, fmt_month, fmt_pct, fmt_points
+from dashboard import ui
+from pipelines.reporting import metrics
+from pipelines.reporting.text import fmt_int, fmt_money, fmt_month, fmt_pct, fmt_points
 
 ctx = ui.context()
 t = ctx.t
@@ -24,29 +25,49 @@ complete = cohorts[pd.to_datetime(cohorts["cohort_month"]).dt.date <= month]
 c1, c2, c3, c4, c5 = st.columns(5)
 if len(arr_in_period):
     last, prev = arr_in_period.iloc[-1], arr_in_period.iloc[-2] if len(arr_in_period) > 1 else None
-    delta = None if prev is None else fmt_money(last["ending_arr"] - prev["ending_arr"], ctx.currency,
-                                                ctx.lang, compact=True)
-    c1.metric(t("kpi_arr", month=fmt_month(last["month"], ctx.lang)),
-              fmt_money(last["ending_arr"], ctx.currency, ctx.lang, compact=True), delta)
+    delta = (
+        None
+        if prev is None
+        else fmt_money(last["ending_arr"] - prev["ending_arr"], ctx.currency, ctx.lang, compact=True)
+    )
+    c1.metric(
+        t("kpi_arr", month=fmt_month(last["month"], ctx.lang)),
+        fmt_money(last["ending_arr"], ctx.currency, ctx.lang, compact=True),
+        delta,
+    )
 if coverage:
     won, target = coverage["won_new_arr"], coverage["target_new_arr"]
-    c2.metric(t("kpi_new_arr", fy=int(coverage["fiscal_year"])),
-              fmt_money(won, ctx.currency, ctx.lang, compact=True),
-              help=t("kpi_new_arr_help", share=fmt_pct(float(won) / target if target else None),
-                     target=fmt_money(target, ctx.currency, ctx.lang, compact=True)))
-    c3.metric(t("kpi_coverage"), "–" if pd.isna(coverage["pipeline_coverage"])
-              else f"{coverage['pipeline_coverage']:.2f}x", help=t("kpi_coverage_help"))
+    c2.metric(
+        t("kpi_new_arr", fy=int(coverage["fiscal_year"])),
+        fmt_money(won, ctx.currency, ctx.lang, compact=True),
+        help=t(
+            "kpi_new_arr_help",
+            share=fmt_pct(float(won) / target if target else None),
+            target=fmt_money(target, ctx.currency, ctx.lang, compact=True),
+        ),
+    )
+    c3.metric(
+        t("kpi_coverage"),
+        "–" if pd.isna(coverage["pipeline_coverage"]) else f"{coverage['pipeline_coverage']:.2f}x",
+        help=t("kpi_coverage_help"),
+    )
 if len(complete):
     latest = complete.iloc[-1]
     previous = complete.iloc[-2] if len(complete) > 1 else None
-    c4.metric(t("kpi_mql_month", month=fmt_month(latest["cohort_month"], ctx.lang)),
-              fmt_int(latest["cohort_leads"]),
-              None if previous is None else f"{int(latest['cohort_leads'] - previous['cohort_leads']):+,}",
-              help=f"{t('target')}: {mql_target:,.0f}")
+    c4.metric(
+        t("kpi_mql_month", month=fmt_month(latest["cohort_month"], ctx.lang)),
+        fmt_int(latest["cohort_leads"]),
+        None if previous is None else f"{int(latest['cohort_leads'] - previous['cohort_leads']):+,}",
+        help=f"{t('target')}: {mql_target:,.0f}",
+    )
 for column, kpi, label in ((c5, "mql_to_won", "kpi_mql_to_won"),):
     row = steps.loc[kpi]
-    column.metric(t(label), fmt_pct(row["conversion_rate"]), fmt_points(row["gap_to_target"]),
-                  help=f"{t('target_band')}: {row['target_low']:.0%}–{row['target_high']:.0%}")
+    column.metric(
+        t(label),
+        fmt_pct(row["conversion_rate"]),
+        fmt_points(row["gap_to_target"]),
+        help=f"{t('target_band')}: {row['target_low']:.0%}–{row['target_high']:.0%}",
+    )
 
 left, right = st.columns(2)
 with left:
@@ -59,18 +80,29 @@ with left:
             fig.add_bar(x=x, y=arr[column].astype(float), name=t(column), marker_color=color)
         for column, color in (("contraction_arr", ui.COLORS["accent"]), ("churned_arr", ui.COLORS["bad"])):
             fig.add_bar(x=x, y=-arr[column].astype(float), name=t(column), marker_color=color)
-        fig.add_scatter(x=x, y=arr["ending_arr"].astype(float), name=t("ending_arr"), yaxis="y2",
-                        mode="lines+markers", line_color="#333")
-        fig.update_layout(barmode="relative", yaxis2={"overlaying": "y", "side": "right",
-                                                      "rangemode": "tozero"})
+        fig.add_scatter(
+            x=x,
+            y=arr["ending_arr"].astype(float),
+            name=t("ending_arr"),
+            yaxis="y2",
+            mode="lines+markers",
+            line_color="#333",
+        )
+        fig.update_layout(
+            barmode="relative", yaxis2={"overlaying": "y", "side": "right", "rangemode": "tozero"}
+        )
         ui.chart(ui.layout(fig), "exec_arr")
 with right:
     st.subheader(t("mql_trend"))
     if len(cohorts):
         fig = go.Figure()
         colors = [ui.COLORS["muted"] if y else ui.COLORS["primary"] for y in cohorts["is_young"]]
-        fig.add_bar(x=ui.month_labels(ctx, cohorts["cohort_month"]), y=cohorts["cohort_leads"],
-                    name=t("mqls"), marker_color=colors)
+        fig.add_bar(
+            x=ui.month_labels(ctx, cohorts["cohort_month"]),
+            y=cohorts["cohort_leads"],
+            name=t("mqls"),
+            marker_color=colors,
+        )
         ui.target_line(fig, ctx, mql_target, f"{mql_target:,.0f}")
         ui.chart(ui.layout(fig), "exec_mql")
     else:
@@ -81,21 +113,37 @@ if len(cohorts):
     total = int(cohorts["cohort_leads"].sum())
     stages = ["mql", "sal", "sql", "opportunity", "won", "customer"]
     counts = [total] + [int(cohorts[s].sum()) for s in stages[1:]]
-    fig = go.Figure(go.Funnel(y=[ctx.label("stage", s) for s in stages], x=counts,
-                              textinfo="value+percent initial", marker_color=ui.COLORS["primary"]))
+    fig = go.Figure(
+        go.Funnel(
+            y=[ctx.label("stage", s) for s in stages],
+            x=counts,
+            textinfo="value+percent initial",
+            marker_color=ui.COLORS["primary"],
+        )
+    )
     left, right = st.columns([3, 2])
     with left:
         ui.chart(ui.layout(fig, height=340), "exec_funnel")
     with right:
         shown = steps.reset_index()[["kpi", "conversion_rate", "target_low", "target_high", "target_status"]]
-        shown = shown.assign(kpi=shown["kpi"].map(lambda k: ctx.label("kpi", k)),
-                             target_status=shown["target_status"].map(lambda s: t(f"status_{s}")),
-                             band=[f"{lo:.0%}–{hi:.0%}" for lo, hi in zip(shown["target_low"],
-                                                                         shown["target_high"], strict=True)])
-        shown = shown[["kpi", "conversion_rate", "band", "target_status"]].rename(columns={
-            "kpi": t("kpi"), "conversion_rate": t("conversion_rate"), "band": t("target_band"),
-            "target_status": t("status")})
-        ui.table(ctx, shown, "executive_kpis", **{t("conversion_rate"): ui.pct_column(ctx, "conversion_rate")})
+        shown = shown.assign(
+            kpi=shown["kpi"].map(lambda k: ctx.label("kpi", k)),
+            target_status=shown["target_status"].map(lambda s: t(f"status_{s}")),
+            band=[
+                f"{lo:.0%}–{hi:.0%}" for lo, hi in zip(shown["target_low"], shown["target_high"], strict=True)
+            ],
+        )
+        shown = shown[["kpi", "conversion_rate", "band", "target_status"]].rename(
+            columns={
+                "kpi": t("kpi"),
+                "conversion_rate": t("conversion_rate"),
+                "band": t("target_band"),
+                "target_status": t("status"),
+            }
+        )
+        ui.table(
+            ctx, shown, "executive_kpis", **{t("conversion_rate"): ui.pct_column(ctx, "conversion_rate")}
+        )
     st.caption(t("young_note", days=int(ctx.rules["funnel_maturity_days"])))
 else:
     st.info(t("no_data"))

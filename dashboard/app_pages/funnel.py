@@ -5,31 +5,48 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import metrics, ui
-from dashboard.text import fmt_pct, fmt_points
+from dashboard import ui
+from pipelines.reporting import metrics
+from pipelines.reporting.text import fmt_pct, fmt_points
 
 ctx = ui.context()
 t = ctx.t
 st.title(t("page_funnel"))
 bands = metrics.target_bands(ctx.q)
-windows = [0, *sorted(int(w) for w in ctx.q("SELECT window_days FROM config.funnel_windows", ())["window_days"])]
+windows = [
+    0,
+    *sorted(int(w) for w in ctx.q("SELECT window_days FROM config.funnel_windows", ())["window_days"]),
+]
 
 c1, c2, c3 = st.columns(3)
-view = c1.radio(t("view"), ["cohort_mql", "cohort_known", "period"], key="funnel_view",
-                format_func=lambda v: t(f"view_{v}"))
+view = c1.radio(
+    t("view"),
+    ["cohort_mql", "cohort_known", "period"],
+    key="funnel_view",
+    format_func=lambda v: t(f"view_{v}"),
+)
 if view == "period":
-    style = c2.radio(t("style"), ["reached", "entered"], key="funnel_period_style",
-                     format_func=lambda v: t(f"style_{v}"))
+    style = c2.radio(
+        t("style"), ["reached", "entered"], key="funnel_period_style", format_func=lambda v: t(f"style_{v}")
+    )
     window = 0
 else:
-    style = c2.radio(t("style"), ["cumulative", "strict"], key="funnel_style",
-                     format_func=lambda v: t(f"style_{v}"))
-    window = c3.radio(t("window"), windows, key="funnel_window",
-                      format_func=lambda d: t("window_any") if d == 0 else t("window_days", days=d))
+    style = c2.radio(
+        t("style"), ["cumulative", "strict"], key="funnel_style", format_func=lambda v: t(f"style_{v}")
+    )
+    window = c3.radio(
+        t("window"),
+        windows,
+        key="funnel_window",
+        format_func=lambda d: t("window_any") if d == 0 else t("window_days", days=d),
+    )
 
 # Transitions between adjacent funnel stages and the target band each one has, if any.
-STEP_KPIS = {("mql", "sql"): "mql_to_sql", ("sql", "opportunity"): "sql_to_opportunity",
-             ("opportunity", "won"): "opportunity_to_won"}
+STEP_KPIS = {
+    ("mql", "sql"): "mql_to_sql",
+    ("sql", "opportunity"): "sql_to_opportunity",
+    ("opportunity", "won"): "opportunity_to_won",
+}
 
 if view == "period":
     data = metrics.period_funnel(ctx.q, ctx.filters, style)
@@ -38,16 +55,26 @@ if view == "period":
         st.stop()
     totals = data.groupby(["stage", "stage_order"], as_index=False)[["entries", "leads"]].sum()
     totals = totals.sort_values("stage_order")
-    fig = go.Figure(go.Funnel(y=[ctx.label("stage", s) for s in totals["stage"]], x=totals["entries"],
-                              textinfo="value", marker_color=ui.COLORS["primary"]))
+    fig = go.Figure(
+        go.Funnel(
+            y=[ctx.label("stage", s) for s in totals["stage"]],
+            x=totals["entries"],
+            textinfo="value",
+            marker_color=ui.COLORS["primary"],
+        )
+    )
     st.subheader(t("funnel_chart"))
     ui.chart(ui.layout(fig, height=380), "funnel_period_chart")
     st.subheader(t("period_counts"))
     pivot = data.pivot_table(index="month", columns="stage", values="entries", aggfunc="sum").fillna(0)
     fig = go.Figure()
     for stage in [s for s in metrics.FUNNEL_STAGES if s in pivot.columns and s != "known"]:
-        fig.add_scatter(x=ui.month_labels(ctx, pivot.index), y=pivot[stage], name=ctx.label("stage", stage),
-                        mode="lines+markers")
+        fig.add_scatter(
+            x=ui.month_labels(ctx, pivot.index),
+            y=pivot[stage],
+            name=ctx.label("stage", stage),
+            mode="lines+markers",
+        )
     ui.chart(ui.layout(fig), "funnel_period_trend")
     shown = data.assign(stage=data["stage"].map(lambda s: ctx.label("stage", s)))
     shown = ui.prepare(ctx, shown, ["month", "stage", "entries", "leads"], months=("month",))
@@ -68,10 +95,18 @@ rows = []
 previous = None
 for s in stages:
     band = bands.get(STEP_KPIS.get((previous, s), ""), (None, None)) if previous else (None, None)
-    rows.append({"stage": s, "leads": counts[s],
-                 "from_previous": None if previous is None or not counts[previous] else counts[s] / counts[previous],
-                 "from_start": counts[s] / counts[stages[0]] if counts[stages[0]] else None,
-                 "target_low": band[0], "target_high": band[1]})
+    rows.append(
+        {
+            "stage": s,
+            "leads": counts[s],
+            "from_previous": None
+            if previous is None or not counts[previous]
+            else counts[s] / counts[previous],
+            "from_start": counts[s] / counts[stages[0]] if counts[stages[0]] else None,
+            "target_low": band[0],
+            "target_high": band[1],
+        }
+    )
     previous = s
 steps = pd.DataFrame(rows)
 
@@ -81,28 +116,47 @@ for column, ((src, dst), kpi) in zip(columns, STEP_KPIS.items(), strict=True):
     entered = mature["cohort_leads"].sum() if src == basis else mature[src].sum()
     rate = mature[dst].sum() / entered if entered else None
     low, high = bands[kpi]
-    column.metric(f"{ctx.label('kpi', kpi)}", fmt_pct(rate),
-                  None if rate is None else fmt_points(rate - low),
-                  help=f"{t('target_band')}: {low:.0%}–{high:.0%} · {t('kpi_mature_help')}")
+    column.metric(
+        f"{ctx.label('kpi', kpi)}",
+        fmt_pct(rate),
+        None if rate is None else fmt_points(rate - low),
+        help=f"{t('target_band')}: {low:.0%}–{high:.0%} · {t('kpi_mature_help')}",
+    )
 
 left, right = st.columns([2, 3])
 with left:
     st.subheader(t("funnel_chart"))
-    fig = go.Figure(go.Funnel(y=[ctx.label("stage", s) for s in steps["stage"]], x=steps["leads"],
-                              textinfo="value+percent previous", marker_color=ui.COLORS["primary"]))
+    fig = go.Figure(
+        go.Funnel(
+            y=[ctx.label("stage", s) for s in steps["stage"]],
+            x=steps["leads"],
+            textinfo="value+percent previous",
+            marker_color=ui.COLORS["primary"],
+        )
+    )
     ui.chart(ui.layout(fig, height=380), "funnel_cohort_chart")
 with right:
-    kpi = st.selectbox(t("kpi"), ["mql_to_sql", "sql_to_opportunity", "opportunity_to_won", "mql_to_won"],
-                       key="funnel_kpi", format_func=lambda k: ctx.label("kpi", k))
+    kpi = st.selectbox(
+        t("kpi"),
+        ["mql_to_sql", "sql_to_opportunity", "opportunity_to_won", "mql_to_won"],
+        key="funnel_kpi",
+        format_func=lambda k: ctx.label("kpi", k),
+    )
     src, dst = {k: (a, b) for k, a, b in metrics.TRANSITIONS}[kpi]
     st.subheader(t("conversion_trend", kpi=ctx.label("kpi", kpi)))
     denominator = data["cohort_leads"] if src == basis else data[src]
     rate = data[dst] / denominator.where(denominator > 0)
     fig = go.Figure()
     colors = [ui.COLORS["muted"] if y else ui.COLORS["primary"] for y in data["is_young"]]
-    fig.add_scatter(x=ui.month_labels(ctx, data["cohort_month"]), y=rate, mode="lines+markers",
-                    marker={"color": colors, "size": 10}, line_color=ui.COLORS["primary"],
-                    name=ctx.label("kpi", kpi), text=[t("is_young") if y else "" for y in data["is_young"]])
+    fig.add_scatter(
+        x=ui.month_labels(ctx, data["cohort_month"]),
+        y=rate,
+        mode="lines+markers",
+        marker={"color": colors, "size": 10},
+        line_color=ui.COLORS["primary"],
+        name=ctx.label("kpi", kpi),
+        text=[t("is_young") if y else "" for y in data["is_young"]],
+    )
     if kpi in bands:
         ui.band(fig, ctx, *bands[kpi])
     fig.update_yaxes(tickformat=".0%", rangemode="tozero")
@@ -111,12 +165,23 @@ st.caption(t("young_note", days=int(ctx.rules["funnel_maturity_days"])))
 
 shown = steps.assign(
     stage=steps["stage"].map(lambda s: ctx.label("stage", s)),
-    band=[f"{lo:.0%}–{hi:.0%}" if pd.notna(lo) else "" for lo, hi in zip(steps["target_low"], steps["target_high"],
-                                                                        strict=True)])
-shown = ui.prepare(ctx, shown, ["stage", "leads", "from_previous", "from_start", "band"],
-                   labels={"band": t("target_band")})
-ui.table(ctx, shown, "funnel_steps", **{t("from_previous"): ui.pct_column(ctx, "from_previous"),
-                                         t("from_start"): ui.pct_column(ctx, "from_start")})
+    band=[
+        f"{lo:.0%}–{hi:.0%}" if pd.notna(lo) else ""
+        for lo, hi in zip(steps["target_low"], steps["target_high"], strict=True)
+    ],
+)
+shown = ui.prepare(
+    ctx, shown, ["stage", "leads", "from_previous", "from_start", "band"], labels={"band": t("target_band")}
+)
+ui.table(
+    ctx,
+    shown,
+    "funnel_steps",
+    **{
+        t("from_previous"): ui.pct_column(ctx, "from_previous"),
+        t("from_start"): ui.pct_column(ctx, "from_start"),
+    },
+)
 
 monthly = data.copy()
 for s in stages[1:]:
@@ -124,7 +189,12 @@ for s in stages[1:]:
 columns = ["cohort_month", "is_young", "cohort_leads", *stages[1:], *(f"{s}_rate" for s in stages[1:])]
 labels = {s: ctx.label("stage", s) for s in stages}
 labels.update({f"{s}_rate": f"{ctx.label('stage', s)} %" for s in stages[1:]})
-shown = ui.prepare(ctx, monthly, columns, months=("cohort_month",), codes={"is_young": "boolean"},
-                   labels=labels)
-ui.table(ctx, shown, "funnel_cohorts",
-         **{f"{ctx.label('stage', s)} %": st.column_config.NumberColumn(format="percent") for s in stages[1:]})
+shown = ui.prepare(
+    ctx, monthly, columns, months=("cohort_month",), codes={"is_young": "boolean"}, labels=labels
+)
+ui.table(
+    ctx,
+    shown,
+    "funnel_cohorts",
+    **{f"{ctx.label('stage', s)} %": st.column_config.NumberColumn(format="percent") for s in stages[1:]},
+)

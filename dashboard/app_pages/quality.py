@@ -8,8 +8,17 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import metrics, ui
-from dashboard.text import CHECK_KINDS, REASON_KINDS, SEVERITIES, fmt_int, fmt_month, local_column, pick
+from dashboard import ui
+from pipelines.reporting import metrics
+from pipelines.reporting.text import (
+    CHECK_KINDS,
+    REASON_KINDS,
+    SEVERITIES,
+    fmt_int,
+    fmt_month,
+    local_column,
+    pick,
+)
 
 ctx = ui.context()
 t = ctx.t
@@ -44,8 +53,12 @@ else:
     fig = go.Figure()
     for column in sorted(part["column_name"].unique()):
         series = part[part["column_name"] == column]
-        fig.add_scatter(x=[fmt_month(m + "-01", ctx.lang) for m in series["month"]], y=series["observed_value"],
-                        mode="lines+markers", name=column)
+        fig.add_scatter(
+            x=[fmt_month(m + "-01", ctx.lang) for m in series["month"]],
+            y=series["observed_value"],
+            mode="lines+markers",
+            name=column,
+        )
     threshold = float(part["threshold"].max())
     ui.target_line(fig, ctx, threshold, f"{threshold:.0%}")
     fig.update_yaxes(tickformat=".0%")
@@ -58,14 +71,38 @@ shown = latest.assign(
     kind=[pick(CHECK_KINDS.get(k, (k, k)), ctx.lang) for k in latest["expectation"]],
     severity=latest["severity"].map(lambda s: pick(SEVERITIES.get(s, (s, s)), ctx.lang)),
     passed=latest["passed"].map(lambda p: ctx.label("boolean", p)),
-    sample_failing_ids=latest["sample_failing_ids"].map(lambda v: ", ".join(json.loads(v)) if v else ""))
-shown = ui.prepare(ctx, shown, ["passed", "severity", "suite", "kind", "column_name", "month", "observed_value",
-                                "threshold", "unexpected_count", "element_count", "sample_failing_ids"],
-                   labels={"passed": t("dq_passed"), "severity": t("dq_severity"), "suite": t("dq_suite"),
-                           "kind": t("dq_kind"), "column_name": t("dq_field"), "month": t("month"),
-                           "observed_value": t("dq_observed"), "threshold": t("dq_threshold"),
-                           "unexpected_count": t("dq_unexpected"), "element_count": t("dq_rows"),
-                           "sample_failing_ids": t("dq_failing_ids")})
+    sample_failing_ids=latest["sample_failing_ids"].map(lambda v: ", ".join(json.loads(v)) if v else ""),
+)
+shown = ui.prepare(
+    ctx,
+    shown,
+    [
+        "passed",
+        "severity",
+        "suite",
+        "kind",
+        "column_name",
+        "month",
+        "observed_value",
+        "threshold",
+        "unexpected_count",
+        "element_count",
+        "sample_failing_ids",
+    ],
+    labels={
+        "passed": t("dq_passed"),
+        "severity": t("dq_severity"),
+        "suite": t("dq_suite"),
+        "kind": t("dq_kind"),
+        "column_name": t("dq_field"),
+        "month": t("month"),
+        "observed_value": t("dq_observed"),
+        "threshold": t("dq_threshold"),
+        "unexpected_count": t("dq_unexpected"),
+        "element_count": t("dq_rows"),
+        "sample_failing_ids": t("dq_failing_ids"),
+    },
+)
 ui.table(ctx, shown, "dq_latest")
 
 st.subheader(t("quarantine_title"))
@@ -76,14 +113,26 @@ else:
     fig = go.Figure()
     for kind in summary["reason_kind"].unique():
         part = summary[summary["reason_kind"] == kind]
-        fig.add_bar(x=[ctx.label("extract", e) for e in part["extract"]], y=part["rows_"], name=pick(REASON_KINDS.get(kind, (kind, kind)), ctx.lang))
+        fig.add_bar(
+            x=[ctx.label("extract", e) for e in part["extract"]],
+            y=part["rows_"],
+            name=pick(REASON_KINDS.get(kind, (kind, kind)), ctx.lang),
+        )
     fig.update_layout(barmode="stack")
     ui.chart(ui.layout(fig, height=300), "quarantine_chart")
     c1, c2 = st.columns(2)
-    extract = c1.selectbox(t("extract"), [None, *sorted(summary["extract"].unique())], key="q_extract",
-                           format_func=lambda e: t("any") if e is None else ctx.label("extract", e))
-    kind = c2.selectbox(t("reason_kind"), [None, *sorted(summary["reason_kind"].unique())], key="q_kind",
-                        format_func=lambda k: t("any") if k is None else pick(REASON_KINDS.get(k, (k, k)), ctx.lang))
+    extract = c1.selectbox(
+        t("extract"),
+        [None, *sorted(summary["extract"].unique())],
+        key="q_extract",
+        format_func=lambda e: t("any") if e is None else ctx.label("extract", e),
+    )
+    kind = c2.selectbox(
+        t("reason_kind"),
+        [None, *sorted(summary["reason_kind"].unique())],
+        key="q_kind",
+        format_func=lambda k: t("any") if k is None else pick(REASON_KINDS.get(k, (k, k)), ctx.lang),
+    )
     rows = metrics.quarantine_rows(ctx.q, extract, kind)
     chosen = summary
     if extract:
@@ -93,19 +142,31 @@ else:
     total = int(chosen["rows_"].sum())
     if ctx.mask:  # raw lines carry names and e-mail addresses
         email = re.compile(r"([A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]*@")
-        rows["raw_text"] = rows["raw_text"].map(lambda v: email.sub(r"\1***@", v) if isinstance(v, str) else v)
+        rows["raw_text"] = rows["raw_text"].map(
+            lambda v: email.sub(r"\1***@", v) if isinstance(v, str) else v
+        )
     rows["reason_kind"] = rows["reason_kind"].map(lambda k: pick(REASON_KINDS.get(k, (k, k)), ctx.lang))
     rows["extract"] = rows["extract"].map(lambda e: ctx.label("extract", e))
-    shown = ui.prepare(ctx, rows, ["extract", "file_name", "line_number", "reason_kind", "reason_field", "reason",
-                                   "raw_text"], labels={"reason": t("reason")})
+    shown = ui.prepare(
+        ctx,
+        rows,
+        ["extract", "file_name", "line_number", "reason_kind", "reason_field", "reason", "raw_text"],
+        labels={"reason": t("reason")},
+    )
     ui.table(ctx, shown, "quarantine", total=total)
 
 st.subheader(t("freshness_title"))
 fresh = metrics.freshness(ctx.q)
-fresh["age_days"] = ((ctx.as_of - pd.to_datetime(fresh["last_loaded_at"])).dt.total_seconds() / 86400).round(1)
+fresh["age_days"] = ((ctx.as_of - pd.to_datetime(fresh["last_loaded_at"])).dt.total_seconds() / 86400).round(
+    1
+)
 fresh["last_status"] = fresh["last_status"].map(lambda s: ctx.label("load_status", s))
 fresh["extract"] = fresh["extract"].map(lambda e: ctx.label("extract", e))
-shown = ui.prepare(ctx, fresh, ["extract", "file_name", "last_loaded_at", "age_days", "rows_loaded",
-                                "rows_quarantined", "last_status"], local_times=("last_loaded_at",),
-                   labels={"last_status": t("status")})
+shown = ui.prepare(
+    ctx,
+    fresh,
+    ["extract", "file_name", "last_loaded_at", "age_days", "rows_loaded", "rows_quarantined", "last_status"],
+    local_times=("last_loaded_at",),
+    labels={"last_status": t("status")},
+)
 ui.table(ctx, shown, "freshness")

@@ -21,12 +21,21 @@ DIMENSIONS = ("channel", "campaign", "segment", "industry", "size_band", "region
 FUNNEL_STAGES = ("known", "mql", "sal", "sql", "opportunity", "won", "customer")
 COHORT_STAGES = ("mql", "sal", "sql", "opportunity", "won", "customer")
 # Stage transitions with a target band (config.target_bands), in funnel order.
-TRANSITIONS = (("mql_to_sql", "mql", "sql"), ("sql_to_opportunity", "sql", "opportunity"),
-               ("opportunity_to_won", "opportunity", "won"), ("sql_to_won", "sql", "won"),
-               ("mql_to_won", "mql", "won"))
+TRANSITIONS = (
+    ("mql_to_sql", "mql", "sql"),
+    ("sql_to_opportunity", "sql", "opportunity"),
+    ("opportunity_to_won", "opportunity", "won"),
+    ("sql_to_won", "sql", "won"),
+    ("mql_to_won", "mql", "won"),
+)
 SLA_RULES = ("first_contact", "attempts", "decision", "reason", "all")
-_SLA_COLUMNS = {"first_contact": "sla_first_contact_met", "attempts": "sla_attempts_met",
-                "decision": "sla_decision_met", "reason": "sla_reason_met", "all": "sla_all_met"}
+_SLA_COLUMNS = {
+    "first_contact": "sla_first_contact_met",
+    "attempts": "sla_attempts_met",
+    "decision": "sla_decision_met",
+    "reason": "sla_reason_met",
+    "all": "sla_all_met",
+}
 PERSONAL_COLUMNS = ("person_name", "email", "phone")
 
 
@@ -80,6 +89,7 @@ NO_FILTERS = Filters()
 
 # --- publication and rules -------------------------------------------------------------------
 
+
 def publication(q: Query) -> dict:
     row = q("SELECT run_id, published_at, as_of FROM meta.publication", ()).iloc[0]
     return row.to_dict()
@@ -106,30 +116,40 @@ def filter_options(q: Query, dimension: str) -> pd.DataFrame:
     if dimension not in DIMENSIONS:
         raise ValueError(dimension)
     if dimension == "campaign":
-        return q("""
+        return q(
+            """
             SELECT a.campaign AS value, max(j.original_campaign_name) AS name, count(*) AS leads
             FROM marts.lead_attributes AS a
             INNER JOIN marts.lead_journey AS j USING (lead_id, cycle_number)
-            GROUP BY a.campaign ORDER BY leads DESC, value""", ())
-    return q(f"""
+            GROUP BY a.campaign ORDER BY leads DESC, value""",
+            (),
+        )
+    return q(
+        f"""
         SELECT {dimension} AS value, NULL AS name, count(*) AS leads
-        FROM marts.lead_attributes GROUP BY 1 ORDER BY leads DESC, value""", ())
+        FROM marts.lead_attributes GROUP BY 1 ORDER BY leads DESC, value""",
+        (),
+    )
 
 
 # --- funnel ----------------------------------------------------------------------------------
 
-def cohort_funnel(q: Query, f: Filters, basis: str = "mql", style: str = "cumulative",
-                  window_days: int = 0) -> pd.DataFrame:
+
+def cohort_funnel(
+    q: Query, f: Filters, basis: str = "mql", style: str = "cumulative", window_days: int = 0
+) -> pd.DataFrame:
     """Per cohort month: cohort size and lead cycles that reached each later stage."""
     lead_sql, lead_params = f.lead_clause()
     month_sql, month_params = f.month_clause("m.cohort_month")
     sums = ", ".join(f"sum(m.reached_{s}) AS {s}" for s in COHORT_STAGES)
-    return q(f"""
+    return q(
+        f"""
         SELECT m.cohort_month, bool_or(m.is_young) AS is_young, count(*) AS cohort_leads, {sums}
-        FROM marts.funnel_cohort_members AS m{f.join('m')}
+        FROM marts.funnel_cohort_members AS m{f.join("m")}
         WHERE m.cohort_basis = ? AND m.metric_style = ? AND m.window_days = ?{month_sql}{lead_sql}
         GROUP BY m.cohort_month ORDER BY m.cohort_month""",
-             (basis, style, window_days, *month_params, *lead_params))
+        (basis, style, window_days, *month_params, *lead_params),
+    )
 
 
 def period_funnel(q: Query, f: Filters, style: str = "reached") -> pd.DataFrame:
@@ -137,13 +157,15 @@ def period_funnel(q: Query, f: Filters, style: str = "reached") -> pd.DataFrame:
     lead_sql, lead_params = f.lead_clause()
     month_sql, month_params = f.month_clause("e.entered_month")
     stages = ", ".join("?" for _ in FUNNEL_STAGES)
-    return q(f"""
+    return q(
+        f"""
         SELECT e.entered_month AS month, e.stage, min(e.stage_order) AS stage_order,
                count(*) AS entries, count(DISTINCT e.lead_id) AS leads
-        FROM marts.lead_stage_events AS e{f.join('e')}
+        FROM marts.lead_stage_events AS e{f.join("e")}
         WHERE (? = 'reached' OR NOT e.is_inferred) AND e.stage IN ({stages}){month_sql}{lead_sql}
         GROUP BY e.entered_month, e.stage ORDER BY month, stage_order""",
-             (style, *FUNNEL_STAGES, *month_params, *lead_params))
+        (style, *FUNNEL_STAGES, *month_params, *lead_params),
+    )
 
 
 def transitions(q: Query, f: Filters) -> pd.DataFrame:
@@ -154,20 +176,23 @@ def transitions(q: Query, f: Filters) -> pd.DataFrame:
     parts = []
     for kpi, src, dst in TRANSITIONS:
         entered = "count(*)" if src == "mql" else f"sum(m.reached_{src})"
-        converted = (f"sum(m.reached_{dst})" if src == "mql"
-                     else f"sum(m.reached_{src} * m.reached_{dst})")
-        parts.append(f"SELECT '{kpi}' AS kpi, '{src}' AS from_stage, '{dst}' AS to_stage, "
-                     f"{entered} AS entered_leads, {converted} AS converted_leads FROM members AS m")
-    df = q(f"""
+        converted = f"sum(m.reached_{dst})" if src == "mql" else f"sum(m.reached_{src} * m.reached_{dst})"
+        parts.append(
+            f"SELECT '{kpi}' AS kpi, '{src}' AS from_stage, '{dst}' AS to_stage, "
+            f"{entered} AS entered_leads, {converted} AS converted_leads FROM members AS m"
+        )
+    df = q(
+        f"""
         WITH members AS (
-            SELECT m.* FROM marts.funnel_cohort_members AS m{f.join('m')}
+            SELECT m.* FROM marts.funnel_cohort_members AS m{f.join("m")}
             WHERE m.cohort_basis = 'mql' AND m.metric_style = 'cumulative' AND m.window_days = 0
                 AND NOT m.is_young{month_sql}{lead_sql}
         ),
-        rates AS ({' UNION ALL '.join(parts)})
+        rates AS ({" UNION ALL ".join(parts)})
         SELECT r.*, b.low AS target_low, b.high AS target_high
         FROM rates AS r INNER JOIN config.target_bands AS b ON b.kpi = r.kpi""",
-           (*month_params, *lead_params))
+        (*month_params, *lead_params),
+    )
     df["entered_leads"] = df["entered_leads"].fillna(0).astype("int64")
     df["converted_leads"] = df["converted_leads"].fillna(0).astype("int64")
     df["conversion_rate"] = df["converted_leads"] / df["entered_leads"].where(df["entered_leads"] > 0)
@@ -177,8 +202,9 @@ def transitions(q: Query, f: Filters) -> pd.DataFrame:
     df["target_status"] = df.apply(_band_status, axis=1)
     order = {k: i for i, (k, _s, _d) in enumerate(TRANSITIONS)}
     df["transition_order"] = df["kpi"].map(order)
-    return df.sort_values(["leads_lost", "gap_to_target", "transition_order"],
-                          ascending=[False, True, True]).reset_index(drop=True)
+    return df.sort_values(
+        ["leads_lost", "gap_to_target", "transition_order"], ascending=[False, True, True]
+    ).reset_index(drop=True)
 
 
 def _band_status(row) -> str:
@@ -200,9 +226,12 @@ def bottleneck_segments(q: Query, f: Filters, limit: int = 50) -> pd.DataFrame:
             clauses.append(f"(dimension <> ? OR dimension_value IN ({', '.join('?' for _ in chosen)}))")
             params.extend([mart_dim, *chosen])
     where = " AND ".join(clauses) or "true"
-    return q(f"""
+    return q(
+        f"""
         SELECT * FROM marts.bottlenecks WHERE {where} AND leads_lost > 0
-        ORDER BY bottleneck_rank LIMIT ?""", (*params, limit))
+        ORDER BY bottleneck_rank LIMIT ?""",
+        (*params, limit),
+    )
 
 
 _LEAD_LIST = """
@@ -211,8 +240,15 @@ _LEAD_LIST = """
     j.sql_reached_at, j.opportunity_reached_at, j.won_reached_at, j.decision, j.non_sql_reason"""
 
 
-def transition_leads(q: Query, f: Filters, kpi: str, outcome: str, dimension: str | None = None,
-                     value: str | None = None, limit: int = 1000) -> tuple[pd.DataFrame, int]:
+def transition_leads(
+    q: Query,
+    f: Filters,
+    kpi: str,
+    outcome: str,
+    dimension: str | None = None,
+    value: str | None = None,
+    limit: int = 1000,
+) -> tuple[pd.DataFrame, int]:
     """The mature-cohort lead cycles behind one transition: 'lost' (entered, did not convert) or
     'converted', optionally for one dimension value. Returns (first `limit` rows, total)."""
     steps = {k: (s, d) for k, s, d in TRANSITIONS}
@@ -236,42 +272,56 @@ def transition_leads(q: Query, f: Filters, kpi: str, outcome: str, dimension: st
             AND NOT m.is_young AND {entered} AND {reached}{month_sql}{lead_sql}{dim_sql}"""
     params = (*month_params, *lead_params, *dim_params)
     total = int(q(f"SELECT count(*) AS n {base}", params)["n"].iloc[0])
-    rows = q(f"SELECT m.cohort_month, {_LEAD_LIST} {base} ORDER BY j.mql_reached_at DESC, j.lead_id LIMIT ?",
-             (*params, limit))
+    rows = q(
+        f"SELECT m.cohort_month, {_LEAD_LIST} {base} ORDER BY j.mql_reached_at DESC, j.lead_id LIMIT ?",
+        (*params, limit),
+    )
     return rows, total
 
 
-_STAGE_DAYS = (("mql", "days_in_mql"), ("sal", "days_in_sal"), ("sql", "days_in_sql"),
-               ("opportunity", "days_in_opportunity"))
+_STAGE_DAYS = (
+    ("mql", "days_in_mql"),
+    ("sal", "days_in_sal"),
+    ("sql", "days_in_sql"),
+    ("opportunity", "days_in_opportunity"),
+)
 
 
 def time_in_stage(q: Query, f: Filters) -> pd.DataFrame:
     """Days spent in each stage (cycles that left it) for filtered MQL cohorts: count and percentiles."""
     lead_sql, lead_params = f.lead_clause()
     month_sql, month_params = f.month_clause("j.cohort_month")
-    parts = [f"SELECT '{s}' AS stage, {i} AS stage_order, {c} AS days FROM journeys"
-             for i, (s, c) in enumerate(_STAGE_DAYS)]
-    return q(f"""
+    parts = [
+        f"SELECT '{s}' AS stage, {i} AS stage_order, {c} AS days FROM journeys"
+        for i, (s, c) in enumerate(_STAGE_DAYS)
+    ]
+    return q(
+        f"""
         WITH journeys AS (
-            SELECT j.* FROM marts.lead_journey AS j{f.join('j')}
+            SELECT j.* FROM marts.lead_journey AS j{f.join("j")}
             WHERE j.cohort_month IS NOT NULL{month_sql}{lead_sql}
         ),
-        days AS ({' UNION ALL '.join(parts)})
+        days AS ({" UNION ALL ".join(parts)})
         SELECT stage, stage_order, count(days) AS leads, avg(days) AS mean_days,
                quantile_cont(days, 0.5) AS median_days, quantile_cont(days, 0.75) AS p75_days,
                quantile_cont(days, 0.9) AS p90_days
-        FROM days GROUP BY stage, stage_order ORDER BY stage_order""", (*month_params, *lead_params))
+        FROM days GROUP BY stage, stage_order ORDER BY stage_order""",
+        (*month_params, *lead_params),
+    )
 
 
 def time_in_stage_histogram(q: Query, f: Filters, stage: str, bin_days: int = 7) -> pd.DataFrame:
     column = dict(_STAGE_DAYS)[stage]
     lead_sql, lead_params = f.lead_clause()
     month_sql, month_params = f.month_clause("j.cohort_month")
-    return q(f"""
+    return q(
+        f"""
         SELECT cast(floor(j.{column} / ?) AS INTEGER) * ? AS from_day, count(*) AS leads
-        FROM marts.lead_journey AS j{f.join('j')}
+        FROM marts.lead_journey AS j{f.join("j")}
         WHERE j.{column} IS NOT NULL AND j.cohort_month IS NOT NULL{month_sql}{lead_sql}
-        GROUP BY 1 ORDER BY 1""", (bin_days, bin_days, *month_params, *lead_params))
+        GROUP BY 1 ORDER BY 1""",
+        (bin_days, bin_days, *month_params, *lead_params),
+    )
 
 
 def stalled_leads(q: Query, f: Filters, limit: int = 1000) -> tuple[pd.DataFrame, int]:
@@ -281,7 +331,7 @@ def stalled_leads(q: Query, f: Filters, limit: int = 1000) -> tuple[pd.DataFrame
     month_sql, month_params = f.month_clause("j.cohort_month")
     base = f"""
         FROM marts.lead_stage_events AS e
-        INNER JOIN marts.lead_journey AS j USING (lead_id, cycle_number){f.join('j')}
+        INNER JOIN marts.lead_journey AS j USING (lead_id, cycle_number){f.join("j")}
         INNER JOIN marts.time_in_stage AS t
             ON t.stage = e.stage AND t.dimension = 'all' AND t.dimension_value = 'all'
         WHERE e.exited_at IS NULL AND j.is_latest_cycle AND NOT e.is_inferred
@@ -289,14 +339,18 @@ def stalled_leads(q: Query, f: Filters, limit: int = 1000) -> tuple[pd.DataFrame
             AND date_diff('second', e.entered_at, j.as_of) / 86400.0 > t.p90_days{month_sql}{lead_sql}"""
     params = (*month_params, *lead_params)
     total = int(q(f"SELECT count(*) AS n {base}", params)["n"].iloc[0])
-    rows = q(f"""
+    rows = q(
+        f"""
         SELECT e.stage, round(date_diff('second', e.entered_at, j.as_of) / 86400.0, 1) AS days_in_stage,
                round(t.p90_days, 1) AS p90_days, e.entered_at, {_LEAD_LIST} {base}
-        ORDER BY days_in_stage DESC, j.lead_id LIMIT ?""", (*params, limit))
+        ORDER BY days_in_stage DESC, j.lead_id LIMIT ?""",
+        (*params, limit),
+    )
     return rows, total
 
 
 # --- SLA -------------------------------------------------------------------------------------
+
 
 def sla_results(q: Query, f: Filters, timezone: str) -> pd.DataFrame:
     """Hand-offs per notification month (business time zone), team, rep and SLA rule, with met,
@@ -304,21 +358,27 @@ def sla_results(q: Query, f: Filters, timezone: str) -> pd.DataFrame:
     lead_sql, lead_params = f.lead_clause()
     month_sql, month_params = f.month_clause("h.notified_month")
     columns = ", ".join(_SLA_COLUMNS.values())
-    parts = [f"""SELECT notified_month, team, owner, '{rule}' AS sla_rule, count_if({col}) AS met,
+    parts = [
+        f"""SELECT notified_month, team, owner, '{rule}' AS sla_rule, count_if({col}) AS met,
                         count_if(NOT {col}) AS missed, count_if({col} IS NULL) AS pending
-                 FROM h GROUP BY notified_month, team, owner""" for rule, col in _SLA_COLUMNS.items()]
-    df = q(f"""
+                 FROM h GROUP BY notified_month, team, owner"""
+        for rule, col in _SLA_COLUMNS.items()
+    ]
+    df = q(
+        f"""
         WITH h AS (
             SELECT * FROM (
                 SELECT cast(date_trunc('month', timezone(?, timezone('UTC', j.notified_at))) AS DATE)
                            AS notified_month,
                        coalesce(j.owner_team, 'unknown') AS team, coalesce(j.owner, 'unknown') AS owner,
                        {columns}
-                FROM marts.lead_journey AS j{f.join('j')}
+                FROM marts.lead_journey AS j{f.join("j")}
                 WHERE j.notified_at IS NOT NULL{lead_sql}
             ) AS h WHERE true{month_sql}
         )
-        {' UNION ALL '.join(parts)}""", (timezone, *lead_params, *month_params))
+        {" UNION ALL ".join(parts)}""",
+        (timezone, *lead_params, *month_params),
+    )
     # Rules that apply only to some hand-offs (attempts: leads never reached; reason: non-SQL
     # decisions) leave the rest out, as marts.sla_compliance does.
     df.loc[df["sla_rule"].isin(["attempts", "reason"]), "pending"] = 0
@@ -336,31 +396,37 @@ def speed_to_lead(q: Query, f: Filters) -> pd.DataFrame:
     """Hand-offs per speed-to-lead bucket with their MQL->SQL rate (filtered by MQL cohort month)."""
     lead_sql, lead_params = f.lead_clause()
     month_sql, month_params = f.month_clause("j.cohort_month")
-    return q(f"""
+    return q(
+        f"""
         SELECT b.bucket_order, b.bucket_label, b.max_minutes, count(j.lead_id) AS handoffs,
                count_if(j.sql_reached_at IS NOT NULL) AS sql_leads
         FROM config.speed_buckets AS b
         LEFT JOIN (
-            SELECT j.* FROM marts.lead_journey AS j{f.join('j')}
+            SELECT j.* FROM marts.lead_journey AS j{f.join("j")}
             WHERE j.first_contact_at IS NOT NULL{month_sql}{lead_sql}
         ) AS j ON j.speed_to_lead_bucket = b.bucket_label
         GROUP BY b.bucket_order, b.bucket_label, b.max_minutes ORDER BY b.bucket_order""",
-             (*month_params, *lead_params))
+        (*month_params, *lead_params),
+    )
 
 
 def overdue_now(q: Query, f: Filters, limit: int = 1000) -> tuple[pd.DataFrame, int]:
     lead_sql, lead_params = f.lead_clause()
-    base = f"""FROM marts.action_awaiting_first_contact AS w{f.join('w')}
+    base = f"""FROM marts.action_awaiting_first_contact AS w{f.join("w")}
                WHERE w.sla_status = 'overdue'{lead_sql}"""
     total = int(q(f"SELECT count(*) AS n {base}", lead_params)["n"].iloc[0])
-    rows = q(f"""SELECT w.owner_manager, w.owner, w.owner_team, w.first_contact_due_at, w.notified_at,
+    rows = q(
+        f"""SELECT w.owner_manager, w.owner, w.owner_team, w.first_contact_due_at, w.notified_at,
                         round(w.hours_waiting, 1) AS hours_waiting, w.grade, w.total_score,
                         w.person_name, w.email, w.account_name, w.original_channel, w.lead_id
-                 {base} ORDER BY w.first_contact_due_at, w.lead_id LIMIT ?""", (*lead_params, limit))
+                 {base} ORDER BY w.first_contact_due_at, w.lead_id LIMIT ?""",
+        (*lead_params, limit),
+    )
     return rows, total
 
 
 # --- scoring ---------------------------------------------------------------------------------
+
 
 def score_bands(q: Query) -> pd.DataFrame:
     return q("SELECT * FROM marts.score_band_conversion ORDER BY band_order", ())
@@ -378,7 +444,8 @@ def grade_outcomes(q: Query, f: Filters) -> pd.DataFrame:
     """Hand-offs per grade (mature MQL cohorts): SQL and won counts and rates."""
     lead_sql, lead_params = f.lead_clause()
     month_sql, month_params = f.month_clause("j.cohort_month")
-    return q(f"""
+    return q(
+        f"""
         SELECT coalesce(j.grade, '-') AS grade, count(*) AS handoffs,
                count_if(j.sql_reached_at IS NOT NULL) AS sql_leads,
                count_if(j.won_reached_at IS NOT NULL) AS won_leads,
@@ -387,9 +454,11 @@ def grade_outcomes(q: Query, f: Filters) -> pd.DataFrame:
         FROM marts.lead_journey AS j
         INNER JOIN marts.funnel_cohort_members AS m
             ON m.lead_id = j.lead_id AND m.cycle_number = j.cycle_number AND m.cohort_basis = 'mql'
-            AND m.metric_style = 'cumulative' AND m.window_days = 0 AND NOT m.is_young{f.join('j')}
+            AND m.metric_style = 'cumulative' AND m.window_days = 0 AND NOT m.is_young{f.join("j")}
         WHERE j.notified_at IS NOT NULL{month_sql}{lead_sql}
-        GROUP BY 1 ORDER BY 1""", (*month_params, *lead_params))
+        GROUP BY 1 ORDER BY 1""",
+        (*month_params, *lead_params),
+    )
 
 
 def non_sql_reasons(q: Query, f: Filters, timezone: str) -> pd.DataFrame:
@@ -397,15 +466,18 @@ def non_sql_reasons(q: Query, f: Filters, timezone: str) -> pd.DataFrame:
     first, with the cumulative share (Pareto)."""
     lead_sql, lead_params = f.lead_clause()
     month_sql, month_params = f.month_clause("d.decided_month")
-    df = q(f"""
+    df = q(
+        f"""
         SELECT reason, count(*) AS leads FROM (
             SELECT coalesce(j.non_sql_reason, 'missing') AS reason,
                    cast(date_trunc('month', timezone(?, timezone('UTC', j.decided_at))) AS DATE)
                        AS decided_month
-            FROM marts.lead_journey AS j{f.join('j')}
+            FROM marts.lead_journey AS j{f.join("j")}
             WHERE j.decision = 'non_sql'{lead_sql}
         ) AS d WHERE true{month_sql}
-        GROUP BY reason ORDER BY leads DESC, reason""", (timezone, *lead_params, *month_params))
+        GROUP BY reason ORDER BY leads DESC, reason""",
+        (timezone, *lead_params, *month_params),
+    )
     total = df["leads"].sum()
     df["share"] = df["leads"] / total if total else 0.0
     df["cumulative_share"] = df["share"].cumsum()
@@ -413,6 +485,7 @@ def non_sql_reasons(q: Query, f: Filters, timezone: str) -> pd.DataFrame:
 
 
 # --- revenue ---------------------------------------------------------------------------------
+
 
 def arr_monthly(q: Query) -> pd.DataFrame:
     return q("SELECT * FROM marts.arr_monthly ORDER BY month", ())
@@ -424,6 +497,7 @@ def pipeline_coverage(q: Query) -> dict:
 
 
 # --- accounts --------------------------------------------------------------------------------
+
 
 def _account_filters(f: Filters) -> tuple[str, tuple]:
     sql, params = "", []
@@ -441,19 +515,23 @@ _ACCOUNTS = """FROM marts.account_overview AS o
 
 def account_segments(q: Query, f: Filters) -> pd.DataFrame:
     sql, params = _account_filters(f)
-    return q(f"""
+    return q(
+        f"""
         SELECT coalesce(o.segment, 'unknown') AS segment, count(*) AS accounts,
                count_if(o.is_customer) AS customers, sum(o.current_arr) AS current_arr,
                sum(o.leads) AS leads, sum(o.mql_leads) AS mql_leads,
                count_if(o.mql_leads > 0) AS accounts_with_mqls,
                avg(o.buying_committee_coverage) FILTER (WHERE o.mql_leads > 0) AS avg_coverage,
                count_if(o.decision_maker_reached) AS decision_maker_reached
-        {_ACCOUNTS}{sql} GROUP BY 1 ORDER BY current_arr DESC NULLS LAST""", params)
+        {_ACCOUNTS}{sql} GROUP BY 1 ORDER BY current_arr DESC NULLS LAST""",
+        params,
+    )
 
 
 def relationship_stages(q: Query, f: Filters) -> pd.DataFrame:
     sql, params = _account_filters(f)
-    return q(f"""
+    return q(
+        f"""
         SELECT e.relationship_stage, e.relationship_stage_order, count(*) AS accounts,
                avg(e.people_in_contact) AS people_in_contact,
                avg(e.departments_in_contact) AS departments_in_contact,
@@ -463,77 +541,101 @@ def relationship_stages(q: Query, f: Filters) -> pd.DataFrame:
         INNER JOIN marts.account_overview AS o USING (account_id)
         LEFT JOIN reference.prefecture_regions AS r ON r.prefecture = o.prefecture
         WHERE true{sql}
-        GROUP BY 1, 2 ORDER BY 2""", params)
+        GROUP BY 1, 2 ORDER BY 2""",
+        params,
+    )
 
 
 def committee_coverage(q: Query, f: Filters) -> pd.DataFrame:
     """Accounts with MQLs by how much of the buying committee (proposer, influencer, decision
     maker) has been reached."""
     sql, params = _account_filters(f)
-    return q(f"""
+    return q(
+        f"""
         SELECT coalesce(o.segment, 'unknown') AS segment,
                cast(round(o.buying_committee_coverage * 3) AS INTEGER) AS roles_reached,
                count(*) AS accounts
-        {_ACCOUNTS} AND o.mql_leads > 0{sql} GROUP BY 1, 2 ORDER BY 1, 2""", params)
+        {_ACCOUNTS} AND o.mql_leads > 0{sql} GROUP BY 1, 2 ORDER BY 1, 2""",
+        params,
+    )
 
 
 def top_accounts(q: Query, f: Filters, limit: int = 200) -> pd.DataFrame:
     sql, params = _account_filters(f)
-    return q(f"""
+    return q(
+        f"""
         SELECT o.account_name, o.segment, o.industry, o.prefecture, o.relationship_stage,
                o.current_arr, o.leads, o.mql_leads, round(o.account_score, 1) AS account_score,
                o.buying_committee_coverage
         {_ACCOUNTS}{sql} ORDER BY o.account_score DESC NULLS LAST, o.account_name LIMIT ?""",
-             (*params, limit))
+        (*params, limit),
+    )
 
 
 # --- data quality ----------------------------------------------------------------------------
 
+
 def dq_runs(q: Query) -> pd.DataFrame:
-    return q("""
+    return q(
+        """
         SELECT run_id, min(checked_at) AS checked_at, count(*) AS checks, count_if(passed) AS passed,
                count_if(NOT passed AND severity = 'error') AS blocking_failed,
                count_if(NOT passed AND severity <> 'error') AS warned
-        FROM meta.dq_results GROUP BY run_id ORDER BY checked_at""", ())
+        FROM meta.dq_results GROUP BY run_id ORDER BY checked_at""",
+        (),
+    )
 
 
 def dq_latest(q: Query) -> pd.DataFrame:
-    return q("""
+    return q(
+        """
         SELECT suite, expectation, label, column_name, month, observed_value, threshold, element_count,
                unexpected_count, passed, severity, sample_failing_ids
         FROM meta.dq_results
         WHERE run_id = (SELECT run_id FROM meta.dq_results ORDER BY checked_at DESC LIMIT 1)
-        ORDER BY passed, severity, suite, label, month""", ())
+        ORDER BY passed, severity, suite, label, month""",
+        (),
+    )
 
 
 def completeness_trend(q: Query) -> pd.DataFrame:
     """Per-month completeness of the SLA lead fields in the latest run, per source and field."""
-    return q("""
+    return q(
+        """
         SELECT suite, column_name, month, observed_value, threshold, passed
         FROM meta.dq_results
         WHERE month IS NOT NULL AND expectation = 'expect_column_values_to_not_be_null'
             AND run_id = (SELECT run_id FROM meta.dq_results ORDER BY checked_at DESC LIMIT 1)
-        ORDER BY suite, column_name, month""", ())
+        ORDER BY suite, column_name, month""",
+        (),
+    )
 
 
 def quarantine_summary(q: Query) -> pd.DataFrame:
-    return q("""SELECT extract, reason_kind, count(*) AS rows_ FROM meta.quarantine
-                GROUP BY 1, 2 ORDER BY rows_ DESC, extract, reason_kind""", ())
+    return q(
+        """SELECT extract, reason_kind, count(*) AS rows_ FROM meta.quarantine
+                GROUP BY 1, 2 ORDER BY rows_ DESC, extract, reason_kind""",
+        (),
+    )
 
 
-def quarantine_rows(q: Query, extract: str | None, reason_kind: str | None,
-                    limit: int = 500) -> pd.DataFrame:
-    return q("""
+def quarantine_rows(q: Query, extract: str | None, reason_kind: str | None, limit: int = 500) -> pd.DataFrame:
+    return q(
+        """
         SELECT extract, file_name, line_number, reason_kind, reason_field, reason, raw_text
         FROM meta.quarantine
         WHERE (? IS NULL OR extract = ?) AND (? IS NULL OR reason_kind = ?)
         ORDER BY extract, file_name, line_number LIMIT ?""",
-             (extract, extract, reason_kind, reason_kind, limit))
+        (extract, extract, reason_kind, reason_kind, limit),
+    )
 
 
 def freshness(q: Query) -> pd.DataFrame:
-    return q("""
+    return q(
+        """
         SELECT extract, max(loaded_at) AS last_loaded_at, arg_max(file_name, loaded_at) AS file_name,
                sum(rows_loaded) AS rows_loaded, sum(rows_quarantined) AS rows_quarantined,
                arg_max(status, loaded_at) AS last_status
-        FROM meta.load_manifest GROUP BY extract ORDER BY extract""", ())
+        FROM meta.load_manifest GROUP BY extract ORDER BY extract""",
+        (),
+    )

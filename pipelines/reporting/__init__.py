@@ -1,0 +1,1 @@
+"""Figures and wording shared by the dashboard and the monthly review deck."""
