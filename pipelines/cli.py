@@ -291,6 +291,34 @@ def ui(workspace: str | None, port: int) -> None:
 
 @main.command()
 @workspace_option
+@click.option("--month", required=True, metavar="YYYY-MM", help="The month to review.")
+@click.option("--lang", default=None, type=click.Choice(["ja", "en"]),
+              help="Language (default: locale.default_language in the rules file).")
+@click.option("--out", "out_file", default=None, type=click.Path(dir_okay=False), metavar="FILE.pptx",
+              help="Output file (default: WORKSPACE/decks/monthly_review_YYYY-MM_<lang>.pptx).")
+def deck(workspace: str | None, month: str, lang: str | None, out_file: str | None) -> None:
+    """Build the monthly review deck (editable PowerPoint) from the published serving copy."""
+    from pipelines.reporting.deck import FutureMonthError, build_deck, deck_path, parse_month
+
+    ws = _ws(workspace)
+    if not ws.serving.exists():
+        _fail(f"nothing published yet in {ws.root}: run `leadjourney demo` or `leadjourney run` first")
+    try:
+        chosen = parse_month(month)
+    except ValueError as exc:
+        _fail(f"--month: {exc}")
+    lang = lang or (ws.rules().locale.default_language if ws.rules_file.exists() else "ja")
+    out = Path(out_file) if out_file else deck_path(ws, chosen, lang)
+    try:
+        result = build_deck(ws.serving, chosen, lang, out)
+    except FutureMonthError as exc:
+        _fail(str(exc))
+    note = "" if result.has_data else "  (no data for this month: the deck says so)"
+    click.echo(f"deck: {result.path}  ({result.slides} slides){note}")
+
+
+@main.command()
+@workspace_option
 @click.option("--port", default=8501, show_default=True, type=int)
 def dashboard(workspace: str | None, port: int) -> None:
     """Start the dashboard on http://127.0.0.1:PORT (reads the published serving copy only)."""

@@ -92,6 +92,7 @@ def rules_frame(rules: Rules) -> pl.DataFrame:
         "target_mql_per_month": rules.targets.mql_per_month,
         "target_first_contact_hours_avg_max": float(rules.targets.first_contact_hours_avg_max),
         "target_sla_compliance_min": float(rules.targets.sla_compliance_min),
+        "target_mqls_per_is_rep_month": rules.targets.mqls_per_is_rep_month,
         "funnel_maturity_days": rules.funnel.maturity_days,
         "reporting_currency": rules.locale.currency,
         "target_new_arr_fiscal_year": float(rules.targets.new_arr_fiscal_year),

@@ -286,6 +286,7 @@ class Targets(_Strict):
     mql_to_won: Band
     first_contact_hours_avg_max: float = Field(gt=0)
     sla_compliance_min: float = Field(ge=0, le=1)
+    mqls_per_is_rep_month: int = Field(gt=0)
 
 
 class SegmentRule(_Strict):

@@ -1,3 +1,42 @@
-import streamlit as st
+"""Monthly review: preview the deck of a month (its slides and headline figures) and download it."""
 
-st.write("todo")
+import io
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+from pptx import Presentation
+
+from dashboard import ui
+from pipelines.reporting.deck import build_deck
+from pipelines.reporting.text import fmt_month
+
+ctx = ui.context()
+t = ctx.t
+st.title(t("page_review"))
+
+
+@st.cache_data(show_spinner=False, max_entries=24)
+def deck_bytes(serving: str, version: str, month, lang: str) -> tuple[bytes, list[str], list[list[str]]]:
+    result = build_deck(Path(serving), month, lang)
+    prs = Presentation(io.BytesIO(result.content))
+    titles = [slide.shapes.title.text for slide in prs.slides]
+    first_table = next((s.table for s in prs.slides[0].shapes if s.has_table), None)
+    rows = [[c.text for c in row.cells] for row in first_table.rows] if first_table is not None else []
+    return result.content, titles, rows
+
+
+months = [m for m in ctx.months if m <= ctx.last_complete_month] or ctx.months
+month = st.selectbox(t("review_month"), list(reversed(months)), key="review_month",
+                     format_func=lambda m: fmt_month(m, ctx.lang))
+serving = ui.workspace().serving
+stat = serving.stat()
+with st.spinner(t("review_generate")):
+    content, titles, kpis = deck_bytes(str(serving), f"{stat.st_mtime_ns}-{stat.st_size}", month, ctx.lang)
+st.download_button(t("review_download"), content, file_name=f"monthly_review_{month:%Y-%m}_{ctx.lang}.pptx",
+                   mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
+                   key="deck_download", type="primary")
+if kpis:
+    st.dataframe(pd.DataFrame(kpis[1:], columns=kpis[0]), hide_index=True, width="stretch")
+st.subheader(t("review_slides"))
+st.markdown("\n".join(f"{i}. {title}" for i, title in enumerate(titles, start=1)))

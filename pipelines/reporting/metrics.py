@@ -392,6 +392,33 @@ def sla_summary(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     return out
 
 
+def first_contact_hours(q: Query, f: Filters, timezone: str) -> pd.DataFrame:
+    """Average hours from MQL notification to first contact, per notification month."""
+    lead_sql, lead_params = f.lead_clause()
+    month_sql, month_params = f.month_clause("h.notified_month")
+    return q(f"""
+        SELECT notified_month, avg(hours_to_first_contact) AS avg_hours,
+               count(hours_to_first_contact) AS contacted
+        FROM (
+            SELECT cast(date_trunc('month', timezone(?, timezone('UTC', j.notified_at))) AS DATE)
+                       AS notified_month,
+                   j.hours_to_first_contact
+            FROM marts.lead_journey AS j{f.join("j")}
+            WHERE j.notified_at IS NOT NULL{lead_sql}
+        ) AS h WHERE true{month_sql}
+        GROUP BY notified_month ORDER BY notified_month""", (timezone, *lead_params, *month_params))
+
+
+def active_is_reps(q: Query, month: date, timezone: str) -> int:
+    """Inside-sales reps who received MQL hand-offs in the month (business time zone)."""
+    df = q("""
+        SELECT count(DISTINCT owner) AS reps FROM marts.lead_journey
+        WHERE owner IS NOT NULL AND notified_at IS NOT NULL
+            AND cast(date_trunc('month', timezone(?, timezone('UTC', notified_at))) AS DATE) = ?""",
+           (timezone, month))
+    return int(df["reps"].iloc[0])
+
+
 def speed_to_lead(q: Query, f: Filters) -> pd.DataFrame:
     """Hand-offs per speed-to-lead bucket with their MQL->SQL rate (filtered by MQL cohort month)."""
     lead_sql, lead_params = f.lead_clause()

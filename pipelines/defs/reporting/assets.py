@@ -1,5 +1,7 @@
 """Publication: the serving copy the dashboard and exports read, replaced only after a good run."""
 
+from datetime import date
+
 import dagster as dg
 
 from expectations.suites import SUITES
@@ -33,3 +35,31 @@ def build_publish_asset(mart_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
         return dg.MaterializeResult(metadata={**info, "path": str(ws.serving)})
 
     return serving_copy
+
+
+DECK_KEY = dg.AssetKey(["reporting", "monthly_review_deck"])
+
+
+def build_deck_asset(timezone: str) -> dg.AssetsDefinition:
+    # Months up to the last complete one (end_offset=0); the current month is built from the CLI.
+    partitions = dg.MonthlyPartitionsDefinition(start_date="2024-01-01", timezone=timezone, end_offset=0)
+
+    @dg.asset(key=DECK_KEY, deps=[SERVING_KEY], partitions_def=partitions, group_name="reporting",
+              kinds={"pptx"},
+              description="The monthly review deck (PowerPoint, native charts) in Japanese and English, "
+                          "from the serving copy: workspace/decks/monthly_review_YYYY-MM_<lang>.pptx.")
+    def monthly_review_deck(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+        from pipelines.reporting.deck import build_deck, deck_path
+
+        ws = warehouse.ws
+        month = date.fromisoformat(context.partition_key)
+        built = {}
+        for lang in ("ja", "en"):
+            result = build_deck(ws.serving, month, lang, deck_path(ws, month, lang))
+            built[lang] = result
+            progress.report(f"  deck {result.path} ({result.slides} slides)")
+        return dg.MaterializeResult(metadata={
+            "slides": built["ja"].slides, "has_data": built["ja"].has_data,
+            **{f"path_{lang}": str(r.path) for lang, r in built.items()}})
+
+    return monthly_review_deck

@@ -1,0 +1,1042 @@
+"""The monthly marketing–sales review as an editable PowerPoint deck (native charts and tables).
+
+`build_deck()` reads the published serving copy through the same figures as the dashboard
+(`pipelines.reporting.metrics`), so a deck and the dashboard agree for the same month. A month
+without lead data gets a deck that says so; a month in the future is refused.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import duckdb
+import pandas as pd
+from pptx import Presentation
+from pptx.chart.data import CategoryChartData
+from pptx.dml.color import RGBColor
+from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION, XL_MARKER_STYLE
+from pptx.enum.dml import MSO_LINE_DASH_STYLE
+from pptx.util import Emu, Inches, Pt
+
+from pipelines.i18n import code_label
+from pipelines.reporting import metrics
+from pipelines.reporting.metrics import Filters
+from pipelines.reporting.text import VERDICTS, fmt_int, fmt_money, fmt_month, fmt_pct, fmt_points, pick
+
+WIDTH, HEIGHT = Inches(13.333), Inches(7.5)
+BLUE, ORANGE, GREEN, RED, GREY = (
+    RGBColor(0x1F, 0x5F, 0xA8),
+    RGBColor(0xE0, 0x7B, 0x39),
+    RGBColor(0x2E, 0x9D, 0x5B),
+    RGBColor(0xC8, 0x45, 0x3B),
+    RGBColor(0x88, 0x88, 0x88),
+)
+PCT = "0.0%"
+ROW_HEIGHT = Inches(0.4)
+
+T: dict[str, tuple[str, str]] = {
+    "title": ("月次マーケティング・営業レビュー", "Monthly marketing & sales review"),
+    "as_of": ("データ基準日時 {as_of}（{tz}）", "Data as of {as_of} ({tz})"),
+    "kpis": ("主要 KPI と目標", "Headline KPIs against target"),
+    "kpi": ("KPI", "KPI"),
+    "this_month": ("当月", "This month"),
+    "last_month": ("前月", "Last month"),
+    "change": ("前月比", "Change"),
+    "target": ("目標", "Target"),
+    "status": ("評価", "Status"),
+    "mqls": ("MQL 数", "MQLs"),
+    "mql_to_sql": ("MQL→SQL 率（当月コホート）", "MQL→SQL (month's cohort)"),
+    "sla_first_contact": ("初回接触 SLA 遵守率", "First-contact SLA compliance"),
+    "sla_all": ("SLA 遵守率（全ルール）", "SLA compliance (all rules)"),
+    "first_contact_hours": ("初回接触までの平均時間（h）", "Average hours to first contact"),
+    "new_arr": ("新規 ARR", "New ARR"),
+    "ending_arr": ("期末 ARR", "Ending ARR"),
+    "ok": ("達成", "On target"),
+    "below": ("未達", "Below target"),
+    "above": ("超過", "Above band"),
+    "young": ("（若いコホート: 転換途中）", "(young cohort: still converting)"),
+    "new_arr_target": ("年度目標の 1/12", "1/12 of the fiscal-year target"),
+    "arr_bridge": ("ARR ブリッジ（{month}）", "ARR bridge ({month})"),
+    "starting_arr": ("期首 ARR", "Starting ARR"),
+    "expansion_arr": ("拡大", "Expansion"),
+    "contraction_arr": ("縮小", "Contraction"),
+    "churned_arr": ("解約", "Churn"),
+    "new": ("新規", "New"),
+    "funnel": ("当月のファネル", "The month's funnel"),
+    "cohort_funnel": (
+        "コホート: {month} に MQL 化したリードの到達段階",
+        "Cohort: leads that became MQL in {month}",
+    ),
+    "period_funnel": ("期間: {month} に各段階へ到達した件数", "Period: stage entries during {month}"),
+    "leads": ("リード数", "Leads"),
+    "trend": ("MQL→SQL 率の推移（12 か月）と目標レンジ", "MQL→SQL over 12 months with the target band"),
+    "rate": ("MQL→SQL 率", "MQL→SQL"),
+    "band_low": ("目標下限", "Band low"),
+    "band_high": ("目標上限", "Band high"),
+    "young_note": (
+        "直近 {n} か月のコホートは成熟前（{days} 日）で、今後も上昇します。",
+        "The last {n} cohorts are younger than {days} days and will still rise.",
+    ),
+    "sla": ("SLA 遵守状況（{month} に引き渡された MQL）", "SLA compliance (MQLs handed over in {month})"),
+    "by_rule": ("ルール別", "By rule"),
+    "by_team": ("チーム別（全ルール）", "By team (all rules)"),
+    "worst": ("違反の多い担当者", "Reps with the most breaches"),
+    "owner": ("担当者", "Owner"),
+    "team": ("チーム", "Team"),
+    "missed": ("違反", "Missed"),
+    "compliance": ("遵守率", "Compliance"),
+    "bottlenecks": (
+        "ボトルネック: 目標との差が大きい上位 3 つ",
+        "Bottlenecks: the three largest gaps to target",
+    ),
+    "segment": ("切り口", "Segment"),
+    "conversion": ("転換率", "Conversion"),
+    "band": ("目標レンジ", "Band"),
+    "leads_lost": ("失ったリード数", "Leads lost"),
+    "entered": ("対象", "Entered"),
+    "bottleneck_note": (
+        "成熟した MQL コホート全体で評価（基準日時点）。",
+        "Judged on all mature MQL cohorts as of the data date.",
+    ),
+    "scoring": ("スコアリングの見直し", "Scoring review"),
+    "verdict": ("MQL 定義の判定: {verdict}", "MQL definition: {verdict}"),
+    "verdict_detail": (
+        "成熟コホートの MQL→SQL 率 {rate}（目標 {low}–{high}）",
+        "MQL→SQL on mature cohorts {rate} (band {low}–{high})",
+    ),
+    "threshold": ("しきい値（属性 / 行動）", "Threshold (fit / engagement)"),
+    "mqls_per_month": ("MQL 数／月", "MQLs per month"),
+    "current": ("現行", "current"),
+    "reasons": ("非 SQL 理由（{month} の判定）", "Non-SQL reasons (decided in {month})"),
+    "quality": ("データ品質（{month}）", "Data quality ({month})"),
+    "dq_run": (
+        "最新の品質チェック: {checks} 件中 {passed} 件合格、ブロッキング違反 {blocking} 件、警告 {warned} 件",
+        "Latest checks: {passed} of {checks} passed, {blocking} blocking failures, {warned} warnings",
+    ),
+    "completeness": ("SLA 項目の入力率（当月）", "SLA field completeness (the month)"),
+    "quarantine": ("隔離された行（累計）", "Quarantined rows (all loads)"),
+    "field": ("項目", "Field"),
+    "observed": ("実測値", "Observed"),
+    "threshold_dq": ("しきい値", "Threshold"),
+    "plan": ("来月の MQL 計画と IS の処理能力", "Next month's MQL plan against IS capacity"),
+    "plan_target": ("MQL 目標／月", "MQL target per month"),
+    "plan_needed": ("ARR 目標達成に必要な MQL／月", "MQLs needed per month for the ARR target"),
+    "plan_actual": ("当月の MQL 数", "MQLs this month"),
+    "plan_capacity": ("IS 処理能力（{reps} 名 × {per}）", "IS capacity ({reps} reps × {per})"),
+    "plan_per_rep": (
+        "IS 1 名あたりの MQL: 計画 {plan} 件／能力 {per} 件",
+        "MQLs per IS rep: plan {plan} against a capacity of {per}",
+    ),
+    "no_data": ("{month} のデータはありません", "No data for {month}"),
+    "no_data_detail": (
+        "この月に MQL・引き渡し・受注のいずれもありません。データの取り込み期間を確認してください。",
+        "No MQLs, hand-offs or wins in this month. Check the period the loaded extracts cover.",
+    ),
+}
+
+
+def tr(key: str, lang: str, **values) -> str:
+    return pick(T[key], lang).format(**values)
+
+
+class FutureMonthError(ValueError):
+    pass
+
+
+@dataclass
+class DeckResult:
+    path: Path | None
+    month: date
+    lang: str
+    slides: int
+    has_data: bool
+    content: bytes
+
+
+def deck_path(ws, month: date, lang: str) -> Path:
+    """Where the deck of a month is kept in the workspace."""
+    return ws.root / "decks" / f"monthly_review_{month:%Y-%m}_{lang}.pptx"
+
+
+def parse_month(text: str) -> date:
+    try:
+        year, month = (int(part) for part in text.split("-"))
+        return date(year, month, 1)
+    except ValueError:
+        raise ValueError(f"month must be YYYY-MM, got {text!r}") from None
+
+
+def _query(con: duckdb.DuckDBPyConnection) -> metrics.Query:
+    def q(sql: str, params: tuple = ()) -> pd.DataFrame:
+        return con.execute(sql, list(params)).df()
+
+    return q
+
+
+def build_deck(
+    serving: Path, month: date, lang: str = "ja", out: Path | None = None, today: date | None = None
+) -> DeckResult:
+    """Write the deck for `month` (first day) to `out` (when given) and return it."""
+    con = duckdb.connect(str(serving), read_only=True)
+    try:
+        rules_q = _query(con)
+        rules = metrics.rules(rules_q)
+        tz = rules["business_timezone"]
+        now_local = datetime.now(ZoneInfo(tz)).date() if today is None else today
+        if month > date(now_local.year, now_local.month, 1):
+            raise FutureMonthError(
+                f"{month:%Y-%m} is in the future (today is {now_local:%Y-%m-%d} in {tz}); "
+                "choose this month or an earlier one"
+            )
+        deck = _Deck(rules_q, rules, month, lang)
+        deck.build()
+    finally:
+        con.close()
+    buffer = io.BytesIO()
+    deck.prs.save(buffer)
+    content = buffer.getvalue()
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_suffix(".pptx.tmp")
+        tmp.write_bytes(content)
+        tmp.replace(out)
+    return DeckResult(out, month, lang, len(deck.prs.slides), deck.has_data, content)
+
+
+class _Deck:
+    def __init__(self, q: metrics.Query, rules: dict, month: date, lang: str):
+        self.q, self.rules, self.month, self.lang = q, rules, month, lang
+        self.tz = rules["business_timezone"]
+        self.currency = rules["reporting_currency"]
+        self.prev = (pd.Timestamp(month) - pd.DateOffset(months=1)).date()
+        self.prs = Presentation()
+        self.prs.slide_width, self.prs.slide_height = WIDTH, HEIGHT
+        self.has_data = False
+
+    # --- helpers -------------------------------------------------------------------------
+    def t(self, key: str, **values) -> str:
+        return tr(key, self.lang, **values)
+
+    def m(self, value) -> str:
+        return fmt_month(value, self.lang)
+
+    def slide(self, title: str, subtitle: str | None = None):
+        slide = self.prs.slides.add_slide(self.prs.slide_layouts[5])  # title only
+        slide.shapes.title.text = title
+        slide.shapes.title.text_frame.paragraphs[0].font.size = Pt(30)
+        slide.shapes.title.top, slide.shapes.title.height = Inches(0.3), Inches(1.0)
+        if subtitle:
+            self.note(slide, subtitle, Inches(0.6), Inches(1.25), Inches(12), Inches(0.5), size=14)
+        return slide
+
+    @staticmethod
+    def note(slide, text: str, left, top, width, height, size: int = 14, bold: bool = False, color=None):
+        box = slide.shapes.add_textbox(left, top, width, height)
+        frame = box.text_frame
+        frame.word_wrap = True
+        for i, line in enumerate(text.split("\n")):
+            para = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
+            para.text = line
+            para.font.size = Pt(size)
+            para.font.bold = bold
+            if color is not None:
+                para.font.color.rgb = color
+        return box
+
+    @staticmethod
+    def table(
+        slide,
+        header: list[str],
+        rows: list[list[str]],
+        left,
+        top,
+        width,
+        row_height=ROW_HEIGHT,
+        size: int = 12,
+    ):
+        shape = slide.shapes.add_table(
+            len(rows) + 1, len(header), left, top, width, Emu(row_height * (len(rows) + 1))
+        )
+        table = shape.table
+        for c, value in enumerate(header):
+            table.cell(0, c).text = value
+        for r, row in enumerate(rows, start=1):
+            for c, value in enumerate(row):
+                table.cell(r, c).text = value
+        for row in table.rows:
+            for cell in row.cells:
+                for para in cell.text_frame.paragraphs:
+                    para.font.size = Pt(size)
+        return table
+
+    @staticmethod
+    def chart(
+        slide,
+        kind,
+        categories: list[str],
+        series: list[tuple[str, list]],
+        left,
+        top,
+        width,
+        height,
+        number_format: str | None = None,
+        legend: bool = True,
+        labels: bool = True,
+        colors=None,
+    ):
+        data = CategoryChartData(number_format=number_format) if number_format else CategoryChartData()
+        data.categories = categories
+        for name, values in series:
+            data.add_series(name, [None if v is None or pd.isna(v) else float(v) for v in values])
+        chart = slide.shapes.add_chart(kind, left, top, width, height, data).chart
+        chart.has_legend = legend and len(series) > 1
+        if chart.has_legend:
+            chart.legend.position = XL_LEGEND_POSITION.BOTTOM
+            chart.legend.include_in_layout = False
+        if labels:
+            plot = chart.plots[0]
+            plot.has_data_labels = True
+            plot.data_labels.font.size = Pt(11)
+            if number_format:
+                plot.data_labels.number_format = number_format
+                plot.data_labels.number_format_is_linked = False
+        for s, color in zip(chart.plots[0].series, colors or [], strict=False):
+            if color is None:
+                continue
+            fill = s.format.fill
+            fill.solid()
+            fill.fore_color.rgb = color
+            s.format.line.color.rgb = color
+        return chart
+
+    # --- slides --------------------------------------------------------------------------
+    def build(self) -> None:
+        f = Filters(start=self.prev, end=self.month)
+        self.cohorts = metrics.cohort_funnel(self.q, f, "mql")
+        self.sla = metrics.sla_results(self.q, Filters(start=self.month, end=self.month), self.tz)
+        self.arr = metrics.arr_monthly(self.q)
+        month_arr = self.arr[pd.to_datetime(self.arr["month"]).dt.date == self.month]
+        this_cohort = self.cohorts[pd.to_datetime(self.cohorts["cohort_month"]).dt.date == self.month]
+        self.has_data = bool(
+            len(this_cohort)
+            or (self.sla[["met", "missed", "pending"]].to_numpy().sum() > 0)
+            or (len(month_arr) and float(month_arr["new_arr"].iloc[0]) > 0)
+        )
+        self.title_slide()
+        if not self.has_data:
+            slide = self.slide(self.t("no_data", month=self.m(self.month)))
+            self.note(slide, self.t("no_data_detail"), Inches(0.6), Inches(2), Inches(12), Inches(1), size=20)
+            return
+        self.arr_slide()
+        self.funnel_slide()
+        self.trend_slide()
+        self.sla_slide()
+        self.bottleneck_slide()
+        self.scoring_slide()
+        self.reasons_slide()
+        self.quality_slide()
+        self.plan_slide()
+
+    def _cohort(self, month: date):
+        row = self.cohorts[pd.to_datetime(self.cohorts["cohort_month"]).dt.date == month]
+        return None if row.empty else row.iloc[0]
+
+    def _arr(self, month: date):
+        row = self.arr[pd.to_datetime(self.arr["month"]).dt.date == month]
+        return None if row.empty else row.iloc[0]
+
+    def kpi_rows(self) -> list[dict]:
+        """Headline KPIs: value this month and last month, target and status (also used by tests)."""
+        bands = metrics.target_bands(self.q)
+        sla_both = metrics.sla_results(self.q, Filters(start=self.prev, end=self.month), self.tz)
+        by_month = metrics.sla_summary(sla_both, ["notified_month", "sla_rule"])
+        hours = metrics.first_contact_hours(self.q, Filters(start=self.prev, end=self.month), self.tz)
+        rows = []
+
+        def pair(getter):
+            return getter(self.month), getter(self.prev)
+
+        def cohort_value(column):
+            def get(month):
+                row = self._cohort(month)
+                if row is None:
+                    return None
+                return (
+                    row["cohort_leads"]
+                    if column == "mqls"
+                    else (row["sql"] / row["cohort_leads"] if row["cohort_leads"] else None)
+                )
+
+            return get
+
+        def sla_value(rule):
+            def get(month):
+                row = by_month[
+                    (pd.to_datetime(by_month["notified_month"]).dt.date == month)
+                    & (by_month["sla_rule"] == rule)
+                ]
+                return None if row.empty else row["compliance_rate"].iloc[0]
+
+            return get
+
+        def hours_value(month):
+            row = hours[pd.to_datetime(hours["notified_month"]).dt.date == month]
+            return None if row.empty else row["avg_hours"].iloc[0]
+
+        def arr_value(column):
+            def get(month):
+                row = self._arr(month)
+                return None if row is None else float(row[column])
+
+            return get
+
+        mql_target = float(self.rules["target_mql_per_month"])
+        low, high = bands["mql_to_sql"]
+        sla_min = float(self.rules["target_sla_compliance_min"])
+        hours_max = float(self.rules["target_first_contact_hours_avg_max"])
+        new_arr_target = float(self.rules["target_new_arr_fiscal_year"]) / 12
+        specs = [
+            ("mqls", pair(cohort_value("mqls")), "int", mql_target, lambda v: v >= mql_target),
+            ("mql_to_sql", pair(cohort_value("rate")), "pct", (low, high), lambda v: low <= v),
+            ("sla_first_contact", pair(sla_value("first_contact")), "pct", sla_min, lambda v: v >= sla_min),
+            ("sla_all", pair(sla_value("all")), "pct", sla_min, lambda v: v >= sla_min),
+            ("first_contact_hours", pair(hours_value), "hours", hours_max, lambda v: v <= hours_max),
+            ("new_arr", pair(arr_value("new_arr")), "money", new_arr_target, lambda v: v >= new_arr_target),
+            ("ending_arr", pair(arr_value("ending_arr")), "money", None, None),
+        ]
+        for key, (value, previous), kind, target, ok in specs:
+            rows.append(
+                {
+                    "kpi": key,
+                    "value": value,
+                    "previous": previous,
+                    "kind": kind,
+                    "target": target,
+                    "ok": None if value is None or ok is None or pd.isna(value) else bool(ok(value)),
+                }
+            )
+        return rows
+
+    def _fmt(self, kind: str, value) -> str:
+        if value is None or (isinstance(value, float) and pd.isna(value)):
+            return "–"
+        if kind == "int":
+            return fmt_int(value)
+        if kind == "pct":
+            return fmt_pct(value)
+        if kind == "hours":
+            return f"{float(value):.1f}"
+        return fmt_money(value, self.currency, self.lang, compact=True)
+
+    def _change(self, kind: str, value, previous) -> str:
+        if value is None or previous is None or pd.isna(value) or pd.isna(previous):
+            return "–"
+        if kind == "pct":
+            return fmt_points(value - previous)
+        if kind == "int":
+            return f"{int(value - previous):+,}"
+        if kind == "hours":
+            return f"{float(value - previous):+.1f}"
+        sign = "+" if value >= previous else "-"
+        return sign + fmt_money(abs(value - previous), self.currency, self.lang, compact=True)
+
+    def title_slide(self) -> None:
+        slide = self.slide(f"{self.t('title')} — {self.m(self.month)}")
+        pub = metrics.publication(self.q)
+        as_of = pd.Timestamp(pub["as_of"]).tz_localize("UTC").tz_convert(self.tz)
+        self.note(
+            slide,
+            self.t("as_of", as_of=f"{as_of:%Y-%m-%d %H:%M}", tz=self.tz),
+            Inches(0.6),
+            Inches(1.25),
+            Inches(12),
+            Inches(0.5),
+            size=14,
+            color=GREY,
+        )
+        if not self.has_data:
+            return
+        self.note(
+            slide, self.t("kpis"), Inches(0.6), Inches(1.8), Inches(12), Inches(0.5), size=18, bold=True
+        )
+        rows = []
+        for r in self.kpi_rows():
+            target = r["target"]
+            if isinstance(target, tuple):
+                target_text = f"{target[0]:.0%}–{target[1]:.0%}"
+            elif target is None:
+                target_text = "–"
+            elif r["kind"] == "money":
+                target_text = f"{self._fmt('money', target)} ({self.t('new_arr_target')})"
+            else:
+                target_text = ("≤ " if r["kpi"] == "first_contact_hours" else "≥ ") + self._fmt(
+                    r["kind"], target
+                )
+            status = "–" if r["ok"] is None else (self.t("ok") if r["ok"] else self.t("below"))
+            label = self.t(r["kpi"])
+            if r["kpi"] == "mql_to_sql":
+                label += " " + self.t("young")
+            rows.append(
+                [
+                    label,
+                    self._fmt(r["kind"], r["value"]),
+                    self._fmt(r["kind"], r["previous"]),
+                    self._change(r["kind"], r["value"], r["previous"]),
+                    target_text,
+                    status,
+                ]
+            )
+        self.table(
+            slide,
+            [self.t(k) for k in ("kpi", "this_month", "last_month", "change", "target", "status")],
+            rows,
+            Inches(0.6),
+            Inches(2.4),
+            Inches(12.1),
+            size=13,
+        )
+
+    def arr_slide(self) -> None:
+        slide = self.slide(self.t("arr_bridge", month=self.m(self.month)))
+        row = self._arr(self.month)
+        if row is None:
+            self.note(
+                slide,
+                self.t("no_data", month=self.m(self.month)),
+                Inches(0.6),
+                Inches(2),
+                Inches(12),
+                Inches(1),
+                size=20,
+            )
+            return
+        start, new, exp = float(row["starting_arr"]), float(row["new_arr"]), float(row["expansion_arr"])
+        con, churn, end = float(row["contraction_arr"]), float(row["churned_arr"]), float(row["ending_arr"])
+        categories = [
+            self.t(k)
+            for k in ("starting_arr", "new", "expansion_arr", "contraction_arr", "churned_arr", "ending_arr")
+        ]
+        # A waterfall as a stacked column chart: an invisible base carries each movement.
+        base = [0, start, start + new, start + new + exp - con, start + new + exp - con - churn, 0]
+        movement = [start, new, exp, con, churn, end]
+        chart = self.chart(
+            slide,
+            XL_CHART_TYPE.COLUMN_STACKED,
+            categories,
+            [("base", base), ("ARR", movement)],
+            Inches(0.6),
+            Inches(1.8),
+            Inches(8.4),
+            Inches(5.3),
+            number_format="#,##0",
+            legend=False,
+            labels=False,
+        )
+        chart.plots[0].series[0].format.fill.background()
+        arr_series = chart.plots[0].series[1]
+        arr_series.format.fill.solid()
+        arr_series.format.fill.fore_color.rgb = BLUE
+        for i, color in ((1, GREEN), (2, GREEN), (3, ORANGE), (4, RED)):
+            point = arr_series.points[i]
+            point.format.fill.solid()
+            point.format.fill.fore_color.rgb = color
+        arr_series.data_labels.show_value = True
+        arr_series.data_labels.number_format = "#,##0"
+        arr_series.data_labels.number_format_is_linked = False
+        chart.plots[0].gap_width = 60
+        rows = [
+            [self.t(k), fmt_money(v, self.currency, self.lang)]
+            for k, v in (
+                ("starting_arr", start),
+                ("new", new),
+                ("expansion_arr", exp),
+                ("contraction_arr", -con),
+                ("churned_arr", -churn),
+                ("ending_arr", end),
+            )
+        ]
+        rows.append(
+            [
+                "NRR / GRR",
+                f"{fmt_pct(row['net_revenue_retention'])} / {fmt_pct(row['gross_revenue_retention'])}",
+            ]
+        )
+        self.table(slide, ["", self.currency], rows, Inches(9.3), Inches(1.9), Inches(3.6), size=12)
+
+    def funnel_slide(self) -> None:
+        slide = self.slide(self.t("funnel"))
+        cohort = self._cohort(self.month)
+        stages = list(metrics.COHORT_STAGES[:-1])
+        labels = [code_label("stage", s, self.lang) for s in stages]
+        values = [0 if cohort is None else int(cohort["cohort_leads"])] + [
+            0 if cohort is None else int(cohort[s]) for s in stages[1:]
+        ]
+        self.note(
+            slide,
+            self.t("cohort_funnel", month=self.m(self.month)),
+            Inches(0.6),
+            Inches(1.5),
+            Inches(6),
+            Inches(0.5),
+            size=14,
+            bold=True,
+        )
+        self.chart(
+            slide,
+            XL_CHART_TYPE.BAR_CLUSTERED,
+            labels,
+            [(self.t("leads"), values)],
+            Inches(0.6),
+            Inches(2.0),
+            Inches(6),
+            Inches(4.6),
+            number_format="#,##0",
+            colors=[BLUE],
+        )
+        period = metrics.period_funnel(self.q, Filters(start=self.month, end=self.month), "reached")
+        pstages = [s for s in metrics.FUNNEL_STAGES if s != "customer"]
+        pvalues = [int(period.loc[period["stage"] == s, "entries"].sum()) for s in pstages]
+        self.note(
+            slide,
+            self.t("period_funnel", month=self.m(self.month)),
+            Inches(6.9),
+            Inches(1.5),
+            Inches(6),
+            Inches(0.5),
+            size=14,
+            bold=True,
+        )
+        self.chart(
+            slide,
+            XL_CHART_TYPE.BAR_CLUSTERED,
+            [code_label("stage", s, self.lang) for s in pstages],
+            [(self.t("leads"), pvalues)],
+            Inches(6.9),
+            Inches(2.0),
+            Inches(6),
+            Inches(4.6),
+            number_format="#,##0",
+            colors=[ORANGE],
+        )
+        for chart_shape in [s for s in slide.shapes if s.has_chart]:
+            chart_shape.chart.category_axis.reverse_order = True
+        if cohort is not None and cohort["is_young"]:
+            self.note(
+                slide, self.t("young"), Inches(0.6), Inches(6.7), Inches(6), Inches(0.4), size=11, color=GREY
+            )
+
+    def trend_months(self) -> pd.DataFrame:
+        start = (pd.Timestamp(self.month) - pd.DateOffset(months=11)).date()
+        return metrics.cohort_funnel(self.q, Filters(start=start, end=self.month), "mql")
+
+    def trend_slide(self) -> None:
+        slide = self.slide(self.t("trend"))
+        data = self.trend_months()
+        low, high = metrics.target_bands(self.q)["mql_to_sql"]
+        rates = list(data["sql"] / data["cohort_leads"])
+        chart = self.chart(
+            slide,
+            XL_CHART_TYPE.LINE_MARKERS,
+            [self.m(v) for v in data["cohort_month"]],
+            [
+                (self.t("rate"), rates),
+                (self.t("band_low"), [low] * len(data)),
+                (self.t("band_high"), [high] * len(data)),
+            ],
+            Inches(0.6),
+            Inches(1.6),
+            Inches(12.1),
+            Inches(5.0),
+            number_format=PCT,
+            labels=False,
+            colors=[BLUE, GREEN, GREEN],
+        )
+        series = chart.plots[0].series
+        series[0].data_labels.show_value = True
+        series[0].data_labels.number_format = PCT
+        series[0].data_labels.number_format_is_linked = False
+        for band_series in list(series)[1:]:
+            band_series.format.line.dash_style = MSO_LINE_DASH_STYLE.DASH
+            band_series.marker.style = XL_MARKER_STYLE.NONE
+            band_series.smooth = False
+        young = int(data["is_young"].sum())
+        if young:
+            self.note(
+                slide,
+                self.t("young_note", n=young, days=int(self.rules["funnel_maturity_days"])),
+                Inches(0.6),
+                Inches(6.7),
+                Inches(12),
+                Inches(0.4),
+                size=12,
+                color=GREY,
+            )
+
+    def sla_slide(self) -> None:
+        slide = self.slide(self.t("sla", month=self.m(self.month)))
+        by_rule = (
+            metrics.sla_summary(self.sla, ["sla_rule"])
+            .set_index("sla_rule")
+            .reindex(metrics.SLA_RULES)
+            .reset_index()
+        )
+        self.note(
+            slide, self.t("by_rule"), Inches(0.6), Inches(1.4), Inches(6), Inches(0.4), size=14, bold=True
+        )
+        self.chart(
+            slide,
+            XL_CHART_TYPE.COLUMN_CLUSTERED,
+            [code_label("sla_rule", r, self.lang) for r in by_rule["sla_rule"]],
+            [(self.t("compliance"), list(by_rule["compliance_rate"]))],
+            Inches(0.6),
+            Inches(1.8),
+            Inches(6.2),
+            Inches(2.7),
+            number_format=PCT,
+            colors=[BLUE],
+        )
+        all_rules = self.sla[self.sla["sla_rule"] == "all"]
+        teams = metrics.sla_summary(all_rules, ["team"])
+        self.note(
+            slide, self.t("by_team"), Inches(7.0), Inches(1.4), Inches(6), Inches(0.4), size=14, bold=True
+        )
+        self.chart(
+            slide,
+            XL_CHART_TYPE.COLUMN_CLUSTERED,
+            list(teams["team"]),
+            [(self.t("compliance"), list(teams["compliance_rate"]))],
+            Inches(7.0),
+            Inches(1.8),
+            Inches(5.8),
+            Inches(2.7),
+            number_format=PCT,
+            colors=[ORANGE],
+        )
+        reps = metrics.sla_summary(all_rules, ["team", "owner"])
+        worst = (
+            reps[reps["missed"] > 0]
+            .sort_values(["missed", "compliance_rate", "owner"], ascending=[False, True, True])
+            .head(5)
+        )
+        self.note(
+            slide, self.t("worst"), Inches(0.6), Inches(4.6), Inches(6), Inches(0.4), size=14, bold=True
+        )
+        self.table(
+            slide,
+            [self.t("team"), self.t("owner"), self.t("missed"), self.t("compliance")],
+            [[r.team, r.owner, fmt_int(r.missed), fmt_pct(r.compliance_rate)] for r in worst.itertuples()],
+            Inches(0.6),
+            Inches(5.0),
+            Inches(12.1),
+            row_height=Inches(0.33),
+            size=11,
+        )
+
+    def bottleneck_slide(self) -> None:
+        slide = self.slide(self.t("bottlenecks"), self.t("bottleneck_note"))
+        top = metrics.bottleneck_segments(self.q, Filters(), limit=3)
+        labels = [self._segment_label(r) for r in top.itertuples()]
+        if len(top):
+            self.chart(
+                slide,
+                XL_CHART_TYPE.BAR_CLUSTERED,
+                labels,
+                [(self.t("leads_lost"), list(top["leads_lost"]))],
+                Inches(0.6),
+                Inches(1.9),
+                Inches(6.0),
+                Inches(4.8),
+                number_format="#,##0",
+                colors=[RED],
+            )
+        rows = [
+            [
+                label,
+                fmt_pct(r.conversion_rate),
+                f"{r.target_low:.0%}–{r.target_high:.0%}",
+                fmt_int(r.entered_leads),
+                fmt_int(r.leads_lost),
+            ]
+            for label, r in zip(labels, top.itertuples(), strict=True)
+        ]
+        self.table(
+            slide,
+            [
+                self.t("segment"),
+                self.t("conversion"),
+                self.t("band"),
+                self.t("entered"),
+                self.t("leads_lost"),
+            ],
+            rows,
+            Inches(6.8),
+            Inches(2.0),
+            Inches(6.1),
+            size=11,
+        )
+
+    def _segment_label(self, r) -> str:
+        value = (
+            code_label(r.dimension, r.dimension_value, self.lang)
+            if r.dimension in ("channel", "segment")
+            else r.dimension_value
+        )
+        dimension = code_label("dimension", r.dimension, self.lang)
+        return f"{code_label('kpi', r.kpi, self.lang)} · {dimension}: {value}"
+
+    def neighbours(self) -> pd.DataFrame:
+        """The current MQL threshold and its neighbours in the what-if grid (one step each way)."""
+        grid = metrics.what_if(self.q)
+        current = grid[grid["is_current"]]
+        if current.empty:
+            return current
+        cur = current.iloc[0]
+        fits = sorted(grid["fit_min"].unique())
+        engs = sorted(grid["engagement_min"].unique())
+        fi, ei = fits.index(cur["fit_min"]), engs.index(cur["engagement_min"])
+        wanted = {(cur["fit_min"], engs[j]) for j in (ei - 1, ei, ei + 1) if 0 <= j < len(engs)}
+        wanted |= {(fits[i], cur["engagement_min"]) for i in (fi - 1, fi + 1) if 0 <= i < len(fits)}
+        keep = grid[[(f, e) in wanted for f, e in zip(grid["fit_min"], grid["engagement_min"], strict=True)]]
+        return keep.sort_values(["fit_min", "engagement_min"]).reset_index(drop=True)
+
+    def scoring_slide(self) -> None:
+        slide = self.slide(self.t("scoring"))
+        review = metrics.mql_definition(self.q)
+        overall = review[review["cohort_month"].isna()]
+        low, high = metrics.target_bands(self.q)["mql_to_sql"]
+        if len(overall):
+            o = overall.iloc[0]
+            verdict = pick(VERDICTS.get(o["verdict"], (o["verdict"],) * 2), self.lang)
+            self.note(
+                slide,
+                self.t("verdict", verdict=verdict),
+                Inches(0.6),
+                Inches(1.4),
+                Inches(12),
+                Inches(0.5),
+                size=18,
+                bold=True,
+            )
+            self.note(
+                slide,
+                self.t(
+                    "verdict_detail", rate=fmt_pct(o["mql_to_sql_rate"]), low=f"{low:.0%}", high=f"{high:.0%}"
+                ),
+                Inches(0.6),
+                Inches(1.9),
+                Inches(12),
+                Inches(0.4),
+                size=14,
+            )
+        options = self.neighbours()
+        labels = [
+            f"{r.fit_min:g} / {r.engagement_min:g}" + (f" ({self.t('current')})" if r.is_current else "")
+            for r in options.itertuples()
+        ]
+        self.chart(
+            slide,
+            XL_CHART_TYPE.COLUMN_CLUSTERED,
+            labels,
+            [(self.t("rate"), list(options["mql_to_sql_rate"]))],
+            Inches(0.6),
+            Inches(2.5),
+            Inches(6.2),
+            Inches(4.5),
+            number_format=PCT,
+            colors=[BLUE],
+        )
+        rows = [
+            [label, f"{r.would_be_mqls_per_month:,.1f}", fmt_pct(r.mql_to_sql_rate)]
+            for label, r in zip(labels, options.itertuples(), strict=True)
+        ]
+        self.table(
+            slide,
+            [self.t("threshold"), self.t("mqls_per_month"), self.t("rate")],
+            rows,
+            Inches(7.0),
+            Inches(2.6),
+            Inches(5.9),
+            size=12,
+        )
+
+    def reasons_slide(self) -> None:
+        slide = self.slide(self.t("reasons", month=self.m(self.month)))
+        reasons = metrics.non_sql_reasons(self.q, Filters(start=self.month, end=self.month), self.tz)
+        if reasons.empty:
+            self.note(
+                slide,
+                self.t("no_data", month=self.m(self.month)),
+                Inches(0.6),
+                Inches(2),
+                Inches(12),
+                Inches(1),
+                size=20,
+            )
+            return
+        labels = [code_label("reason", r, self.lang) for r in reasons["reason"]]
+        self.chart(
+            slide,
+            XL_CHART_TYPE.COLUMN_CLUSTERED,
+            labels,
+            [(self.t("leads"), list(reasons["leads"]))],
+            Inches(0.6),
+            Inches(1.6),
+            Inches(8.0),
+            Inches(5.3),
+            number_format="#,##0",
+            colors=[BLUE],
+        )
+        rows = [
+            [label, fmt_int(r.leads), fmt_pct(r.share), fmt_pct(r.cumulative_share)]
+            for label, r in zip(labels, reasons.itertuples(), strict=True)
+        ]
+        self.table(
+            slide,
+            [self.t("segment"), self.t("leads"), "%", "Σ%"],
+            rows,
+            Inches(8.9),
+            Inches(1.7),
+            Inches(4.0),
+            row_height=Inches(0.35),
+            size=11,
+        )
+
+    def quality_rows(self) -> pd.DataFrame:
+        """The month's per-month completeness results (latest run)."""
+        trend = metrics.completeness_trend(self.q)
+        return trend[trend["month"] == f"{self.month:%Y-%m}"].reset_index(drop=True)
+
+    def quality_slide(self) -> None:
+        slide = self.slide(self.t("quality", month=self.m(self.month)))
+        runs = metrics.dq_runs(self.q)
+        if len(runs):
+            last = runs.iloc[-1]
+            self.note(
+                slide,
+                self.t(
+                    "dq_run",
+                    checks=fmt_int(last["checks"]),
+                    passed=fmt_int(last["passed"]),
+                    blocking=fmt_int(last["blocking_failed"]),
+                    warned=fmt_int(last["warned"]),
+                ),
+                Inches(0.6),
+                Inches(1.4),
+                Inches(12),
+                Inches(0.4),
+                size=14,
+            )
+        rows = self.quality_rows()
+        if len(rows):
+            labels = [
+                f"{code_label('suite', r.suite, self.lang)}: {r.column_name}" for r in rows.itertuples()
+            ]
+            self.note(
+                slide,
+                self.t("completeness"),
+                Inches(0.6),
+                Inches(1.9),
+                Inches(7),
+                Inches(0.4),
+                size=14,
+                bold=True,
+            )
+            self.chart(
+                slide,
+                XL_CHART_TYPE.BAR_CLUSTERED,
+                labels,
+                [
+                    (self.t("observed"), list(rows["observed_value"])),
+                    (self.t("threshold_dq"), list(rows["threshold"])),
+                ],
+                Inches(0.6),
+                Inches(2.3),
+                Inches(7.6),
+                Inches(4.9),
+                number_format=PCT,
+                colors=[BLUE, GREY],
+            )
+        quarantine = metrics.quarantine_summary(self.q).groupby("extract", as_index=False)["rows_"].sum()
+        self.note(
+            slide,
+            self.t("quarantine"),
+            Inches(8.5),
+            Inches(1.9),
+            Inches(4.5),
+            Inches(0.4),
+            size=14,
+            bold=True,
+        )
+        self.table(
+            slide,
+            [self.t("segment"), self.t("leads")],
+            [
+                [code_label("extract", r.extract, self.lang), fmt_int(r.rows_)]
+                for r in quarantine.itertuples()
+            ],
+            Inches(8.5),
+            Inches(2.3),
+            Inches(4.4),
+            row_height=Inches(0.33),
+            size=11,
+        )
+
+    def plan(self) -> dict:
+        """Next month's MQL plan against IS capacity (also used by tests)."""
+        cohort = self._cohort(self.month)
+        coverage = metrics.pipeline_coverage(self.q)
+        reps = metrics.active_is_reps(self.q, self.month, self.tz)
+        per_rep = int(self.rules["target_mqls_per_is_rep_month"])
+        target = float(self.rules["target_mql_per_month"])
+        needed = coverage.get("mqls_needed_per_month")
+        plan = max(target, float(needed)) if needed is not None and not pd.isna(needed) else target
+        return {
+            "target": target,
+            "needed": None if needed is None or pd.isna(needed) else float(needed),
+            "actual": 0 if cohort is None else int(cohort["cohort_leads"]),
+            "reps": reps,
+            "per_rep": per_rep,
+            "capacity": reps * per_rep,
+            "plan": plan,
+            "plan_per_rep": plan / reps if reps else None,
+        }
+
+    def plan_slide(self) -> None:
+        next_month = (pd.Timestamp(self.month) + pd.DateOffset(months=1)).date()
+        slide = self.slide(f"{self.t('plan')} — {self.m(next_month)}")
+        p = self.plan()
+        categories = [
+            self.t("plan_actual"),
+            self.t("plan_target"),
+            self.t("plan_needed"),
+            self.t("plan_capacity", reps=p["reps"], per=p["per_rep"]),
+        ]
+        self.chart(
+            slide,
+            XL_CHART_TYPE.COLUMN_CLUSTERED,
+            categories,
+            [(self.t("mqls"), [p["actual"], p["target"], p["needed"], p["capacity"]])],
+            Inches(0.6),
+            Inches(1.6),
+            Inches(8.4),
+            Inches(5.4),
+            number_format="#,##0",
+            colors=[BLUE],
+        )
+        per = "–" if p["plan_per_rep"] is None else f"{p['plan_per_rep']:,.1f}"
+        over = p["plan"] > p["capacity"]
+        self.note(
+            slide,
+            self.t("plan_per_rep", plan=per, per=p["per_rep"]),
+            Inches(9.3),
+            Inches(2.0),
+            Inches(3.7),
+            Inches(2.0),
+            size=18,
+            bold=True,
+            color=RED if over else GREEN,
+        )
