@@ -1,0 +1,173 @@
+"""The monthly review deck: opened with python-pptx, its charts are native chart objects whose data
+equal the marts for the month; empty and future months are handled."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+from pptx import Presentation
+from pptx.enum.shapes import MSO_SHAPE_TYPE
+
+from pipelines.reporting.deck import FutureMonthError, build_deck
+from tests.conftest import cli
+
+MONTH = date(2026, 9, 1)
+SLIDES = 10
+
+
+@pytest.fixture(scope="module")
+def deck(demo_workspace, tmp_path_factory):
+    out = tmp_path_factory.mktemp("deck") / "review.pptx"
+    result = cli("deck", "--workspace", str(demo_workspace), "--month", "2026-09", "--lang", "ja",
+                 "--out", str(out))
+    assert f"({SLIDES} slides)" in result.stdout
+    return Presentation(str(out))
+
+
+def sql(ws: Path, query: str, params=()):
+    with duckdb.connect(str(ws / "serving.duckdb"), read_only=True) as con:
+        return con.execute(query, list(params)).fetchall()
+
+
+def charts(slide):
+    return [shape.chart for shape in slide.shapes if shape.has_chart]
+
+
+def values(chart, series: int = 0) -> list:
+    return list(chart.plots[0].series[series].values)
+
+
+def test_slides_are_native_charts_not_pictures(deck):
+    assert len(deck.slides) == SLIDES
+    for slide in deck.slides:
+        assert not [s for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
+    assert sum(len(charts(s)) for s in deck.slides) >= 11
+    assert all(charts(s) for s in list(deck.slides)[1:])  # every slide after the title has a chart
+    assert deck.slides[0].shapes.title.text.endswith("2026年9月")
+
+
+def test_arr_bridge_equals_arr_monthly(deck, demo_workspace):
+    (row,) = sql(demo_workspace, """SELECT starting_arr, new_arr, expansion_arr, contraction_arr, churned_arr,
+                                           ending_arr FROM marts.arr_monthly WHERE month = ?""", [MONTH])
+    (chart,) = charts(deck.slides[1])
+    assert values(chart, 1) == pytest.approx([float(v) for v in row])
+    assert list(chart.plots[0].categories) == ["期首 ARR", "新規", "拡大", "縮小", "解約", "期末 ARR"]
+
+
+def test_funnel_of_the_month_equals_the_funnel_marts(deck, demo_workspace):
+    cohort = dict(sql(demo_workspace, """
+        SELECT stage, reached_leads FROM marts.funnel_cohort
+        WHERE cohort_basis = 'mql' AND metric_style = 'cumulative' AND window_days = 0
+          AND dimension = 'all' AND cohort_month = ?""", [MONTH]))
+    (size,) = sql(demo_workspace, """SELECT max(cohort_leads) FROM marts.funnel_cohort
+                                     WHERE cohort_basis = 'mql' AND dimension = 'all' AND cohort_month = ?""",
+                  [MONTH])[0]
+    period = dict(sql(demo_workspace, """
+        SELECT stage, entries FROM marts.funnel_period
+        WHERE metric_style = 'reached' AND dimension = 'all' AND period_month = ?""", [MONTH]))
+    cohort_chart, period_chart = charts(deck.slides[2])
+    assert values(cohort_chart) == [size, cohort["sal"], cohort["sql"], cohort["opportunity"], cohort["won"]]
+    assert values(period_chart) == [period.get(s, 0) for s in
+                                    ("known", "mql", "sal", "sql", "opportunity", "won")]
+    assert list(cohort_chart.plots[0].categories) == ["MQL", "SAL", "SQL", "商談", "受注"]
+
+
+def test_mql_to_sql_trend_covers_twelve_months_with_the_band(deck, demo_workspace):
+    rates = sql(demo_workspace, """
+        SELECT cohort_month, conversion_rate FROM marts.funnel_cohort
+        WHERE cohort_basis = 'mql' AND metric_style = 'cumulative' AND window_days = 0
+          AND dimension = 'all' AND stage = 'sql' AND cohort_month BETWEEN DATE '2025-10-01' AND ?
+        ORDER BY cohort_month""", [MONTH])
+    (chart,) = charts(deck.slides[3])
+    assert len(rates) == 12
+    assert values(chart, 0) == pytest.approx([r for _m, r in rates])
+    assert set(values(chart, 1)) == {0.2} and set(values(chart, 2)) == {0.3}
+
+
+def test_sla_by_rule_equals_sla_compliance(deck, demo_workspace):
+    rows = dict((rule, (met, missed)) for rule, met, missed in sql(demo_workspace, """
+        SELECT sla_rule, sum(met), sum(missed) FROM marts.sla_compliance WHERE notified_month = ?
+        GROUP BY sla_rule""", [MONTH]))
+    by_rule = charts(deck.slides[4])[0]
+    expected = [rows[r][0] / (rows[r][0] + rows[r][1]) for r in
+                ("first_contact", "attempts", "decision", "reason", "all")]
+    assert values(by_rule) == pytest.approx(expected)
+
+
+def test_bottlenecks_are_the_three_largest_gaps(deck, demo_workspace):
+    lost = [r[0] for r in sql(demo_workspace, """SELECT leads_lost FROM marts.bottlenecks WHERE leads_lost > 0
+                                                 ORDER BY bottleneck_rank LIMIT 3""")]
+    (chart,) = charts(deck.slides[5])
+    assert values(chart) == lost
+
+
+def test_scoring_review_shows_current_and_neighbouring_thresholds(deck, demo_workspace):
+    (fit, engagement, rate) = sql(demo_workspace, """SELECT fit_min, engagement_min, mql_to_sql_rate
+                                                     FROM marts.mql_threshold_what_if WHERE is_current""")[0]
+    (chart,) = charts(deck.slides[6])
+    categories = list(chart.plots[0].categories)
+    current = f"{fit:g} / {engagement:g} (現行)"
+    assert current in categories and len(categories) >= 3
+    assert values(chart)[categories.index(current)] == pytest.approx(rate)
+
+
+def test_non_sql_reasons_of_the_month(deck, demo_workspace):
+    counts = sql(demo_workspace, """
+        SELECT coalesce(non_sql_reason, 'missing') AS reason, count(*) AS n FROM marts.lead_journey
+        WHERE decision = 'non_sql'
+          AND date_trunc('month', timezone('Asia/Tokyo', timezone('UTC', decided_at))) = ?
+        GROUP BY 1 ORDER BY n DESC, reason""", [MONTH])
+    (chart,) = charts(deck.slides[7])
+    assert values(chart) == [n for _r, n in counts]
+
+
+def test_plan_compares_mqls_with_is_capacity(deck, demo_workspace):
+    (reps,) = sql(demo_workspace, """
+        SELECT count(DISTINCT owner) FROM marts.lead_journey
+        WHERE owner IS NOT NULL
+          AND date_trunc('month', timezone('Asia/Tokyo', timezone('UTC', notified_at))) = ?""", [MONTH])[0]
+    (chart,) = charts(deck.slides[9])
+    actual, target, _needed, capacity = values(chart)
+    assert target == 250 and capacity == reps * 40
+    assert reps > 0
+
+
+def test_english_deck_and_a_month_without_data(demo_workspace, tmp_path):
+    english = build_deck(demo_workspace / "serving.duckdb", MONTH, "en", tmp_path / "en.pptx")
+    prs = Presentation(str(english.path))
+    assert prs.slides[0].shapes.title.text == "Monthly marketing & sales review — Sep 2026"
+    empty = build_deck(demo_workspace / "serving.duckdb", date(2020, 1, 1), "en", tmp_path / "empty.pptx")
+    assert not empty.has_data and empty.slides == 2
+    prs = Presentation(str(empty.path))
+    assert prs.slides[1].shapes.title.text == "No data for Jan 2020"
+
+
+def test_a_future_month_is_refused(demo_workspace, tmp_path):
+    with pytest.raises(FutureMonthError, match="2026-12 is in the future"):
+        build_deck(demo_workspace / "serving.duckdb", date(2026, 12, 1), "ja", today=date(2026, 11, 21))
+    result = cli("deck", "--workspace", str(demo_workspace), "--month", "2999-01", check=False)
+    assert result.returncode == 2
+    assert "2999-01 is in the future" in result.stderr + result.stdout
+    bad = cli("deck", "--workspace", str(demo_workspace), "--month", "Sept", check=False)
+    assert bad.returncode == 2 and "YYYY-MM" in bad.stderr + bad.stdout
+
+
+def test_dagster_asset_builds_a_month_in_both_languages(demo_workspace):
+    import dagster as dg
+
+    from pipelines.definitions import build_definitions
+    from pipelines.defs.reporting.assets import DECK_KEY
+    from pipelines.workspace import Workspace
+
+    ws = Workspace.resolve(demo_workspace)
+    defs = build_definitions(ws)
+    asset = defs.resolve_assets_def(DECK_KEY)
+    assert "2026-09-01" in asset.partitions_def.get_partition_keys()
+    result = dg.materialize([asset], partition_key="2026-09-01", instance=dg.DagsterInstance.ephemeral())
+    assert result.success
+    for lang in ("ja", "en"):
+        path = demo_workspace / "decks" / f"monthly_review_2026-09_{lang}.pptx"
+        assert len(Presentation(str(path)).slides) == SLIDES
