@@ -333,7 +333,7 @@ def dashboard(workspace: str | None, port: int) -> None:
     click.echo(f"dashboard: http://127.0.0.1:{port}   (workspace {ws.root}; Ctrl-C to stop)")
     os.execv(streamlit, [streamlit, "run", str(app), "--server.address", "127.0.0.1",
                          "--server.port", str(port), "--server.headless", "true",
-                         "--browser.gatherUsageStats", "false"])
+                         "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer"])
 
 
 if __name__ == "__main__":

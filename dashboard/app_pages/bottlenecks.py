@@ -25,20 +25,33 @@ for column, row in zip(columns, gaps.head(3).itertuples(), strict=False):
         f"{fmt_int(row.entered_leads)}) · {t('target_band')} "
         f"{row.target_low:.0%}–{row.target_high:.0%}",
     )
-fig = go.Figure(
-    go.Bar(
-        x=gaps["leads_lost"],
-        y=[ctx.label("kpi", k) for k in gaps["kpi"]],
-        orientation="h",
-        marker_color=[
-            ui.COLORS["bad"] if s == "below" else ui.COLORS["muted"] for s in gaps["target_status"]
-        ],
-        text=[fmt_pct(r) for r in gaps["conversion_rate"]],
-        textposition="auto",
-    )
+# Each transition's rate against its band: the bar is the rate, the band is drawn behind it.
+fig = go.Figure()
+labels = [ctx.label("kpi", k) for k in gaps["kpi"]]
+fig.add_bar(
+    x=gaps["conversion_rate"],
+    y=labels,
+    orientation="h",
+    name=t("conversion_rate"),
+    marker_color=[ui.COLORS["bad"] if s == "below" else ui.COLORS["primary"] for s in gaps["target_status"]],
+    text=[
+        f"{fmt_pct(r)} · {t('leads_lost')} {fmt_int(n)}"
+        for r, n in zip(gaps["conversion_rate"], gaps["leads_lost"], strict=True)
+    ],
+    textposition="auto",
 )
+fig.add_bar(
+    x=gaps["target_high"] - gaps["target_low"],
+    base=gaps["target_low"],
+    y=labels,
+    orientation="h",
+    name=t("target_band"),
+    marker_color=ui.COLORS["band"],
+    opacity=0.25,
+)
+fig.update_layout(barmode="overlay")
 fig.update_yaxes(autorange="reversed")
-fig.update_xaxes(title=t("leads_lost"))
+fig.update_xaxes(tickformat=".0%", rangemode="tozero")
 ui.chart(ui.layout(fig, height=260), "gaps_chart")
 shown = gaps.assign(
     kpi=gaps["kpi"].map(lambda k: ctx.label("kpi", k)),

@@ -27,15 +27,24 @@ def deck_bytes(serving: str, version: str, month, lang: str) -> tuple[bytes, lis
 
 
 months = [m for m in ctx.months if m <= ctx.last_complete_month] or ctx.months
-month = st.selectbox(t("review_month"), list(reversed(months)), key="review_month",
-                     format_func=lambda m: fmt_month(m, ctx.lang))
+month = st.selectbox(
+    t("review_month"),
+    list(reversed(months)),
+    key="review_month",
+    format_func=lambda m: fmt_month(m, ctx.lang),
+)
 serving = ui.workspace().serving
 stat = serving.stat()
 with st.spinner(t("review_generate")):
     content, titles, kpis = deck_bytes(str(serving), f"{stat.st_mtime_ns}-{stat.st_size}", month, ctx.lang)
-st.download_button(t("review_download"), content, file_name=f"monthly_review_{month:%Y-%m}_{ctx.lang}.pptx",
-                   mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
-                   key="deck_download", type="primary")
+st.download_button(
+    t("review_download"),
+    content,
+    file_name=f"monthly_review_{month:%Y-%m}_{ctx.lang}.pptx",
+    mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    key="deck_download",
+    type="primary",
+)
 if kpis:
     st.dataframe(pd.DataFrame(kpis[1:], columns=kpis[0]), hide_index=True, width="stretch")
 st.subheader(t("review_slides"))

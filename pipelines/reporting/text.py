@@ -46,6 +46,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "leads": ("リード数", "Leads"),
     "rate": ("率", "Rate"),
     "status": ("状況", "Status"),
+    "target_status": ("目標との比較", "Against target"),
     "status_below": ("目標未達", "Below target"),
     "status_in_band": ("目標内", "In band"),
     "status_above": ("目標超過", "Above target"),
@@ -329,9 +330,9 @@ def fmt_money(value, currency: str, lang: str, compact: bool = False) -> str:
     if not compact:
         return f"{sign}{symbol}{amount:,.0f}"
     if lang == "ja":
-        for unit, size in (("兆", 1e12), ("億", 1e8), ("万", 1e4)):
+        for unit, size, digits in (("兆", 1e12, 1), ("億", 1e8, 1), ("万", 1e4, 0)):
             if amount >= size:
-                return f"{sign}{symbol}{amount / size:,.1f}{unit}"
+                return f"{sign}{symbol}{amount / size:,.{digits}f}{unit}"
         return f"{sign}{symbol}{amount:,.0f}"
     for unit, size in (("T", 1e12), ("B", 1e9), ("M", 1e6), ("K", 1e3)):
         if amount >= size:
