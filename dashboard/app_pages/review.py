@@ -46,6 +46,6 @@ st.download_button(
     type="primary",
 )
 if kpis:
-    st.dataframe(pd.DataFrame(kpis[1:], columns=kpis[0]), hide_index=True, width="stretch")
+    ui.table(ctx, pd.DataFrame(kpis[1:], columns=kpis[0]), f"review_kpis_{month:%Y-%m}")
 st.subheader(t("review_slides"))
 st.markdown("\n".join(f"{i}. {title}" for i, title in enumerate(titles, start=1)))

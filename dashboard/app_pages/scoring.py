@@ -27,7 +27,8 @@ if len(overall):
         help=f"{t('target_band')} {low:.0%}–{high:.0%}",
     )
     c2.metric(f"{t('mqls')} · {t('mature_cohorts')}", fmt_int(last["mql_leads"]))
-    c3.metric(t("verdict_title"), pick(VERDICTS.get(last["verdict"], (last["verdict"],) * 2), ctx.lang))
+    verdict = pick(VERDICTS.get(last["verdict"], (last["verdict"],) * 2), ctx.lang)
+    (c3.success if last["verdict"] == "in_band" else c3.warning)(verdict)
 fig = go.Figure()
 fig.add_scatter(
     x=ui.month_labels(ctx, review["cohort_month"]),
