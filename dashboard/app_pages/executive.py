@@ -60,14 +60,13 @@ if len(complete):
         None if previous is None else f"{int(latest['cohort_leads'] - previous['cohort_leads']):+,}",
         help=f"{t('target')}: {mql_target:,.0f}",
     )
-for column, kpi, label in ((c5, "mql_to_won", "kpi_mql_to_won"),):
-    row = steps.loc[kpi]
-    column.metric(
-        t(label),
-        fmt_pct(row["conversion_rate"]),
-        fmt_points(row["gap_to_target"]),
-        help=f"{t('target_band')}: {row['target_low']:.0%}–{row['target_high']:.0%}",
-    )
+shared = steps.loc["mql_to_won"]  # the one KPI marketing and sales share
+c5.metric(
+    t("kpi_mql_to_won"),
+    fmt_pct(shared["conversion_rate"]),
+    fmt_points(shared["gap_to_target"]),
+    help=f"{t('target_band')}: {shared['target_low']:.0%}–{shared['target_high']:.0%}",
+)
 
 left, right = st.columns(2)
 with left:

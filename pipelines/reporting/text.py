@@ -10,7 +10,6 @@ import pandas as pd
 
 TEXT: dict[str, tuple[str, str]] = {
     # app shell
-    "app_title": ("リードジャーニー", "Lead journey"),
     "language": ("言語", "Language"),
     "filters": ("フィルター", "Filters"),
     "period": ("期間（月）", "Period (months)"),
@@ -69,7 +68,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "kpi_coverage": ("パイプラインカバレッジ", "Pipeline coverage"),
     "kpi_coverage_help": ("残り目標に対するオープン商談額", "Open pipeline over the remaining target"),
     "kpi_mql_month": ("MQL 数（{month}）", "MQLs ({month})"),
-    "kpi_mql_to_sql": ("MQL→SQL 率（成熟コホート）", "MQL→SQL (mature cohorts)"),
     "kpi_mql_to_won": ("MQL→受注率（成熟コホート）", "MQL→won (mature cohorts)"),
     "arr_trend": ("ARR の推移と増減", "ARR and its movements"),
     "ending_arr": ("期末 ARR", "Ending ARR"),
@@ -77,8 +75,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "expansion_arr": ("拡大", "Expansion"),
     "contraction_arr": ("縮小", "Contraction"),
     "churned_arr": ("解約", "Churn"),
-    "nrr": ("NRR", "NRR"),
-    "grr": ("GRR", "GRR"),
     "mql_trend": ("月別 MQL 数と目標", "MQLs per month against target"),
     "funnel_summary": ("ファネル概要（期間内の MQL コホート）", "Funnel summary (MQL cohorts in the period)"),
     "mqls": ("MQL 数", "MQLs"),
@@ -155,7 +151,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "band": ("スコア帯", "Score band"),
     "lift": ("リフト", "Lift"),
     "mature_cohorts": ("成熟コホート", "mature cohorts"),
-    "handoffs_n": ("件数", "Count"),
     "won_rate": ("受注率", "Won rate"),
     "whatif_title": ("MQL しきい値のシミュレーション（過去データ）", "MQL threshold what-if (on past data)"),
     "fit_min": ("属性スコアの下限", "Fit score at least"),
