@@ -3,6 +3,7 @@ the marts, the filters and the language live in the URL, and nothing raises."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -54,6 +55,10 @@ def test_every_page_renders_in_both_languages(app, lang):
         at = app(page, lang=lang)
         assert at.title[0].value == TITLES[page][0 if lang == "ja" else 1]
         assert not at.error, [e.value for e in at.error]
+        # No table shows a raw column name (snake_case identifiers are untranslated labels).
+        for frame in at.dataframe:
+            raw = [c for c in frame.value.columns if re.fullmatch(r"[a-z]+(_[a-z0-9]+)+", str(c))]
+            assert not raw, f"{page} ({lang}) shows untranslated headers {raw}"
 
 
 def months_range(ws: Path) -> tuple[str, str]:
