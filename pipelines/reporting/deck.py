@@ -20,6 +20,7 @@ from pptx.chart.data import CategoryChartData
 from pptx.dml.color import RGBColor
 from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION, XL_MARKER_STYLE
 from pptx.enum.dml import MSO_LINE_DASH_STYLE
+from pptx.enum.text import PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
 from pipelines.i18n import code_label
@@ -36,6 +37,8 @@ BLUE, ORANGE, GREEN, RED, GREY = (
     RGBColor(0x88, 0x88, 0x88),
 )
 PCT = "0.0%"
+# Value-axis and label format for money in millions (the reporting currency).
+MILLIONS = {"ja": '#,##0,,"百万"', "en": '#,##0,,"M"'}
 ROW_HEIGHT = Inches(0.4)
 
 T: dict[str, tuple[str, str]] = {
@@ -226,9 +229,16 @@ class _Deck:
 
     def slide(self, title: str, subtitle: str | None = None):
         slide = self.prs.slides.add_slide(self.prs.slide_layouts[5])  # title only
-        slide.shapes.title.text = title
-        slide.shapes.title.text_frame.paragraphs[0].font.size = Pt(30)
-        slide.shapes.title.top, slide.shapes.title.height = Inches(0.3), Inches(1.0)
+        heading = slide.shapes.title
+        heading.text = title
+        heading.left, heading.top, heading.width, heading.height = (
+            Inches(0.6),
+            Inches(0.3),
+            Inches(12.1),
+            Inches(0.9),
+        )
+        heading.text_frame.paragraphs[0].font.size = Pt(28)
+        heading.text_frame.paragraphs[0].alignment = PP_ALIGN.LEFT
         if subtitle:
             self.note(slide, subtitle, Inches(0.6), Inches(1.25), Inches(12), Inches(0.5), size=14)
         return slide
@@ -311,6 +321,11 @@ class _Deck:
             fill.solid()
             fill.fore_color.rgb = color
             s.format.line.color.rgb = color
+        if number_format:
+            chart.value_axis.tick_labels.number_format = number_format
+            chart.value_axis.tick_labels.number_format_is_linked = False
+        if number_format == PCT or number_format == "#,##0":
+            chart.value_axis.minimum_scale = 0
         return chart
 
     # --- slides --------------------------------------------------------------------------
@@ -523,6 +538,7 @@ class _Deck:
         # A waterfall as a stacked column chart: an invisible base carries each movement.
         base = [0, start, start + new, start + new + exp - con, start + new + exp - con - churn, 0]
         movement = [start, new, exp, con, churn, end]
+        money = MILLIONS[self.lang]
         chart = self.chart(
             slide,
             XL_CHART_TYPE.COLUMN_STACKED,
@@ -532,7 +548,7 @@ class _Deck:
             Inches(1.8),
             Inches(8.4),
             Inches(5.3),
-            number_format="#,##0",
+            number_format=money,
             legend=False,
             labels=False,
         )
@@ -545,7 +561,7 @@ class _Deck:
             point.format.fill.solid()
             point.format.fill.fore_color.rgb = color
         arr_series.data_labels.show_value = True
-        arr_series.data_labels.number_format = "#,##0"
+        arr_series.data_labels.number_format = money
         arr_series.data_labels.number_format_is_linked = False
         chart.plots[0].gap_width = 60
         rows = [
@@ -906,9 +922,10 @@ class _Deck:
         )
 
     def quality_rows(self) -> pd.DataFrame:
-        """The month's per-month completeness results (latest run)."""
+        """The month's eight lowest SLA-field completeness results (latest run)."""
         trend = metrics.completeness_trend(self.q)
-        return trend[trend["month"] == f"{self.month:%Y-%m}"].reset_index(drop=True)
+        month = trend[trend["month"] == f"{self.month:%Y-%m}"]
+        return month.sort_values(["observed_value", "suite", "column_name"]).head(8).reset_index(drop=True)
 
     def quality_slide(self) -> None:
         slide = self.slide(self.t("quality", month=self.m(self.month)))
