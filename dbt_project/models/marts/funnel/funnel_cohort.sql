@@ -1,17 +1,42 @@
 -- Cohort conversion per dimension value: the flags of funnel_cohort_members summed per cohort
--- month, style, window and stage (see that model for the cohort rules). Young cohorts are marked.
+-- month, style, window and dimension value, then one row per stage (see funnel_cohort_members
+-- for the cohort rules). Members are summed per dimension before unpivoting the stages, so the
+-- model stays small in memory at a million leads. Young cohorts are marked.
 
 {%- set later_stages = ['mql', 'sal', 'sql', 'opportunity', 'won', 'customer'] %}
+{%- set dimensions = analysis_dimensions().keys() | list %}
 
 with members as (
-    select * from {{ ref('funnel_cohort_members') }}
+    select m.*, {% for name in dimensions if name != 'all' %}a.{{ name }}{% if not loop.last %}, {% endif %}{% endfor %}
+    from {{ ref('funnel_cohort_members') }} as m
+    inner join {{ ref('lead_attributes') }} as a
+        on a.lead_id = m.lead_id and a.cycle_number = m.cycle_number
 ),
 
-reach as (
-    {%- for stage in later_stages %}
-    select lead_id, cycle_number, cohort_basis, cohort_month, is_young, metric_style, window_days,
-           '{{ stage }}' as stage, {{ loop.index }} as stage_order, reached_{{ stage }} as reached
+sums as (
+    {%- for name in dimensions %}
+    select
+        cohort_basis, cohort_month, is_young, metric_style, window_days,
+        '{{ name }}' as dimension,
+        {{ "'all'" if name == 'all' else name }} as dimension_value,
+        count(*) as cohort_leads,
+        {%- for stage in later_stages %}
+        sum(reached_{{ stage }}) as reached_{{ stage }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
     from members
+    group by cohort_basis, cohort_month, is_young, metric_style, window_days{% if name != 'all' %}, {{ name }}{% endif %}
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+),
+
+stages as (
+    {%- for stage in later_stages %}
+    select cohort_basis, cohort_month, metric_style, window_days, dimension, dimension_value,
+           '{{ stage }}' as stage, {{ loop.index }} as stage_order, cohort_leads,
+           cast(reached_{{ stage }} as {{ dbt.type_bigint() }}) as reached_leads, is_young
+    from sums
     {%- if stage == 'mql' %}
     where cohort_basis <> 'mql'
     {%- endif %}
@@ -19,26 +44,6 @@ reach as (
     union all
     {%- endif %}
     {%- endfor %}
-),
-
-aggregated as (
-    select
-        r.cohort_basis,
-        r.cohort_month,
-        r.metric_style,
-        r.window_days,
-        d.dimension,
-        d.dimension_value,
-        r.stage,
-        r.stage_order,
-        count(*) as cohort_leads,
-        {{ count_where('r.reached = 1') }} as reached_leads,
-        r.is_young
-    from reach as r
-    inner join {{ ref('lead_dimensions') }} as d
-        on d.lead_id = r.lead_id and d.cycle_number = r.cycle_number
-    group by r.cohort_basis, r.cohort_month, r.metric_style, r.window_days, d.dimension,
-             d.dimension_value, r.stage, r.stage_order, r.is_young
 )
 
 select
@@ -46,4 +51,4 @@ select
     stage_order, cohort_leads, reached_leads,
     cast(reached_leads as double) / cohort_leads as conversion_rate,
     is_young
-from aggregated
+from stages
