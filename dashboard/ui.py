@@ -131,9 +131,13 @@ def setup() -> Context | None:
         st.error(text("no_serving", lang, path=ws.serving))
         return None
     q = query_for(ws.serving)
-    rules = metrics.rules(q)
-    months = metrics.months(q)
-    pub = metrics.publication(q)
+    try:
+        rules = metrics.rules(q)
+        months = metrics.months(q)
+        pub = metrics.publication(q)
+    except duckdb.CatalogException as exc:  # published by an older leadjourney
+        st.error(text("stale_serving", lang, path=ws.serving, error=str(exc).splitlines()[0]))
+        return None
     as_of_local = local_column(pd.Series([pub["as_of"]]), rules["business_timezone"]).iloc[0]
     complete = [m for m in months if m < date(as_of_local.year, as_of_local.month, 1)]
     filters = _filters(q, lang, months, complete[-1] if complete else None)

@@ -31,6 +31,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "no_serving": ("公開済みデータがありません。`uv run leadjourney demo` または `leadjourney run` を実行してください: {path}",
                    "No published data yet. Run `uv run leadjourney demo` or `leadjourney run`: {path}"),
     "no_data": ("条件に一致するデータがありません。", "No data for these filters."),
+    "stale_serving": ("公開済みデータが古い形式です。`leadjourney run` で再公開してください: {path}（{error}）",
+                      "The published copy has an older layout: run `leadjourney run` to republish {path} ({error})"),
     "download_csv": ("CSV をダウンロード", "Download CSV"),
     "rows_shown": ("{shown:,} 件を表示（全 {total:,} 件）", "Showing {shown:,} of {total:,} rows"),
     "masked_note": ("個人情報はマスクしています（ルールファイル locale.mask_personal_data）。",
