@@ -213,7 +213,10 @@ def demo(workspace: str | None, leads: int, seed: int, end_date) -> None:
     ws = _ws(workspace)
     _generate(ws, leads, seed, end_date.date() if end_date else None)
     ok = _run(ws)
-    click.echo(f"\nNext:\n  Dagster UI:  uv run leadjourney ui --workspace {ws.root}   "
+    click.echo(f"\nNext:\n  Dashboard:   uv run leadjourney dashboard --workspace {ws.root}   "
+               f"(then open http://127.0.0.1:8501)\n"
+               f"  Deck:        uv run leadjourney deck --workspace {ws.root} --month YYYY-MM\n"
+               f"  Dagster UI:  uv run leadjourney ui --workspace {ws.root}   "
                f"(then open http://127.0.0.1:3000)\n"
                f"  SQL:         uv run python -c \"import duckdb; "
                f"print(duckdb.connect('{ws.warehouse}', read_only=True).sql('SHOW ALL TABLES'))\"")
