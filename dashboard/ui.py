@@ -169,9 +169,8 @@ def _filters(q: metrics.Query, lang: str, months: list[date], default_end: date 
         st.session_state["f_from"] = months[0]
     if st.session_state["f_to"] not in months:
         st.session_state["f_to"] = months[-1]
-    left, right = side.columns(2)
-    start = left.selectbox(text("from", lang), months, key="f_from", format_func=lambda m: fmt_month(m, lang))
-    end = right.selectbox(text("to", lang), months, key="f_to", format_func=lambda m: fmt_month(m, lang))
+    start = side.selectbox(text("from", lang), months, key="f_from", format_func=lambda m: fmt_month(m, lang))
+    end = side.selectbox(text("to", lang), months, key="f_to", format_func=lambda m: fmt_month(m, lang))
     if start > end:
         start, end = end, start
     chosen: dict[str, tuple[str, ...]] = {}

@@ -61,7 +61,10 @@ with right:
         go.Bar(
             x=teams["team"],
             y=teams["compliance_rate"],
-            marker_color=ui.COLORS["primary"],
+            marker_color=[
+                ui.COLORS["bad"] if r < target else ui.COLORS["primary"]
+                for r in teams["compliance_rate"].fillna(1)
+            ],
             text=[fmt_pct(r) for r in teams["compliance_rate"]],
             textposition="auto",
         )
