@@ -4,6 +4,7 @@ kept in the URL), tables with CSV download and personal-data masking, and chart 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -30,7 +31,6 @@ URL_KEYS = {
     "region": "region",
     "owner": "owner",
 }
-CODED_DIMENSIONS = {"channel": "channel", "segment": "segment"}
 COLORS = {"primary": "#1f5fa8", "accent": "#e07b39", "muted": "#b8c7dc", "band": "#2e9d5b", "bad": "#c8453b"}
 
 
@@ -45,12 +45,7 @@ class Context:
     rules: dict
     as_of: pd.Timestamp
     months: list[date]
-
-    @property
-    def last_complete_month(self) -> date:
-        """The month before the as-of month (business time zone): the latest month with all its days."""
-        local = local_column(pd.Series([self.as_of]), self.timezone).iloc[0]
-        return (pd.Timestamp(local.year, local.month, 1) - pd.DateOffset(months=1)).date()
+    last_complete_month: date  # the month before the as-of month (business time zone)
 
     @property
     def report_month(self) -> date:
@@ -79,9 +74,14 @@ def _cached_query(path: str, version: str, sql: str, params: tuple) -> pd.DataFr
         con.close()
 
 
-def query_for(serving: Path) -> metrics.Query:
+def serving_version(serving: Path) -> str:
+    """Changes with every publication (a new file), so cached results follow it."""
     stat = serving.stat()
-    version = f"{stat.st_mtime_ns}-{stat.st_size}"  # a new publication is a new file
+    return f"{stat.st_mtime_ns}-{stat.st_size}"
+
+
+def query_for(serving: Path) -> metrics.Query:
+    version = serving_version(serving)
 
     def q(sql: str, params: tuple = ()) -> pd.DataFrame:
         return _cached_query(str(serving), version, sql, tuple(params))
@@ -139,7 +139,8 @@ def setup() -> Context | None:
         st.error(text("stale_serving", lang, path=ws.serving, error=str(exc).splitlines()[0]))
         return None
     as_of_local = local_column(pd.Series([pub["as_of"]]), rules["business_timezone"]).iloc[0]
-    complete = [m for m in months if m < date(as_of_local.year, as_of_local.month, 1)]
+    last_complete = (pd.Timestamp(as_of_local.year, as_of_local.month, 1) - pd.DateOffset(months=1)).date()
+    complete = [m for m in months if m <= last_complete]
     filters = _filters(q, lang, months, complete[-1] if complete else None)
     ctx = Context(
         lang=lang,
@@ -151,6 +152,7 @@ def setup() -> Context | None:
         rules=rules,
         as_of=pd.Timestamp(pub["as_of"]),
         months=months,
+        last_complete_month=last_complete,
     )
     st.sidebar.caption(f"{ctx.t('data_as_of')}: {as_of_local:%Y-%m-%d %H:%M} ({ctx.timezone})")
     return ctx
@@ -185,15 +187,9 @@ def _filters(q: metrics.Query, lang: str, months: list[date], default_end: date 
             st.session_state[key] = [v for v in st.session_state[key] if v in values]
 
         def label(value, dim=dim, names=names):
-            if dim in CODED_DIMENSIONS:
-                return code_label(CODED_DIMENSIONS[dim], value, lang)
-            if dim == "campaign" and isinstance(names.get(value), str):
+            if isinstance(names.get(value), str):  # a campaign: its name and id
                 return f"{names[value]} ({value})"
-            return (
-                "不明"
-                if value == "unknown" and lang == "ja"
-                else ("Unknown" if value == "unknown" else str(value))
-            )
+            return code_label(dim, value, lang)
 
         side.multiselect(
             text(f"dim_{dim}", lang), values, key=key, format_func=label, placeholder=text("all_values", lang)
@@ -240,6 +236,14 @@ def mask_phone(value) -> str:
         return value
     digits = [c for c in value if c.isdigit()]
     return "***-****-" + "".join(digits[-4:]) if digits else value
+
+
+_EMAIL = re.compile(r"([A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]*@")
+
+
+def mask_emails_in_text(value):
+    """Mask every e-mail address inside a free text (e.g. a quarantined raw line)."""
+    return _EMAIL.sub(r"\1***@", value) if isinstance(value, str) else value
 
 
 _MASKS = {"person_name": mask_name, "email": mask_email, "phone": mask_phone}

@@ -125,12 +125,17 @@ CODE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
 }
 
 
+# What the marts store when a value is missing ('unknown'), for any kind of code.
+UNKNOWN = ("不明", "Unknown")
+
+
 def code_label(kind: str, code: object, lang: str) -> str:
-    """The label of `code` (a value of kind `kind`) in `lang`; the code itself when unknown."""
+    """The label of `code` (a value of kind `kind`) in `lang`; the code itself when it has none
+    (names, campaign ids), and 不明 / Unknown for the marts' 'unknown'."""
     if code is None:
         return ""
     key = str(code).lower() if kind == "boolean" else str(code)
-    labels = CODE_LABELS.get(kind, {}).get(key)
+    labels = CODE_LABELS.get(kind, {}).get(key, UNKNOWN if key == "unknown" else None)
     if labels is None:
         return str(code)
     return labels[0] if lang == "ja" else labels[1]

@@ -84,18 +84,13 @@ ui.table(
 )
 
 
-def value_label(dimension: str, value: str) -> str:
-    return ctx.label(dimension, value) if dimension in ("channel", "segment") else value
-
-
 st.subheader(t("segments_title"))
 segments = metrics.bottleneck_segments(ctx.q, ctx.filters)
 seg_shown = segments.assign(
     kpi=segments["kpi"].map(lambda k: ctx.label("kpi", k)),
     dimension=segments["dimension"].map(lambda d: ctx.label("dimension", d)),
     dimension_value=[
-        ctx.label(d, v) if d in ("channel", "segment") else v
-        for d, v in zip(segments["dimension"], segments["dimension_value"], strict=True)
+        ctx.label(d, v) for d, v in zip(segments["dimension"], segments["dimension_value"], strict=True)
     ],
 )
 seg_shown = ui.prepare(
@@ -139,9 +134,7 @@ segment = c3.selectbox(
     t("drill_segment"),
     choices,
     key="drill_segment",
-    format_func=lambda c: (
-        t("drill_all") if c is None else f"{ctx.label('dimension', c[0])}: {value_label(*c)}"
-    ),
+    format_func=lambda c: t("drill_all") if c is None else f"{ctx.label('dimension', c[0])}: {ctx.label(*c)}",
 )
 leads, total = metrics.transition_leads(
     ctx.q, ctx.filters, kpi, outcome, *(segment if segment else (None, None))

@@ -2,7 +2,6 @@
 browser and the freshness of every extract."""
 
 import json
-import re
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -141,10 +140,7 @@ else:
         chosen = chosen[chosen["reason_kind"] == kind]
     total = int(chosen["rows_"].sum())
     if ctx.mask:  # raw lines carry names and e-mail addresses
-        email = re.compile(r"([A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]*@")
-        rows["raw_text"] = rows["raw_text"].map(
-            lambda v: email.sub(r"\1***@", v) if isinstance(v, str) else v
-        )
+        rows["raw_text"] = rows["raw_text"].map(ui.mask_emails_in_text)
     rows["reason_kind"] = rows["reason_kind"].map(lambda k: pick(REASON_KINDS.get(k, (k, k)), ctx.lang))
     rows["extract"] = rows["extract"].map(lambda e: ctx.label("extract", e))
     shown = ui.prepare(

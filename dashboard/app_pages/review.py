@@ -34,9 +34,8 @@ month = st.selectbox(
     format_func=lambda m: fmt_month(m, ctx.lang),
 )
 serving = ui.workspace().serving
-stat = serving.stat()
 with st.spinner(t("review_generate")):
-    content, titles, kpis = deck_bytes(str(serving), f"{stat.st_mtime_ns}-{stat.st_size}", month, ctx.lang)
+    content, titles, kpis = deck_bytes(str(serving), ui.serving_version(serving), month, ctx.lang)
 st.download_button(
     t("review_download"),
     content,

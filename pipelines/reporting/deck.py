@@ -146,6 +146,16 @@ def tr(key: str, lang: str, **values) -> str:
     return pick(T[key], lang).format(**values)
 
 
+def _month_is(column: pd.Series, month: date) -> pd.Series:
+    return pd.to_datetime(column).dt.date == month
+
+
+def _row(df: pd.DataFrame, column: str, month: date):
+    """The row of `df` whose `column` is `month`, or None."""
+    rows = df[_month_is(df[column], month)]
+    return None if rows.empty else rows.iloc[0]
+
+
 class FutureMonthError(ValueError):
     pass
 
@@ -330,16 +340,17 @@ class _Deck:
 
     # --- slides --------------------------------------------------------------------------
     def build(self) -> None:
-        f = Filters(start=self.prev, end=self.month)
-        self.cohorts = metrics.cohort_funnel(self.q, f, "mql")
-        self.sla = metrics.sla_results(self.q, Filters(start=self.month, end=self.month), self.tz)
+        both_months = Filters(start=self.prev, end=self.month)
+        self.bands = metrics.target_bands(self.q)
+        self.cohorts = metrics.cohort_funnel(self.q, both_months, "mql")
         self.arr = metrics.arr_monthly(self.q)
-        month_arr = self.arr[pd.to_datetime(self.arr["month"]).dt.date == self.month]
-        this_cohort = self.cohorts[pd.to_datetime(self.cohorts["cohort_month"]).dt.date == self.month]
+        self.sla_both = metrics.sla_results(self.q, both_months, self.tz)
+        self.sla = self.sla_both[_month_is(self.sla_both["notified_month"], self.month)]
+        arr = self._arr(self.month)
         self.has_data = bool(
-            len(this_cohort)
-            or (self.sla[["met", "missed", "pending"]].to_numpy().sum() > 0)
-            or (len(month_arr) and float(month_arr["new_arr"].iloc[0]) > 0)
+            self._cohort(self.month) is not None
+            or self.sla[["met", "missed", "pending"]].to_numpy().sum() > 0
+            or (arr is not None and float(arr["new_arr"]) > 0)
         )
         self.title_slide()
         if not self.has_data:
@@ -357,84 +368,58 @@ class _Deck:
         self.plan_slide()
 
     def _cohort(self, month: date):
-        row = self.cohorts[pd.to_datetime(self.cohorts["cohort_month"]).dt.date == month]
-        return None if row.empty else row.iloc[0]
+        return _row(self.cohorts, "cohort_month", month)
 
     def _arr(self, month: date):
-        row = self.arr[pd.to_datetime(self.arr["month"]).dt.date == month]
-        return None if row.empty else row.iloc[0]
+        return _row(self.arr, "month", month)
+
+    def _month_values(self, month: date, by_month: pd.DataFrame, hours: pd.DataFrame) -> dict:
+        cohort, arr, hour = self._cohort(month), self._arr(month), _row(hours, "notified_month", month)
+        rates = by_month[_month_is(by_month["notified_month"], month)].set_index("sla_rule")[
+            "compliance_rate"
+        ]
+        leads = None if cohort is None else cohort["cohort_leads"]
+        return {
+            "mqls": leads,
+            "mql_to_sql": cohort["sql"] / leads if leads else None,
+            "sla_first_contact": rates.get("first_contact"),
+            "sla_all": rates.get("all"),
+            "first_contact_hours": None if hour is None else hour["avg_hours"],
+            "new_arr": None if arr is None else float(arr["new_arr"]),
+            "ending_arr": None if arr is None else float(arr["ending_arr"]),
+        }
 
     def kpi_rows(self) -> list[dict]:
         """Headline KPIs: value this month and last month, target and status (also used by tests)."""
-        bands = metrics.target_bands(self.q)
-        sla_both = metrics.sla_results(self.q, Filters(start=self.prev, end=self.month), self.tz)
-        by_month = metrics.sla_summary(sla_both, ["notified_month", "sla_rule"])
+        by_month = metrics.sla_summary(self.sla_both, ["notified_month", "sla_rule"])
         hours = metrics.first_contact_hours(self.q, Filters(start=self.prev, end=self.month), self.tz)
-        rows = []
-
-        def pair(getter):
-            return getter(self.month), getter(self.prev)
-
-        def cohort_value(column):
-            def get(month):
-                row = self._cohort(month)
-                if row is None:
-                    return None
-                return (
-                    row["cohort_leads"]
-                    if column == "mqls"
-                    else (row["sql"] / row["cohort_leads"] if row["cohort_leads"] else None)
-                )
-
-            return get
-
-        def sla_value(rule):
-            def get(month):
-                row = by_month[
-                    (pd.to_datetime(by_month["notified_month"]).dt.date == month)
-                    & (by_month["sla_rule"] == rule)
-                ]
-                return None if row.empty else row["compliance_rate"].iloc[0]
-
-            return get
-
-        def hours_value(month):
-            row = hours[pd.to_datetime(hours["notified_month"]).dt.date == month]
-            return None if row.empty else row["avg_hours"].iloc[0]
-
-        def arr_value(column):
-            def get(month):
-                row = self._arr(month)
-                return None if row is None else float(row[column])
-
-            return get
-
+        this = self._month_values(self.month, by_month, hours)
+        last = self._month_values(self.prev, by_month, hours)
         mql_target = float(self.rules["target_mql_per_month"])
-        low, high = bands["mql_to_sql"]
+        low, high = self.bands["mql_to_sql"]
         sla_min = float(self.rules["target_sla_compliance_min"])
         hours_max = float(self.rules["target_first_contact_hours_avg_max"])
         new_arr_target = float(self.rules["target_new_arr_fiscal_year"]) / 12
-        specs = [
-            ("mqls", pair(cohort_value("mqls")), "int", mql_target, lambda v: v >= mql_target),
-            ("mql_to_sql", pair(cohort_value("rate")), "pct", (low, high), lambda v: low <= v),
-            ("sla_first_contact", pair(sla_value("first_contact")), "pct", sla_min, lambda v: v >= sla_min),
-            ("sla_all", pair(sla_value("all")), "pct", sla_min, lambda v: v >= sla_min),
-            ("first_contact_hours", pair(hours_value), "hours", hours_max, lambda v: v <= hours_max),
-            ("new_arr", pair(arr_value("new_arr")), "money", new_arr_target, lambda v: v >= new_arr_target),
-            ("ending_arr", pair(arr_value("ending_arr")), "money", None, None),
+        specs = [  # (kpi, kind, target, on target?)
+            ("mqls", "int", mql_target, lambda v: v >= mql_target),
+            ("mql_to_sql", "pct", (low, high), lambda v: low <= v),
+            ("sla_first_contact", "pct", sla_min, lambda v: v >= sla_min),
+            ("sla_all", "pct", sla_min, lambda v: v >= sla_min),
+            ("first_contact_hours", "hours", hours_max, lambda v: v <= hours_max),
+            ("new_arr", "money", new_arr_target, lambda v: v >= new_arr_target),
+            ("ending_arr", "money", None, None),
         ]
-        for key, (value, previous), kind, target, ok in specs:
-            rows.append(
-                {
-                    "kpi": key,
-                    "value": value,
-                    "previous": previous,
-                    "kind": kind,
-                    "target": target,
-                    "ok": None if value is None or ok is None or pd.isna(value) else bool(ok(value)),
-                }
-            )
-        return rows
+        return [
+            {
+                "kpi": key,
+                "value": this[key],
+                "previous": last[key],
+                "kind": kind,
+                "target": target,
+                "ok": None if ok is None or this[key] is None or pd.isna(this[key]) else bool(ok(this[key])),
+            }
+            for key, kind, target, ok in specs
+        ]
 
     def _fmt(self, kind: str, value) -> str:
         if value is None or (isinstance(value, float) and pd.isna(value)):
@@ -652,7 +637,7 @@ class _Deck:
     def trend_slide(self) -> None:
         slide = self.slide(self.t("trend"))
         data = self.trend_months()
-        low, high = metrics.target_bands(self.q)["mql_to_sql"]
+        low, high = self.bands["mql_to_sql"]
         rates = list(data["sql"] / data["cohort_leads"])
         chart = self.chart(
             slide,
@@ -796,11 +781,7 @@ class _Deck:
         )
 
     def _segment_label(self, r) -> str:
-        value = (
-            code_label(r.dimension, r.dimension_value, self.lang)
-            if r.dimension in ("channel", "segment")
-            else r.dimension_value
-        )
+        value = code_label(r.dimension, r.dimension_value, self.lang)
         dimension = code_label("dimension", r.dimension, self.lang)
         return f"{code_label('kpi', r.kpi, self.lang)} · {dimension}: {value}"
 
@@ -823,7 +804,7 @@ class _Deck:
         slide = self.slide(self.t("scoring"))
         review = metrics.mql_definition(self.q)
         overall = review[review["cohort_month"].isna()]
-        low, high = metrics.target_bands(self.q)["mql_to_sql"]
+        low, high = self.bands["mql_to_sql"]
         if len(overall):
             o = overall.iloc[0]
             verdict = pick(VERDICTS.get(o["verdict"], (o["verdict"],) * 2), self.lang)

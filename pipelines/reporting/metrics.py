@@ -396,7 +396,8 @@ def first_contact_hours(q: Query, f: Filters, timezone: str) -> pd.DataFrame:
     """Average hours from MQL notification to first contact, per notification month."""
     lead_sql, lead_params = f.lead_clause()
     month_sql, month_params = f.month_clause("h.notified_month")
-    return q(f"""
+    return q(
+        f"""
         SELECT notified_month, avg(hours_to_first_contact) AS avg_hours,
                count(hours_to_first_contact) AS contacted
         FROM (
@@ -406,16 +407,20 @@ def first_contact_hours(q: Query, f: Filters, timezone: str) -> pd.DataFrame:
             FROM marts.lead_journey AS j{f.join("j")}
             WHERE j.notified_at IS NOT NULL{lead_sql}
         ) AS h WHERE true{month_sql}
-        GROUP BY notified_month ORDER BY notified_month""", (timezone, *lead_params, *month_params))
+        GROUP BY notified_month ORDER BY notified_month""",
+        (timezone, *lead_params, *month_params),
+    )
 
 
 def active_is_reps(q: Query, month: date, timezone: str) -> int:
     """Inside-sales reps who received MQL hand-offs in the month (business time zone)."""
-    df = q("""
+    df = q(
+        """
         SELECT count(DISTINCT owner) AS reps FROM marts.lead_journey
         WHERE owner IS NOT NULL AND notified_at IS NOT NULL
             AND cast(date_trunc('month', timezone(?, timezone('UTC', notified_at))) AS DATE) = ?""",
-           (timezone, month))
+        (timezone, month),
+    )
     return int(df["reps"].iloc[0])
 
 

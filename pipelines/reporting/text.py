@@ -24,23 +24,35 @@ TEXT: dict[str, tuple[str, str]] = {
     "dim_region": ("地域", "Region"),
     "dim_owner": ("担当者", "Owner"),
     "reset_filters": ("フィルターをリセット", "Reset filters"),
-    "share_hint": ("URL にフィルターが含まれるため、そのまま共有できます。",
-                   "The filters are in the URL: share the link to share this view."),
+    "share_hint": (
+        "URL にフィルターが含まれるため、そのまま共有できます。",
+        "The filters are in the URL: share the link to share this view.",
+    ),
     "data_as_of": ("データ基準日時", "Data as of"),
     "published_at": ("公開日時", "Published"),
-    "no_serving": ("公開済みデータがありません。`uv run leadjourney demo` または `leadjourney run` を実行してください: {path}",
-                   "No published data yet. Run `uv run leadjourney demo` or `leadjourney run`: {path}"),
+    "no_serving": (
+        "公開済みデータがありません。`uv run leadjourney demo` または `leadjourney run` を実行してください: {path}",
+        "No published data yet. Run `uv run leadjourney demo` or `leadjourney run`: {path}",
+    ),
     "no_data": ("条件に一致するデータがありません。", "No data for these filters."),
-    "stale_serving": ("公開済みデータが古い形式です。`leadjourney run` で再公開してください: {path}（{error}）",
-                      "The published copy has an older layout: run `leadjourney run` to republish {path} ({error})"),
+    "stale_serving": (
+        "公開済みデータが古い形式です。`leadjourney run` で再公開してください: {path}（{error}）",
+        "The published copy has an older layout: run `leadjourney run` to republish {path} ({error})",
+    ),
     "download_csv": ("CSV をダウンロード", "Download CSV"),
     "rows_shown": ("{shown:,} 件を表示（全 {total:,} 件）", "Showing {shown:,} of {total:,} rows"),
-    "masked_note": ("個人情報はマスクしています（ルールファイル locale.mask_personal_data）。",
-                    "Personal data is masked (rules file: locale.mask_personal_data)."),
-    "filters_not_applied": ("このグラフは全社の数値です（リードのフィルターは適用されません）。",
-                            "Company-wide figure: the lead filters do not apply here."),
-    "young_note": ("薄い色の月は若いコホート（成熟期間 {days} 日未満）で、まだ評価できません。",
-                   "Pale months are young cohorts (under {days} days of maturity): too early to judge."),
+    "masked_note": (
+        "個人情報はマスクしています（ルールファイル locale.mask_personal_data）。",
+        "Personal data is masked (rules file: locale.mask_personal_data).",
+    ),
+    "filters_not_applied": (
+        "このグラフは全社の数値です（リードのフィルターは適用されません）。",
+        "Company-wide figure: the lead filters do not apply here.",
+    ),
+    "young_note": (
+        "薄い色の月は若いコホート（成熟期間 {days} 日未満）で、まだ評価できません。",
+        "Pale months are young cohorts (under {days} days of maturity): too early to judge.",
+    ),
     "target": ("目標", "Target"),
     "target_band": ("目標レンジ", "Target band"),
     "month": ("月", "Month"),
@@ -66,7 +78,10 @@ TEXT: dict[str, tuple[str, str]] = {
     # executive
     "kpi_arr": ("ARR（{month}末）", "ARR (end of {month})"),
     "kpi_new_arr": ("新規 ARR（{fy} 年度累計）", "New ARR (FY{fy} to date)"),
-    "kpi_new_arr_help": ("年度目標 {target} に対する達成率 {share}", "{share} of the {target} fiscal-year target"),
+    "kpi_new_arr_help": (
+        "年度目標 {target} に対する達成率 {share}",
+        "{share} of the {target} fiscal-year target",
+    ),
     "kpi_coverage": ("パイプラインカバレッジ", "Pipeline coverage"),
     "kpi_coverage_help": ("残り目標に対するオープン商談額", "Open pipeline over the remaining target"),
     "kpi_mql_month": ("MQL 数（{month}）", "MQLs ({month})"),
@@ -102,7 +117,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "entries": ("発生件数", "Entries"),
     "period_counts": ("月別の段階到達数", "Stage entries per month"),
     "is_young": ("若いコホート", "Young cohort"),
-    "kpi_mature_help": ("成熟コホートのみ・目標下限との差", "mature cohorts only; delta = gap to the band's low end"),
+    "kpi_mature_help": (
+        "成熟コホートのみ・目標下限との差",
+        "mature cohorts only; delta = gap to the band's low end",
+    ),
     # bottlenecks
     "gaps_title": ("目標とのギャップ（失ったリード数順）", "Gaps to target, ranked by leads lost"),
     "leads_lost": ("失ったリード数", "Leads lost"),
@@ -128,7 +146,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "mean_days": ("平均", "Mean"),
     "histogram_stage": ("分布を見るステージ", "Distribution for stage"),
     "days": ("日数", "Days"),
-    "stalled_title": ("停滞リード（滞留が全体の 90% 点を超過）", "Stalled leads (longer than 90% of leads stay)"),
+    "stalled_title": (
+        "停滞リード（滞留が全体の 90% 点を超過）",
+        "Stalled leads (longer than 90% of leads stay)",
+    ),
     "days_in_stage": ("滞留日数", "Days in stage"),
     # SLA
     "sla_by_rule": ("SLA 遵守率（ルール別）", "SLA compliance by rule"),
@@ -166,8 +187,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "reasons_title": ("非 SQL 理由（パレート図）", "Non-SQL reasons (Pareto)"),
     "reason": ("理由", "Reason"),
     "cumulative_share": ("累積構成比", "Cumulative share"),
-    "scoring_global": ("スコア帯・シミュレーションは全社の成熟コホートで計算しています。",
-                       "Score bands and the what-if are computed on all mature cohorts."),
+    "scoring_global": (
+        "スコア帯・シミュレーションは全社の成熟コホートで計算しています。",
+        "Score bands and the what-if are computed on all mature cohorts.",
+    ),
     # accounts
     "segment_split": ("セグメント別", "By segment"),
     "accounts": ("アカウント数", "Accounts"),
@@ -178,10 +201,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "relationship_stage": ("関係ステージ", "Relationship stage"),
     "people_in_contact": ("接点人数（平均）", "People in contact (avg)"),
     "share_of_spend": ("支出シェア（平均）", "Share of spend (avg)"),
-    "committee_title": ("購買関与者のカバー状況（MQL のあるアカウント）",
-                        "Buying-committee coverage (accounts with MQLs)"),
-    "roles_reached": ("接点のある役割数（起案者・影響者・決裁者）",
-                      "Roles reached (proposer, influencer, decision maker)"),
+    "committee_title": (
+        "購買関与者のカバー状況（MQL のあるアカウント）",
+        "Buying-committee coverage (accounts with MQLs)",
+    ),
+    "roles_reached": (
+        "接点のある役割数（起案者・影響者・決裁者）",
+        "Roles reached (proposer, influencer, decision maker)",
+    ),
     "top_accounts": ("アカウントスコア上位", "Top accounts by score"),
     "departments_in_contact": ("接点部門数（平均）", "Departments in contact (avg)"),
     "executive_meetings": ("経営層面談", "Executive meetings"),
@@ -189,8 +216,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "coverage": ("購買関与者カバー率", "Buying-committee coverage"),
     "account_name": ("会社名", "Company"),
     "account_score": ("アカウントスコア", "Account score"),
-    "account_filters_note": ("アカウントにはセグメント・業種・地域のフィルターを適用します。",
-                             "Accounts follow the segment, industry and region filters."),
+    "account_filters_note": (
+        "アカウントにはセグメント・業種・地域のフィルターを適用します。",
+        "Accounts follow the segment, industry and region filters.",
+    ),
     # data quality
     "dq_history": ("チェック結果の推移", "Check results over time"),
     "dq_latest": ("最新のチェック結果", "Latest check results"),
@@ -292,8 +321,9 @@ def pick(pair: tuple[str, str], lang: str) -> str:
 
 
 def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA \
-        or value is pd.NaT
+    return (
+        value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA or value is pd.NaT
+    )
 
 
 def fmt_int(value) -> str:
@@ -353,7 +383,11 @@ def fmt_date(value, lang: str) -> str:
     if _missing(value):
         return "–"
     d = pd.Timestamp(value)
-    return f"{d.year}/{d.month:02d}/{d.day:02d}" if lang == "ja" else f"{d.day} {_MONTHS_EN[d.month - 1]} {d.year}"
+    return (
+        f"{d.year}/{d.month:02d}/{d.day:02d}"
+        if lang == "ja"
+        else f"{d.day} {_MONTHS_EN[d.month - 1]} {d.year}"
+    )
 
 
 def fmt_datetime(value, lang: str) -> str:
@@ -377,11 +411,13 @@ def local_column(series: pd.Series, timezone: str) -> pd.Series:
 
 def fmt_bucket(max_minutes, previous_max_minutes, lang: str) -> str:
     """A speed-to-lead bucket from its upper bound: 5分以内 / within 5 min; 24時間超 / over 24 h."""
+
     def span(minutes):
         minutes = float(minutes)
         if minutes < 60:
             return f"{minutes:g}分" if lang == "ja" else f"{minutes:g} min"
         return f"{minutes / 60:g}時間" if lang == "ja" else f"{minutes / 60:g} h"
+
     if _missing(max_minutes):
         return f"{span(previous_max_minutes)}超" if lang == "ja" else f"over {span(previous_max_minutes)}"
     return f"{span(max_minutes)}以内" if lang == "ja" else f"within {span(max_minutes)}"
