@@ -77,8 +77,13 @@ def test_funnel_rate_under_a_channel_filter_equals_the_mart(app, demo_workspace)
             WHERE cohort_basis = 'mql' AND metric_style = 'cumulative' AND window_days = 0
               AND dimension = 'channel' AND dimension_value = 'webinar' AND stage = 'sql' AND NOT is_young
         """).fetchone()
+        low, high = con.execute(
+            "SELECT low, high FROM config.target_bands WHERE kpi = 'mql_to_sql'").fetchone()
     assert leads > 20
     assert metric(at, "MQL→SQL") == fmt_pct(reached / leads)
+    # The stage table shows, on the SQL row, the band of the transition that ends there.
+    steps = at.dataframe[0].value.set_index("Stage")
+    assert steps.loc["SQL", "Target band"] == f"MQL→SQL {low:.0%}–{high:.0%}"
     # The filter is in the URL, so the view can be shared by link.
     assert at.query_params["channel"] == ["webinar"] or at.query_params["channel"] == "webinar"
     unfiltered = app("funnel", lang="en", **{"from": first, "to": last})

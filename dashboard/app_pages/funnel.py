@@ -41,12 +41,10 @@ else:
         format_func=lambda d: t("window_any") if d == 0 else t("window_days", days=d),
     )
 
-# Transitions between adjacent funnel stages and the target band each one has, if any.
-STEP_KPIS = {
-    ("mql", "sql"): "mql_to_sql",
-    ("sql", "opportunity"): "sql_to_opportunity",
-    ("opportunity", "won"): "opportunity_to_won",
-}
+# The chain of transitions with a target band (MQL→SQL→opportunity→won); a stage row of the
+# table shows the band of the transition that ends in it.
+STEPS = metrics.TRANSITIONS[:3]
+BAND_INTO = {dst: kpi for kpi, _src, dst in STEPS}
 
 if view == "period":
     data = metrics.period_funnel(ctx.q, ctx.filters, style)
@@ -94,10 +92,12 @@ for s in stages[1:]:
 rows = []
 previous = None
 for s in stages:
-    band = bands.get(STEP_KPIS.get((previous, s), ""), (None, None)) if previous else (None, None)
+    band_kpi = BAND_INTO.get(s)
+    band = bands[band_kpi] if band_kpi else (None, None)
     rows.append(
         {
             "stage": s,
+            "band_kpi": band_kpi,
             "leads": counts[s],
             "from_previous": None
             if previous is None or not counts[previous]
@@ -111,8 +111,8 @@ for s in stages:
 steps = pd.DataFrame(rows)
 
 # Headline rates on mature cohorts only (young ones are still converting).
-columns = st.columns(len(STEP_KPIS))
-for column, ((src, dst), kpi) in zip(columns, STEP_KPIS.items(), strict=True):
+columns = st.columns(len(STEPS))
+for column, (kpi, src, dst) in zip(columns, STEPS, strict=True):
     entered = mature["cohort_leads"].sum() if src == basis else mature[src].sum()
     rate = mature[dst].sum() / entered if entered else None
     low, high = bands[kpi]
@@ -166,8 +166,8 @@ st.caption(t("young_note", days=int(ctx.rules["funnel_maturity_days"])))
 shown = steps.assign(
     stage=steps["stage"].map(lambda s: ctx.label("stage", s)),
     band=[
-        f"{lo:.0%}–{hi:.0%}" if pd.notna(lo) else ""
-        for lo, hi in zip(steps["target_low"], steps["target_high"], strict=True)
+        f"{ctx.label('kpi', kpi)} {lo:.0%}–{hi:.0%}" if isinstance(kpi, str) else ""
+        for kpi, lo, hi in zip(steps["band_kpi"], steps["target_low"], steps["target_high"], strict=True)
     ],
 )
 shown = ui.prepare(
