@@ -142,13 +142,22 @@ def _run(ws: Workspace) -> bool:
     finally:
         progress.set_printer(None)
     click.echo("")
-    click.echo(f"{'file':58} {'status':9} {'read':>9} {'loaded':>9} {'quarant.':>8} {'flagged':>7}")
+    click.echo(f"{'file':46} {'extract':22} {'status':10} {'read':>9} {'loaded':>9} {'quarant.':>8} "
+               f"{'flagged':>7}")
     for f in outcome.files:
-        click.echo(f"{f['file'][:58]:58} {f['status']:9} {f['rows_read']:>9,} {f['rows_loaded']:>9,} "
-                   f"{f['rows_quarantined']:>8,} {f['rows_flagged']:>7,}")
+        click.echo(f"{f['file'][:46]:46} {f['extract'][:22]:22} {f['status']:10} {f['rows_read']:>9,} "
+                   f"{f['rows_loaded']:>9,} {f['rows_quarantined']:>8,} {f['rows_flagged']:>7,}")
     totals = [sum(f[k] for f in outcome.files) for k in ("rows_read", "rows_loaded",
                                                           "rows_quarantined", "rows_flagged")]
-    click.echo(f"{'total':58} {'':9} {totals[0]:>9,} {totals[1]:>9,} {totals[2]:>8,} {totals[3]:>7,}")
+    click.echo(f"{'total (this run)':46} {'':22} {'':10} {totals[0]:>9,} {totals[1]:>9,} {totals[2]:>8,} "
+               f"{totals[3]:>7,}")
+    filtered = sum(f.get("rows_filtered", 0) for f in outcome.files)
+    if filtered:
+        click.echo(f"  ({filtered:,} row(s) left out by mapping filters, e.g. history rows of other fields)")
+    if outcome.warnings:
+        click.secho(f"\n{len(outcome.warnings)} warning(s):", fg="yellow")
+        for warning in outcome.warnings:
+            click.secho(f"  - {warning}", fg="yellow")
     _print_quality(outcome.quality)
     if outcome.published:
         click.echo(f"\npublished: {ws.serving}   (the dashboard and exports read this copy)")
@@ -203,6 +212,59 @@ def run(workspace: str | None) -> None:
     """Materialize the whole pipeline (ingest, transform, checks) over what is in landing/."""
     if not _run(_ws(workspace)):
         sys.exit(1)
+
+
+@main.command()
+@workspace_option
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--rows", default=10, show_default=True, type=click.IntRange(min=1), help="Rows to show.")
+def inspect(workspace: str | None, file: str, rows: int) -> None:
+    """Show how FILE would load: its encoding, delimiter and header, the mapping that fits it (or
+    the closest one and what it lacks), the columns left unmapped and the first rows, typed."""
+    from pipelines.inspect import inspect_file
+
+    ws = _ws(workspace)
+    try:
+        sources = ws.sources()
+    except ValueError as exc:
+        _fail(str(exc))
+    ok = inspect_file(Path(file), ws, sources, rows, click.echo)
+    if not ok:
+        sys.exit(1)
+
+
+@main.command()
+@workspace_option
+@click.argument("target", metavar="FILE|LOAD_ID")
+def unload(workspace: str | None, target: str) -> None:
+    """Remove the loads of a landing file (or one load by its id) from the warehouse: raw rows,
+    quarantined rows and manifest entries, so that a corrected mapping loads the file again."""
+    from pipelines import warehouse as wh
+    from pipelines.ingest.loader import unload as unload_loads
+
+    ws = _ws(workspace)
+    if not ws.warehouse.exists():
+        _fail(f"{ws.warehouse} does not exist yet: nothing is loaded")
+    path = Path(target)
+    if path.exists():
+        try:
+            target = path.resolve().relative_to(ws.landing).as_posix()
+        except ValueError:
+            target = path.name
+    try:
+        con = wh.connect(ws.warehouse)
+    except Exception as exc:  # noqa: BLE001 - duckdb raises IOException when another process writes
+        _fail(f"{ws.warehouse} is in use by another process ({exc}); try again when it is done")
+    try:
+        removed = unload_loads(con, target)
+    finally:
+        con.close()
+    if not removed:
+        _fail(f"no load matches {target!r} (give a load id, or a file under landing/ as "
+              "the manifest names it: SELECT load_id, file_name FROM meta.load_manifest)", code=1)
+    for load_id, file_name, n in removed:
+        click.echo(f"unloaded {load_id} ({file_name}): {n:,} raw rows removed")
+    click.echo("The next `leadjourney run` loads the file again if it is still in landing/.")
 
 
 @main.command()

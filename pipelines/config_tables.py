@@ -188,7 +188,10 @@ def list_frames(rules: Rules) -> dict[str, pl.DataFrame]:
 
 
 def all_frames(rules: Rules) -> dict[str, pl.DataFrame]:
-    return {"rules": rules_frame(rules), "calendar": calendar_frame(rules), **list_frames(rules)}
+    from pipelines.measures import measure_sources_frame
+
+    return {"rules": rules_frame(rules), "calendar": calendar_frame(rules), **list_frames(rules),
+            "measure_sources": measure_sources_frame()}
 
 
 def write_config_tables(con: duckdb.DuckDBPyConnection, rules: Rules) -> dict[str, int]:

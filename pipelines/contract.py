@@ -37,14 +37,18 @@ BOOLEAN_LABELS = {
 }
 
 
-CHANNELS = ("organic_search", "paid_search", "paid_social", "event", "webinar", "referral", "direct",
-            "email", "partner", "other")
+CHANNELS = ("organic_search", "paid_search", "organic_social", "paid_social", "event", "webinar", "referral",
+            "direct", "email", "partner", "other")
 OPPORTUNITY_STAGES = ("problem_recognised", "information_gathering", "comparison", "internal_approval",
                       "decision", "negotiation", "closed_won", "closed_lost")
 NON_SQL_REASONS = ("no_budget", "too_early", "competitor", "info_gathering", "unreachable", "not_target")
 LOST_REASONS = ("no_budget", "too_early", "competitor", "missing_features", "deprioritised")
 MA_ACTIVITY_TYPES = ("page_view", "document_download", "webinar_registration", "webinar_attendance",
                      "seminar_attendance", "consultation", "email_open", "email_click", "form_submit")
+# The journey's stages (dbt_project/macros/stages.sql orders them; a test keeps the two equal).
+JOURNEY_STAGES = ("known", "mql", "sal", "sql", "opportunity", "won", "lost", "customer", "advocate",
+                  "disqualified", "recycled")
+RECORD_KINDS = ("person", "lead", "opportunity")
 SFA_ACTIVITY_TYPES = ("call", "email", "meeting", "web_meeting", "executive_meeting", "key_person_meeting",
                       "proposal", "customer_consultation", "account_plan_update")
 
@@ -56,12 +60,15 @@ class Field:
     description: str
     required: bool = False
     values: tuple[str, ...] = ()  # canonical codes of a picklist (others load, and are reported)
+    # What a loaded source that carries this field makes measurable: "stage:<stage>" (the stage
+    # can be observed) or "sla:<rule>". A measure no loaded source carries is "not measurable".
+    carries: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Extract:
     name: str
-    system: str  # ma | sfa | crm
+    system: str  # ma | sfa | crm | any (the mapping's folder says)
     description: str
     fields: tuple[Field, ...]
     key: tuple[str, ...]
@@ -89,8 +96,8 @@ class Extract:
 
 
 def _f(name: str, type_: str, description: str, required: bool = False,
-       values: tuple[str, ...] = ()) -> Field:
-    return Field(name, type_, description, required, values)
+       values: tuple[str, ...] = (), carries: tuple[str, ...] = ()) -> Field:
+    return Field(name, type_, description, required, values, carries)
 
 
 EXTRACTS: dict[str, Extract] = {
@@ -111,12 +118,13 @@ EXTRACTS: dict[str, Extract] = {
                 _f("employees", "integer", "Company size in employees (lower bound of a range)."),
                 _f("industry", "string", "Industry code (see the mapping's value labels)."),
                 _f("prefecture", "string", "Prefecture (都道府県) of the company."),
-                _f("created_at", "timestamp", "When the lead became known.", True),
+                _f("created_at", "timestamp", "When the lead became known.", True, carries=("stage:known",)),
                 _f("original_channel", "string", "Original acquisition channel (canonical code).",
                    values=CHANNELS),
                 _f("original_campaign_id", "string", "Campaign that brought the lead in."),
                 _f("lifecycle_stage", "string", "The MA's lifecycle stage now."),
-                _f("mql_at", "timestamp", "When the MA marked the lead marketing-qualified."),
+                _f("mql_at", "timestamp", "When the MA marked the lead marketing-qualified.",
+                   carries=("stage:mql",)),
                 _f("modified_at", "timestamp", "Last modification in the MA."),
             ),
             key=("lead_id",), modified_field="modified_at", required_any=(("email", "phone"),),
@@ -155,10 +163,11 @@ EXTRACTS: dict[str, Extract] = {
             (
                 _f("user_name", "string", "Full name as shown as owner in reports.", True),
                 _f("user_id", "string", "SFA user id."),
-                _f("role", "string", "is (inside sales), fs (field sales), cs, manager.", True,
+                _f("role", "string", "is (inside sales), fs (field sales), cs, manager.",
                    values=("is", "fs", "cs", "manager")),
                 _f("team", "string", "Team name."),
                 _f("manager_name", "string", "The user's manager."),
+                _f("office", "string", "Office or region the user works from."),
                 _f("email", "string", "The user's e-mail."),
                 _f("is_active", "boolean", "Whether the user is active."),
             ),
@@ -179,11 +188,14 @@ EXTRACTS: dict[str, Extract] = {
                 _f("phone", "string", "Phone number."),
                 _f("owner", "string", "Owner (IS rep), as a user name."),
                 _f("status", "string", "open, working, sql, disqualified, recycled.", True,
-                   values=("open", "working", "sql", "disqualified", "recycled")),
+                   values=("open", "working", "sql", "disqualified", "recycled"),
+                   carries=("stage:sal", "stage:sql", "stage:disqualified", "stage:recycled")),
                 _f("lead_source", "string", "Lead source (canonical channel code).", values=CHANNELS),
-                _f("created_at", "timestamp", "When the SFA lead was created.", True),
+                _f("created_at", "timestamp", "When the SFA lead was created.", True,
+                   carries=("stage:known",)),
                 _f("notified_at", "timestamp", "When the owner was notified of the MQL."),
-                _f("mql_at", "timestamp", "MQL time synced from the MA for this hand-off."),
+                _f("mql_at", "timestamp", "MQL time synced from the MA for this hand-off.",
+                   carries=("stage:mql",)),
                 _f("bant_budget", "boolean", "Budget confirmed."),
                 _f("bant_authority", "boolean", "Decision maker reached."),
                 _f("bant_need", "boolean", "Concrete need confirmed."),
@@ -191,9 +203,10 @@ EXTRACTS: dict[str, Extract] = {
                 _f("timeline_months", "integer", "Months until the expected purchase."),
                 _f("bant_notes", "string", "Free text on BANT."),
                 _f("disqualification_reason", "string", "Non-SQL reason (picklist code).",
-                   values=NON_SQL_REASONS),
+                   values=NON_SQL_REASONS, carries=("sla:reason",)),
                 _f("disqualification_detail", "string", "Non-SQL reason, free text."),
-                _f("decided_at", "timestamp", "When the SQL / non-SQL decision was recorded."),
+                _f("decided_at", "timestamp", "When the SQL / non-SQL decision was recorded.",
+                   carries=("sla:decision",)),
                 _f("converted_opportunity_id", "string", "Opportunity created from the lead."),
                 _f("modified_at", "timestamp", "Last modification in the SFA."),
             ),
@@ -209,7 +222,8 @@ EXTRACTS: dict[str, Extract] = {
                 _f("owner", "string", "Who did it (user name)."),
                 _f("activity_type", "string", "What kind of sales activity.", True,
                    values=SFA_ACTIVITY_TYPES),
-                _f("occurred_at", "timestamp", "When.", True),
+                _f("occurred_at", "timestamp", "When.", True,
+                   carries=("stage:sal", "sla:first_contact", "sla:attempts")),
                 _f("outcome", "string",
                    "connected, no_answer, voicemail, appointment_set, replied, held, ..."),
                 _f("subject", "string", "Subject."),
@@ -219,7 +233,7 @@ EXTRACTS: dict[str, Extract] = {
         Extract(
             "sfa_opportunities", "sfa", "Opportunities (deals), one row per opportunity.",
             (
-                _f("opportunity_id", "string", "Opportunity id.", True),
+                _f("opportunity_id", "string", "Opportunity id.", True, carries=("stage:opportunity",)),
                 _f("opportunity_name", "string", "Name."),
                 _f("account_id", "string", "Account id in the customer master (CRM)."),
                 _f("account_name", "string", "Account name."),
@@ -230,8 +244,9 @@ EXTRACTS: dict[str, Extract] = {
                 _f("amount", "decimal", "Amount (annual contract value)."),
                 _f("currency", "string", "ISO 4217 currency code of the amount."),
                 _f("stage", "string", "Stage (canonical code; closed_won / closed_lost when closed).",
-                   True, values=OPPORTUNITY_STAGES),
-                _f("created_at", "timestamp", "When the opportunity was created.", True),
+                   True, values=OPPORTUNITY_STAGES, carries=("stage:won", "stage:lost")),
+                _f("created_at", "timestamp",
+                   "When the opportunity was created (empty when the export has no such time yet)."),
                 _f("close_date", "date", "Expected or actual close date."),
                 _f("lost_reason", "string", "Lost reason (picklist code).", values=LOST_REASONS),
                 _f("modified_at", "timestamp", "Last modification."),
@@ -249,6 +264,22 @@ EXTRACTS: dict[str, Extract] = {
                 _f("close_date", "date", "Close date at that time."),
             ),
             key=("opportunity_id", "changed_at", "stage"),
+        ),
+        Extract(
+            "stage_events", "any",
+            "Stage history from any system: one row per record and stage it entered. Wide exports "
+            "(one date column per stage) and field-history exports (one row per change) map onto it.",
+            (
+                _f("record_id", "string", "Id of the record that entered the stage.", True),
+                _f("record_kind", "string",
+                   "What the id is: person (an MA lead / contact id), lead (an SFA lead id) or "
+                   "opportunity (an opportunity id).", True, values=RECORD_KINDS),
+                _f("stage", "string", "Journey stage entered.", True, values=JOURNEY_STAGES),
+                _f("entered_at", "timestamp", "When the stage was entered.", True),
+                _f("exited_at", "timestamp", "When the stage was left, where the export says."),
+            ),
+            key=("record_kind", "record_id", "stage", "entered_at"),
+            ordered=(("entered_at", "exited_at"),),
         ),
         Extract(
             "crm_accounts", "crm", "Accounts in the customer master.",
@@ -295,10 +326,10 @@ EXTRACTS: dict[str, Extract] = {
                 _f("opportunity_id", "string", "Deal the subscription came from."),
                 _f("plan", "string", "Plan name."),
                 _f("subscription_type", "string", "new, renewal, upsell, downgrade.",
-                   values=("new", "renewal", "upsell", "downgrade")),
+                   values=("new", "renewal", "upsell", "downgrade"), carries=("stage:advocate",)),
                 _f("mrr", "decimal", "Monthly recurring revenue.", True),
                 _f("currency", "string", "ISO 4217 currency code of the MRR."),
-                _f("start_date", "date", "First day of service.", True),
+                _f("start_date", "date", "First day of service.", True, carries=("stage:customer",)),
                 _f("end_date", "date", "Last day of service (empty while running)."),
                 _f("status", "string", "active, cancelled, expired."),
                 _f("modified_at", "timestamp", "Last modification."),

@@ -28,6 +28,9 @@ CODE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "referral": ("紹介", "Referrals"),
         "direct": ("直接（デモ依頼）", "Direct (demo requests)"),
         "email": ("メール", "E-mail"),
+        "organic_social": ("SNS（自然）", "Organic social"),
+        "partner": ("パートナー", "Partners"),
+        "other": ("その他", "Other"),
         "unknown": ("不明", "Unknown"),
     },
     "segment": {
@@ -92,9 +95,11 @@ CODE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "crm_contacts": ("CRM 取引先責任者", "CRM contacts"),
         "crm_subscriptions": ("CRM 契約", "CRM subscriptions"),
         "crm_nps": ("CRM NPS", "CRM NPS"),
+        "stage_events": ("ステージ履歴", "Stage history"),
     },
     "load_status": {"loaded": ("取り込み済み", "Loaded"), "rejected": ("拒否", "Rejected"),
-                    "unchanged": ("変更なし", "Unchanged"), "unmatched": ("対応なし", "Unmatched")},
+                    "unchanged": ("変更なし", "Unchanged"), "unmatched": ("対応なし", "Unmatched"),
+                    "superseded": ("置き換え済み", "Superseded"), "ignored": ("対象外", "Ignored")},
     "suite": {
         "lead_fields_completeness_ma": ("SLA 項目の入力率（MA）", "SLA lead fields complete (MA)"),
         "lead_fields_completeness_sfa": ("SLA 項目の入力率（SFA）", "SLA lead fields complete (SFA)"),

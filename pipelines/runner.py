@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
 import duckdb
 
-from pipelines.ingest.loader import discover
+from pipelines.ingest.loader import LandingFile, discover
+from pipelines.measures import measure_coverage, measure_label, measure_order, measures_of
 from pipelines.workspace import Workspace
 
 
@@ -27,6 +28,7 @@ class RunOutcome:
     quality: dict = field(default_factory=dict)
     published: bool = False
     publication: dict | None = None
+    warnings: list[str] = field(default_factory=list)
 
 
 def preflight(ws: Workspace):
@@ -66,13 +68,13 @@ def _dagster_instance(ws: Workspace):
 
 
 def run_pipeline(ws: Workspace) -> RunOutcome:
-    _rules, mappings = preflight(ws)
+    _rules, _mappings = preflight(ws)
     from pipelines.definitions import ALL_JOB, build_definitions
 
     started = datetime.now(UTC).replace(tzinfo=None)
     from pipelines.defs.transform.dbt import DbtProjectError
 
-    landing = discover(ws.landing, mappings)
+    landing = discover(ws.landing, ws.sources())
     failures = [f.error for f in landing if f.error]
     try:
         defs = build_definitions(ws)
@@ -101,7 +103,7 @@ def run_pipeline(ws: Workspace) -> RunOutcome:
                                    if hasattr(v, "value"))
                 failures.append(f"check {evaluation.asset_key.to_user_string()}:"
                                 f"{evaluation.check_name} failed: {detail}")
-    files = file_summary(ws, [f.path for f in landing if f.mapping is not None], since=started)
+    files = file_summary(ws, landing, since=started)
     quality = quality_summary(ws, result.run_id)
     if quality.get("failed"):
         failures.append(f"{quality['failed']} blocking data-quality expectation(s) failed (see above)")
@@ -109,7 +111,8 @@ def run_pipeline(ws: Workspace) -> RunOutcome:
 
     return RunOutcome(success=result.success and not failures and published, run_id=result.run_id,
                       failures=list(dict.fromkeys(failures)), files=files, quality=quality,
-                      published=published, publication=publication_info(ws.serving))
+                      published=published, publication=publication_info(ws.serving),
+                      warnings=run_warnings(ws, files))
 
 
 def quality_summary(ws: Workspace, run_id: str) -> dict:
@@ -124,28 +127,76 @@ def quality_summary(ws: Workspace, run_id: str) -> dict:
         con.close()
 
 
-def file_summary(ws: Workspace, paths: list[Path], since: datetime | None = None) -> list[dict]:
-    """The latest manifest row of every landing file (by content hash); a file loaded before
-    `since` shows as unchanged."""
+_MANIFEST_FIELDS = ("status", "rows_read", "rows_loaded", "rows_quarantined", "rows_flagged",
+                    "rows_filtered", "message", "load_id", "loaded_at", "warnings", "missing_columns",
+                    "missing_fields", "unmapped_labels")
+
+
+def file_summary(ws: Workspace, landing: list[LandingFile], since: datetime | None = None) -> list[dict]:
+    """One row per landing file and extract it feeds: this run's load, or why nothing loaded. A
+    file loaded (with the same mapping) before `since` shows as unchanged, with nothing counted."""
     from pipelines.ingest.reader import file_sha256
 
-    if not ws.warehouse.exists():
-        return []
-    by_hash = {file_sha256(p): p.relative_to(ws.landing).as_posix() for p in paths}
-    con = duckdb.connect(str(ws.warehouse), read_only=True)
-    try:
-        rows = con.execute(
-            "SELECT sha256, extract, status, rows_read, rows_loaded, rows_quarantined, rows_flagged, "
-            "message, load_id, loaded_at FROM meta.load_manifest QUALIFY row_number() OVER "
-            "(PARTITION BY sha256 ORDER BY loaded_at DESC) = 1").fetchall()
-    finally:
-        con.close()
+    manifest = {}
+    if ws.warehouse.exists():
+        con = duckdb.connect(str(ws.warehouse), read_only=True)
+        try:
+            if con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'meta' "
+                           "AND table_name = 'load_manifest'").fetchone()[0]:
+                for row in con.execute(
+                        f"SELECT sha256, extract, mapping_fingerprint, {', '.join(_MANIFEST_FIELDS)} "
+                        "FROM meta.load_manifest WHERE status IN ('loaded', 'rejected') QUALIFY row_number() "
+                        "OVER (PARTITION BY sha256, extract, mapping_fingerprint ORDER BY loaded_at DESC) = 1"
+                        ).fetchall():
+                    manifest[row[:3]] = dict(zip(_MANIFEST_FIELDS, row[3:], strict=True))
+        finally:
+            con.close()
+    zero = {"rows_read": 0, "rows_loaded": 0, "rows_quarantined": 0, "rows_flagged": 0, "rows_filtered": 0}
     out = []
-    for sha, extract, status, read, loaded, quarantined, flagged, message, load_id, at in rows:
-        if sha in by_hash:
-            if since is not None and status == "loaded" and at < since:
-                status = "unchanged"
-            out.append({"file": by_hash[sha], "extract": extract, "status": status,
-                        "rows_read": read, "rows_loaded": loaded, "rows_quarantined": quarantined,
-                        "rows_flagged": flagged, "message": message, "load_id": load_id})
-    return sorted(out, key=lambda r: r["file"])
+    for lf in landing:
+        if lf.ignored or lf.error:
+            out.append({"file": lf.name, "extract": "", "status": "ignored" if lf.ignored else "unmatched",
+                        **zero, "message": lf.error or "listed under ignore: in sources.yml",
+                        "load_id": None, "warnings": [], "missing_fields": []})
+            continue
+        sha = file_sha256(lf.path)
+        for mapping in lf.mappings:
+            row = manifest.get((sha, mapping.extract, mapping.fingerprint))
+            entry = {"file": lf.name, "extract": mapping.extract, "mapping": mapping.name}
+            if row is None:
+                out.append({**entry, "status": "not loaded", **zero, "message": "the ingest did not run",
+                            "load_id": None, "warnings": [], "missing_fields": []})
+                continue
+            status = row["status"]
+            if since is not None and status == "loaded" and row["loaded_at"] < since:
+                out.append({**entry, "status": "unchanged", **zero,
+                            "message": f"already loaded as {row['load_id']} ({row['rows_loaded']:,} rows)",
+                            "load_id": row["load_id"], "warnings": [], "missing_fields": []})
+                continue
+            out.append({**entry, **{k: row[k] or 0 for k in zero}, "status": status,
+                        "message": row["message"] or "", "load_id": row["load_id"],
+                        "warnings": json.loads(row["warnings"] or "[]"),
+                        "missing_columns": json.loads(row["missing_columns"] or "[]"),
+                        "missing_fields": json.loads(row["missing_fields"] or "[]")})
+    return sorted(out, key=lambda r: (r["file"], r["extract"]))
+
+
+def run_warnings(ws: Workspace, files: list[dict]) -> list[str]:
+    """What this run's loads cost: absent optional columns with the measures no loaded source
+    carries because of them, labels the mappings do not list, lookups that found nothing."""
+    coverage = measure_coverage(ws)
+    warnings = []
+    for f in files:
+        for w in f.get("warnings", []):
+            warnings.append(f"{f['file']}: {w}")
+        missing = f.get("missing_columns") or []
+        if not missing:
+            continue
+        lost = sorted({m for field in f.get("missing_fields", [])
+                       for m in measures_of(f["extract"], field) if coverage.get(m) is False},
+                      key=measure_order)
+        head = missing[0] + (f" and {len(missing) - 1} more" if len(missing) > 1 else "")
+        cost = (f": not measurable with the loaded sources: {', '.join(measure_label(m) for m in lost)}"
+                if lost else " (other loaded sources carry what they would give)")
+        warnings.append(f"{f['file']}: {head} absent{cost}")
+    return warnings

@@ -81,7 +81,11 @@ class Workspace:
 
         return load_rules(self.rules_file)
 
-    def mappings(self):
-        from pipelines.sources.mapping import load_mappings
+    def sources(self):
+        """The source mappings in force and the landing files to ignore."""
+        from pipelines.sources.mapping import load_sources
 
-        return load_mappings(self.sources_file)
+        return load_sources(self.sources_file)
+
+    def mappings(self):
+        return self.sources().mappings

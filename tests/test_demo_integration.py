@@ -70,10 +70,10 @@ def test_a_file_missing_a_required_column_is_rejected_the_rest_loads(demo_worksp
 def test_a_malformed_mapping_gets_a_clear_message(tmp_path: Path):
     ws = tmp_path / "ws"
     (ws / "landing" / "ma").mkdir(parents=True)
-    (ws / "sources.yml").write_text("mappings:\n  - preset: hubspot_contacts\n    extract: ma_lead\n")
+    (ws / "sources.yml").write_text("mappings:\n  - preset: demo_hubspot_contacts\n    extract: ma_lead\n")
     result = cli("run", "--workspace", str(ws), check=False)
     assert result.returncode == 2
-    assert "sources.yml: mappings[0] (hubspot_contacts)" in result.stderr
+    assert "sources.yml: mappings[0] (demo_hubspot_contacts)" in result.stderr
     assert "extract 'ma_lead' is not one of" in result.stderr
 
 

@@ -6,7 +6,7 @@ import duckdb
 import pytest
 
 from pipelines.ingest.loader import discover, ensure_schema, load_extract
-from pipelines.sources.mapping import load_mappings
+from pipelines.sources.mapping import load_sources
 from tests.conftest import write_csv
 
 HEADER = "Record ID,Email,Create Date,Last Modified Date,Lifecycle Stage,Favourite Colour\n"
@@ -21,12 +21,12 @@ def warehouse(tmp_path: Path):
 
 
 def load(con, landing: Path):
-    return load_extract(con, discover(landing, load_mappings(None)), "ma_leads")
+    return load_extract(con, discover(landing, load_sources(None)), "ma_leads")
 
 
 def test_rows_read_equal_loaded_plus_quarantined_and_rerun_is_a_no_op(tmp_path, warehouse):
     landing = tmp_path / "landing"
-    write_csv(landing / "ma" / "hubspot-contacts-1.csv", HEADER +
+    write_csv(landing / "ma" / "hubspot-crm-exports-all-contacts-2025-04-01.csv", HEADER +
               "1,a@x.co.jp,2025-04-01 10:00,2025-04-01 10:00,Lead,red\n"
               "2,b@x.co.jp,2025-04-01 10:00,2025-04-01 10:00,Lead,\n"
               "1,a@x.co.jp,2025-04-01 10:00,2025-04-02 10:00,Lead,red\n"
@@ -50,32 +50,32 @@ def test_rows_read_equal_loaded_plus_quarantined_and_rerun_is_a_no_op(tmp_path, 
 
 def test_a_re_export_adds_new_versions_and_keeps_the_old(tmp_path, warehouse):
     landing = tmp_path / "landing"
-    write_csv(landing / "ma" / "hubspot-contacts-1.csv",
+    write_csv(landing / "ma" / "hubspot-crm-exports-all-contacts-2025-04-01.csv",
               HEADER + "1,a@x.co.jp,2025-04-01 10:00,2025-04-01 10:00,Lead,\n")
     load(warehouse, landing)
-    write_csv(landing / "ma" / "hubspot-contacts-2.csv",
+    write_csv(landing / "ma" / "hubspot-crm-exports-all-contacts-2025-04-02.csv",
               HEADER + "1,a@x.co.jp,2025-04-01 10:00,2025-05-01 09:00,Marketing Qualified Lead,\n")
     results = load(warehouse, landing)
     assert [r.status for r in results] == ["unchanged", "loaded"]
     versions = warehouse.execute(
         "SELECT lifecycle_stage, _file_name FROM raw.ma_leads ORDER BY modified_at").fetchall()
-    assert versions == [("lead", "ma/hubspot-contacts-1.csv"), ("mql", "ma/hubspot-contacts-2.csv")]
+    assert versions == [("lead", "ma/hubspot-crm-exports-all-contacts-2025-04-01.csv"), ("mql", "ma/hubspot-crm-exports-all-contacts-2025-04-02.csv")]
 
 
 def test_a_rejected_file_loads_nothing_is_recorded_once_and_retried(tmp_path, warehouse):
     landing = tmp_path / "landing"
-    write_csv(landing / "ma" / "hubspot-contacts-1.csv", "Record ID,Email\n1,a@x.co.jp\n")
-    write_csv(landing / "ma" / "hubspot-contacts-2.csv",
+    write_csv(landing / "ma" / "hubspot-crm-exports-all-contacts-2025-04-01.csv", "Record ID,Email\n1,a@x.co.jp\n")
+    write_csv(landing / "ma" / "hubspot-crm-exports-all-contacts-2025-04-02.csv",
               HEADER + "2,b@x.co.jp,2025-04-01 10:00,2025-04-01 10:00,Lead,\n")
     results = load(warehouse, landing)
     assert [r.status for r in results] == ["rejected", "loaded"]
-    assert "hubspot-contacts-1.csv" in results[0].message
+    assert "hubspot-crm-exports-all-contacts-2025-04-01.csv" in results[0].message
     assert "'Create Date' (created_at)" in results[0].message
     load(warehouse, landing)
     rows = warehouse.execute("SELECT file_name, status, rows_read FROM meta.load_manifest "
                              "ORDER BY file_name").fetchall()
-    assert rows == [("ma/hubspot-contacts-1.csv", "rejected", 0),
-                    ("ma/hubspot-contacts-2.csv", "loaded", 1)]
+    assert rows == [("ma/hubspot-crm-exports-all-contacts-2025-04-01.csv", "rejected", 0),
+                    ("ma/hubspot-crm-exports-all-contacts-2025-04-02.csv", "loaded", 1)]
     assert warehouse.execute("SELECT count(*) FROM raw.ma_leads").fetchone() == (1,)
 
 
@@ -86,3 +86,86 @@ def test_schema_gains_columns_a_newer_contract_adds(tmp_path):
     ensure_schema(con)
     columns = {r[0] for r in con.execute("DESCRIBE raw.ma_leads").fetchall()}
     assert {"lead_id", "created_at", "mql_at", "_load_id", "_extra"} <= columns
+
+
+USERS = ("Id,Username,LastName,FirstName,Name,Department,Email,IsActive\n"
+         "005A,m.sato@example.co.jp,Sato,Mai,Mai Sato,Inside Sales,m.sato@example.co.jp,true\n")
+LEADS = ("Id,IsDeleted,LastName,FirstName,Company,Email,Status,LeadSource,OwnerId,CreatedDate,"
+         "LastModifiedDate,ConvertedOpportunityId\n"
+         "00Q1,false,Ono,Ken,Ono Kogyo,k.ono@ono.co.jp,Working - Contacted,Web,005A,"
+         "2025-04-01T01:00:00.000Z,2025-04-02T01:00:00.000Z,000000000000000AAA\n"
+         "00Q2,false,Mori,Aya,Mori Shoji,a.mori@mori.co.jp,Open - Not Contacted,Web,005Z,"
+         "2025-04-01T02:00:00.000Z,2025-04-01T02:00:00.000Z,000000000000000AAA\n"
+         "00Q3,true,Gone,Old,Gone KK,old@gone.co.jp,Open - Not Contacted,Web,005A,"
+         "2025-03-01T02:00:00.000Z,2025-03-01T02:00:00.000Z,000000000000000AAA\n")
+
+
+def test_lookups_filters_and_empty_ids_through_the_data_export(tmp_path, warehouse):
+    landing = tmp_path / "landing"
+    write_csv(landing / "sfa" / "User.csv", USERS)
+    write_csv(landing / "sfa" / "Lead.csv", LEADS)
+    files = discover(landing, load_sources(None))
+    (users,) = load_extract(warehouse, files, "sfa_users")
+    (leads,) = load_extract(warehouse, files, "sfa_leads")
+    assert (leads.rows_read, leads.rows_loaded, leads.rows_filtered, leads.rows_quarantined) == (3, 2, 1, 0)
+    rows = warehouse.execute("SELECT sfa_lead_id, owner, status, converted_opportunity_id FROM raw.sfa_leads "
+                             "ORDER BY 1").fetchall()
+    assert rows == [("00Q1", "Mai Sato", "working", None), ("00Q2", "005Z", "open", None)]
+    assert leads.warnings == ["owner: 1 value(s) (1 distinct) not found in sfa_users.user_id; kept as written"]
+    assert users.status == "loaded"
+
+
+def test_a_changed_mapping_reloads_the_file_and_replaces_the_old_load(tmp_path, warehouse):
+    landing = tmp_path / "landing"
+    write_csv(landing / "ma" / "hubspot-crm-exports-all-contacts-2025-04-01.csv", HEADER +
+              "1,a@x.co.jp,2025-04-01 10:00,2025-04-01 10:00,Lead,red\n")
+    (first,) = load(warehouse, landing)
+    sources = tmp_path / "sources.yml"
+    sources.write_text("mappings:\n  - preset: hubspot_contacts\n    columns:\n      lead_id: Record ID\n"
+                       "      email: Email\n      created_at: Create Date\n      department: Favourite Colour\n")
+    files = discover(landing, load_sources(sources))
+    (second,) = load_extract(warehouse, files, "ma_leads")
+    assert second.status == "loaded" and second.load_id != first.load_id
+    assert f"replaces {first.load_id}" in second.message
+    assert warehouse.execute("SELECT lead_id, department FROM raw.ma_leads").fetchall() == [("1", "red")]
+    statuses = warehouse.execute("SELECT load_id, status FROM meta.load_manifest ORDER BY loaded_at").fetchall()
+    assert statuses == [(first.load_id, "superseded"), (second.load_id, "loaded")]
+    (third,) = load_extract(warehouse, files, "ma_leads")
+    assert third.status == "unchanged"
+
+
+def test_one_file_two_extracts_each_with_its_own_identity(tmp_path, warehouse):
+    landing = tmp_path / "landing"
+    write_csv(landing / "ma" / "hubspot-crm-exports-all-contacts-2025-04-01.csv",
+              'Record ID,Email,Create Date,Date entered "Marketing Qualified Lead (Lifecycle Stage Pipeline)",'
+              'Date entered "Customer (Lifecycle Stage Pipeline)"\n'
+              "1,a@x.co.jp,2025-04-01 10:00,2025-04-03 10:00,2025-05-01 10:00\n"
+              "2,b@x.co.jp,2025-04-01 10:00,,\n")
+    files = discover(landing, load_sources(None))
+    (leads,) = load_extract(warehouse, files, "ma_leads")
+    (stages,) = load_extract(warehouse, files, "stage_events")
+    assert (leads.rows_loaded, stages.rows_read, stages.rows_loaded) == (2, 2, 2)
+    events = warehouse.execute("SELECT record_id, stage FROM raw.stage_events ORDER BY 2").fetchall()
+    assert events == [("1", "customer"), ("1", "mql")]
+    manifest = warehouse.execute("SELECT extract, rows_loaded, records_loaded, carried_fields FROM "
+                                 "meta.load_manifest ORDER BY 1").fetchall()
+    assert manifest[0][:3] == ("ma_leads", 2, 2)
+    assert manifest[1][:3] == ("stage_events", 2, 2)
+    assert '"stage:customer"' in manifest[1][3] and '"stage:mql"' in manifest[1][3]
+    again = [load_extract(warehouse, files, e)[0].status for e in ("ma_leads", "stage_events")]
+    assert again == ["unchanged", "unchanged"]
+
+
+def test_unload_removes_one_load_so_the_file_loads_again(tmp_path, warehouse):
+    from pipelines.ingest.loader import unload
+
+    landing = tmp_path / "landing"
+    write_csv(landing / "ma" / "hubspot-crm-exports-all-contacts-2025-04-01.csv", HEADER +
+              "1,a@x.co.jp,2025-04-01 10:00,2025-04-01 10:00,Lead,red\n3,c@x.co.jp,someday,,Lead,\n")
+    (result,) = load(warehouse, landing)
+    removed = unload(warehouse, "hubspot-crm-exports-all-contacts-2025-04-01.csv")
+    assert removed == [(result.load_id, "ma/hubspot-crm-exports-all-contacts-2025-04-01.csv", 1)]
+    for table in ("raw.ma_leads", "meta.quarantine", "meta.load_manifest"):
+        assert warehouse.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,)
+    (again,) = load(warehouse, landing)
+    assert again.status == "loaded"

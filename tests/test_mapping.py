@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.sources.mapping import MappingError, load_mappings, match_mapping
+from pipelines.sources.mapping import MappingError, load_mappings, match_mappings
 
 
 def test_presets_cover_every_canonical_extract():
@@ -14,11 +14,13 @@ def test_presets_cover_every_canonical_extract():
 
 def test_sources_file_uses_presets_with_overrides(tmp_path: Path):
     path = tmp_path / "sources.yml"
-    path.write_text("mappings:\n  - preset: hubspot_contacts\n    files: ['leads_*.csv']\n")
+    path.write_text("mappings:\n  - preset: demo_hubspot_contacts\n    files: ['leads_*.csv']\n")
     (mapping,) = load_mappings(path)
-    assert mapping.name == "hubspot_contacts"
+    assert mapping.name == "demo_hubspot_contacts"
     assert mapping.files == ["leads_*.csv"]
-    assert match_mapping([mapping], "ma", "LEADS_2026.csv") is mapping
+    header = ["Record ID", "Email", "Create Date"]
+    assert match_mappings([mapping], "ma", "LEADS_2026.csv", header) == [
+        (mapping, mapping.header_fit(header))]
 
 
 @pytest.mark.parametrize("body, expected", [
@@ -45,10 +47,10 @@ def test_malformed_mappings_name_file_key_and_problem(tmp_path: Path, body: str,
 
 def test_file_matching_none_or_several(tmp_path: Path):
     mappings = load_mappings(None)
-    with pytest.raises(MappingError, match="no source mapping matches"):
-        match_mapping(mappings, "crm", "deals.csv")
+    with pytest.raises(MappingError, match="no source mapping fits"):
+        match_mappings(mappings, "crm", "deals.csv", ["Deal", "Value"])
     path = tmp_path / "sources.yml"
-    path.write_text("mappings:\n  - preset: zoho_accounts\n    files: ['*.csv']\n"
-                    "  - preset: zoho_contacts\n    files: ['*.csv']\n")
-    with pytest.raises(MappingError, match="several mappings match"):
-        match_mapping(load_mappings(path), "crm", "x.csv")
+    path.write_text("mappings:\n  - preset: demo_zoho_accounts\n    files: ['*.csv']\n"
+                    "  - preset: demo_zoho_accounts\n    name: other_accounts\n    files: ['*.csv']\n")
+    with pytest.raises(MappingError, match="several mappings fit it equally for crm_accounts"):
+        match_mappings(load_mappings(path), "crm", "x.csv", ["Record Id", "Account Name"])

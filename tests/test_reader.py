@@ -29,8 +29,8 @@ def test_encoding_detection(tmp_path: Path):
     assert detect_encoding(write_csv(tmp_path / "a.csv", "名前\n山田\n", "cp932")) == "cp932"
     assert detect_encoding(write_csv(tmp_path / "b.csv", "\ufeff名前\n山田\n", "utf-8")) == "utf-8-sig"
     assert detect_encoding(write_csv(tmp_path / "c.csv", "名前\n山田\n", "utf-8")) == "utf-8"
-    (tmp_path / "d.csv").write_bytes(b"\xff\xfe\x00\x81\x00")
-    with pytest.raises(FileRejected, match="neither UTF-8 nor Shift_JIS"):
+    (tmp_path / "d.csv").write_bytes(b"\x81\x00\xff\xfe")
+    with pytest.raises(FileRejected, match="cannot be told with certainty: not UTF-8"):
         detect_encoding(tmp_path / "d.csv")
 
 
@@ -41,7 +41,7 @@ def test_salesforce_cp932_opportunities_typed_and_in_utc(tmp_path: Path):
             "\r\n\"Copyright (c) 2000-2026 salesforce.com, inc. All rights reserved.\"\r\n"
             "\"機密情報 - 配布禁止\"\r\n")
     path = write_csv(tmp_path / "sfa-opportunities-x.csv", text, "cp932")
-    good, bad, stats = read_all(path, PRESETS["salesforce_jp_opportunities"])
+    good, bad, stats = read_all(path, PRESETS["demo_salesforce_jp_opportunities"])
     assert stats.encoding == "cp932"
     assert (stats.rows_read, bad.height, stats.lines_skipped) == (1, 0, 3)
     row = good.row(0, named=True)
@@ -58,12 +58,12 @@ def test_bom_file_and_boolean_and_number_labels(tmp_path: Path):
     text = ("\ufeffRecord Id,Account Name,Employees,Account Type,Modified Time\n"
             "zcrm_1,山田製作所,\"1,200\",Enterprise,2025-04-03 10:15:00\n")
     path = write_csv(tmp_path / "Accounts_1.csv", text)
-    good, bad, stats = read_all(path, PRESETS["zoho_accounts"])
+    good, bad, stats = read_all(path, PRESETS["demo_zoho_accounts"])
     assert stats.encoding == "utf-8-sig"
     assert good["account_id"].to_list() == ["zcrm_1"]  # the BOM is not part of the header
     assert good["employees"].to_list() == [1200]
     assert good["segment"].to_list() == ["enterprise"]
-    assert set(stats.missing_optional_columns) >= {"Website", "Industry"}
+    assert set(stats.missing_optional_fields) >= {"domain", "industry"}
 
 
 def test_every_problem_kind_names_line_and_field(tmp_path: Path):
@@ -80,7 +80,7 @@ def test_every_problem_kind_names_line_and_field(tmp_path: Path):
         "006G" + base + '"1,000",JPY,交渉,2025/04/03 10:15',                            # 9 malformed
     ]) + "\r\n"
     path = write_csv(tmp_path / "sfa-opportunities-x.csv", text, "cp932")
-    good, bad, stats = read_all(path, PRESETS["salesforce_jp_opportunities"])
+    good, bad, stats = read_all(path, PRESETS["demo_salesforce_jp_opportunities"])
     assert stats.rows_read == 7
     assert good["opportunity_id"].to_list() == ["006A", "006F"]
     assert good.filter(pl.col("opportunity_id") == "006F")["_flags"].to_list() == [
@@ -101,7 +101,7 @@ def test_missing_required_column_rejects_the_file_naming_it(tmp_path: Path):
     header = OPP_HEADER.replace("フェーズ,", "")
     path = write_csv(tmp_path / "sfa-opportunities-x.csv", header + "\r\n", "cp932")
     with pytest.raises(FileRejected) as err:
-        list(read_file(path, PRESETS["salesforce_jp_opportunities"]))
+        list(read_file(path, PRESETS["demo_salesforce_jp_opportunities"]))
     assert "sfa-opportunities-x.csv" in str(err.value)
     assert "'フェーズ' (stage)" in str(err.value)
 
@@ -110,7 +110,7 @@ def test_required_any_group(tmp_path: Path):
     text = ("Record ID,Email,Phone Number,Create Date\n"
             "1,a@b.co.jp,,2025-04-03 10:15\n2,,03-1111-2222,2025-04-03 10:15\n3,,,2025-04-03 10:15\n")
     path = write_csv(tmp_path / "hubspot-contacts-1.csv", text)
-    good, bad, _ = read_all(path, PRESETS["hubspot_contacts"])
+    good, bad, _ = read_all(path, PRESETS["demo_hubspot_contacts"])
     assert good["lead_id"].to_list() == ["1", "2"]
     assert bad["reason"].to_list() == [
         "line 4: missing_required: all of 'Email' (email) / 'Phone Number' (phone) are empty"]

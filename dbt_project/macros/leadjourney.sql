@@ -126,3 +126,14 @@
     ({{ dbt.dateadd('day', rule('funnel_maturity_days'), dbt.dateadd('month', 1, month_column)) }}
         > cast({{ as_of_date_column }} as timestamp))
 {%- endmacro %}
+
+{% macro json_string_list_items(column) -%}
+    {#- One row per item of a JSON list of strings (a set-returning select expression). -#}
+    {{ return(adapter.dispatch('json_string_list_items', 'leadjourney')(column)) }}
+{%- endmacro %}
+{% macro duckdb__json_string_list_items(column) -%}
+    unnest(from_json({{ column }}, '["VARCHAR"]'))
+{%- endmacro %}
+{% macro spark__json_string_list_items(column) -%}
+    explode(from_json({{ column }}, 'array<string>'))
+{%- endmacro %}

@@ -1,14 +1,21 @@
 """Load landing files into the warehouse's raw layer, with a manifest and a quarantine.
 
 Raw tables (`raw.<extract>`) are append-only: every version of every record, with the load id,
-file name and line number it came from. Each file loads in one transaction: its good rows into
-the raw table, its bad rows into `meta.quarantine`, one row into `meta.load_manifest`. A file whose
-content (SHA-256) was loaded before is skipped, so re-running over the same landing folder is a
-no-op. For every loaded file, rows read = rows loaded + rows quarantined.
+file name and line number it came from. Each (file, mapping) pair loads in one transaction: its
+good rows into the raw table, its bad rows into `meta.quarantine`, one row into
+`meta.load_manifest`. One file may feed several extracts (a contacts export gives leads and their
+stage dates), each through its own mapping.
+
+A load's identity is (content, mapping): a file whose content was loaded before with the same
+mapping is skipped, so re-running over the same landing folder is a no-op; after the mapping
+changed, the file loads again and the load made with the old mapping is superseded (its raw and
+quarantine rows removed, its manifest row kept as `superseded`). For every load,
+rows read = rows loaded + rows quarantined + rows filtered out.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,30 +25,38 @@ from pathlib import Path
 import duckdb
 
 from pipelines.contract import DUCKDB_TYPES, EXTRACTS, META_COLUMNS, Extract, raw_table_ddl
-from pipelines.ingest.reader import FileRejected, ReadStats, file_sha256, read_file
-from pipelines.sources.mapping import FOLDERS, MappingError, SourceMapping, match_mapping
+from pipelines.ingest.reader import FileRejected, ReadStats, file_sha256, peek_header, read_file
+from pipelines.sources.mapping import FOLDERS, MappingError, SourceMapping, Sources, match_mappings
 
-MANIFEST_DDL = """
-CREATE TABLE IF NOT EXISTS meta.load_manifest (
-  load_id VARCHAR PRIMARY KEY,
-  extract VARCHAR,
-  mapping VARCHAR,
-  file_name VARCHAR,          -- path under landing/, e.g. sfa/sfa-leads-report.csv
-  sha256 VARCHAR,
-  size_bytes BIGINT,
-  encoding VARCHAR,
-  status VARCHAR,             -- loaded | rejected
-  rows_read BIGINT,
-  rows_loaded BIGINT,
-  rows_quarantined BIGINT,
-  rows_flagged BIGINT,
-  lines_skipped BIGINT,       -- blank lines and report trailer lines
-  extra_columns VARCHAR,      -- export columns kept in _extra (JSON list)
-  missing_columns VARCHAR,    -- optional mapped columns the file does not have (JSON list)
-  message VARCHAR,
-  loaded_at TIMESTAMP,
-  duration_s DOUBLE
-)"""
+MANIFEST_COLUMNS = {
+    "load_id": "VARCHAR PRIMARY KEY",
+    "extract": "VARCHAR",
+    "mapping": "VARCHAR",
+    "mapping_fingerprint": "VARCHAR",  # what the mapping did: a changed mapping loads the file again
+    "export_kind": "VARCHAR",          # full (a complete re-export) | incremental
+    "file_name": "VARCHAR",            # path under landing/, e.g. sfa/sfa-leads-report.csv
+    "sha256": "VARCHAR",
+    "size_bytes": "BIGINT",
+    "encoding": "VARCHAR",
+    "delimiter": "VARCHAR",
+    "status": "VARCHAR",               # loaded | rejected | superseded
+    "rows_read": "BIGINT",
+    "rows_loaded": "BIGINT",
+    "rows_quarantined": "BIGINT",
+    "rows_filtered": "BIGINT",         # left out by the mapping's filter
+    "rows_flagged": "BIGINT",
+    "records_loaded": "BIGINT",        # raw rows written (a wide stage row gives one per stage)
+    "lines_skipped": "BIGINT",         # blank lines and report trailer lines
+    "extra_columns": "VARCHAR",        # export columns kept in _extra (JSON list)
+    "missing_columns": "VARCHAR",      # optional mapped columns the file does not have (JSON list)
+    "missing_fields": "VARCHAR",       # the canonical fields (and stage:<s>) they would fill (JSON)
+    "carried_fields": "VARCHAR",       # canonical fields (and stage:<s>) the file filled (JSON list)
+    "unmapped_labels": "VARCHAR",      # {field: {label: count}} not in the mapping's values (JSON)
+    "warnings": "VARCHAR",             # JSON list of sentences
+    "message": "VARCHAR",
+    "loaded_at": "TIMESTAMP",
+    "duration_s": "DOUBLE",
+}
 
 QUARANTINE_DDL = """
 CREATE TABLE IF NOT EXISTS meta.quarantine (
@@ -62,47 +77,61 @@ class FileLoad:
     file_name: str
     extract: str | None
     mapping: str | None
-    status: str  # loaded | unchanged | rejected | unmatched
+    status: str  # loaded | unchanged | rejected | unmatched | ignored
     rows_read: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
     rows_flagged: int = 0
+    rows_filtered: int = 0
     message: str = ""
     load_id: str | None = None
     quarantined_by_kind: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
         return self.status in ("rejected", "unmatched")
 
 
+def _add_missing_columns(con, schema: str, table: str, wanted: dict[str, str]) -> None:
+    existing = {r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns "
+        "WHERE table_schema = ? AND table_name = ?", [schema, table]).fetchall()}
+    for name, type_ in wanted.items():
+        if name not in existing:
+            con.execute(f'ALTER TABLE {schema}.{table} ADD COLUMN "{name}" '
+                        f'{type_.replace(" PRIMARY KEY", "")}')
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create the raw and meta schemas and tables; add columns a newer contract introduced."""
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     con.execute("CREATE SCHEMA IF NOT EXISTS meta")
-    con.execute(MANIFEST_DDL)
+    con.execute("CREATE TABLE IF NOT EXISTS meta.load_manifest ("
+                + ", ".join(f"{k} {v}" for k, v in MANIFEST_COLUMNS.items()) + ")")
+    _add_missing_columns(con, "meta", "load_manifest", MANIFEST_COLUMNS)
     con.execute(QUARANTINE_DDL)
     for extract in EXTRACTS.values():
         con.execute(raw_table_ddl(extract))
-        existing = {r[0] for r in con.execute(
-            "SELECT column_name FROM information_schema.columns "
-            "WHERE table_schema = 'raw' AND table_name = ?", [extract.name]).fetchall()}
-        wanted = {f.name: DUCKDB_TYPES[f.type] for f in extract.fields} | META_COLUMNS
-        for name, type_ in wanted.items():
-            if name not in existing:
-                con.execute(f'ALTER TABLE raw.{extract.name} ADD COLUMN "{name}" {type_}')
+        _add_missing_columns(con, "raw", extract.name,
+                             {f.name: DUCKDB_TYPES[f.type] for f in extract.fields} | META_COLUMNS)
 
 
 @dataclass
 class LandingFile:
     path: Path
     name: str  # relative to landing/
-    mapping: SourceMapping | None
+    mappings: list[SourceMapping] = field(default_factory=list)
     error: str | None = None
+    ignored: bool = False
+
+    def mapping_for(self, extract: str) -> SourceMapping | None:
+        return next((m for m in self.mappings if m.extract == extract), None)
 
 
-def discover(landing: Path, mappings: list[SourceMapping]) -> list[LandingFile]:
-    """Every file under landing/{ma,sfa,crm}/ with the mapping that reads it (or why none does)."""
+def discover(landing: Path, sources: Sources) -> list[LandingFile]:
+    """Every file under landing/{ma,sfa,crm}/ with the mappings that read it (or why none does).
+    A file is matched by its name and its header; `ignore:` patterns leave files alone."""
     found = []
     for folder in FOLDERS:
         base = landing / folder
@@ -112,10 +141,20 @@ def discover(landing: Path, mappings: list[SourceMapping]) -> list[LandingFile]:
             if path.name.startswith("."):
                 continue
             rel = path.relative_to(landing).as_posix()
+            if sources.ignores(rel):
+                found.append(LandingFile(path, rel, ignored=True))
+                continue
+            header = peek_header(path)
+            if header is None:
+                found.append(LandingFile(path, rel, error=f"landing/{rel}: the file is empty "
+                                         "or has no header line"))
+                continue
             try:
-                found.append(LandingFile(path, rel, match_mapping(mappings, folder, path.name)))
+                matched = match_mappings(sources.mappings, folder, path.name, header)
             except MappingError as exc:
-                found.append(LandingFile(path, rel, None, str(exc)))
+                found.append(LandingFile(path, rel, error=str(exc)))
+                continue
+            found.append(LandingFile(path, rel, [m for m, _fit in matched]))
     return found
 
 
@@ -123,20 +162,21 @@ def _new_load_id(extract: str, sha: str) -> str:
     return f"{extract}-{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{sha[:8]}"
 
 
-def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile,
+def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile, mapping: SourceMapping,
               progress: Callable[[str, int], None] | None = None) -> FileLoad:
-    """Load one landing file (already matched to its mapping) in one transaction."""
-    mapping = lf.mapping
-    assert mapping is not None
+    """Load one landing file through one of its mappings in one transaction."""
     extract = mapping.contract
     started = time.perf_counter()
     sha = file_sha256(lf.path)
+    fingerprint = mapping.fingerprint
     previous = con.execute(
-        "SELECT load_id FROM meta.load_manifest WHERE sha256 = ? AND status = 'loaded' LIMIT 1",
-        [sha]).fetchone()
+        "SELECT load_id, rows_loaded FROM meta.load_manifest WHERE sha256 = ? AND extract = ? "
+        "AND mapping_fingerprint = ? AND status = 'loaded' LIMIT 1",
+        [sha, extract.name, fingerprint]).fetchone()
     if previous:
         return FileLoad(lf.name, extract.name, mapping.name, "unchanged", load_id=previous[0],
-                        message=f"already loaded as {previous[0]}")
+                        message=f"already loaded as {previous[0]} ({previous[1]:,} rows); "
+                                "nothing new")
     load_id = _new_load_id(extract.name, sha)
     stats = ReadStats()
     con.execute("BEGIN TRANSACTION")
@@ -149,49 +189,165 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile,
                 _insert_quarantine(con, bad, load_id, extract.name, lf.name)
             if progress:
                 progress(lf.name, stats.rows_read)
-        duplicates = _move_duplicates_and_load(con, extract, load_id, lf.name)
+        warnings = _apply_lookups(con, mapping)
+        duplicates = _move_duplicates_and_load(con, mapping, load_id, lf.name)
         counts = dict(con.execute(
             "SELECT reason_kind, count(*) FROM meta.quarantine WHERE load_id = ? GROUP BY 1",
             [load_id]).fetchall())
-        rows_loaded, rows_flagged = con.execute(
-            f"SELECT count(*), count(_flags) FROM raw.{extract.name} WHERE _load_id = ?",
-            [load_id]).fetchone()
+        lines, records, rows_flagged = con.execute(
+            f"SELECT count(DISTINCT _line_number), count(*), count(_flags) FROM raw.{extract.name} "
+            "WHERE _load_id = ?", [load_id]).fetchone()
         rows_quarantined = sum(counts.values())
-        if rows_loaded + rows_quarantined != stats.rows_read:
+        rows_loaded = lines + stats.rows_without_records
+        if rows_loaded + rows_quarantined + stats.rows_filtered != stats.rows_read:
             raise RuntimeError(
                 f"{lf.name}: row accounting failed: read {stats.rows_read}, loaded {rows_loaded}, "
-                f"quarantined {rows_quarantined}")
-        message = (f"{duplicates} duplicate id(s)" if duplicates else "")
-        _insert_manifest(con, load_id, extract.name, mapping.name, lf, sha, stats, "loaded",
-                         rows_loaded, rows_quarantined, rows_flagged, message,
-                         time.perf_counter() - started)
+                f"quarantined {rows_quarantined}, filtered out {stats.rows_filtered}")
+        carried = stats.carried_fields
+        if extract.name == "stage_events" and not mapping.stages:
+            carried = carried + [f"stage:{s}" for (s,) in con.execute(
+                "SELECT DISTINCT stage FROM raw.stage_events WHERE _load_id = ? ORDER BY 1",
+                [load_id]).fetchall()]
+        warnings += _unmapped_warnings(stats)
+        superseded = _supersede(con, sha, extract.name, fingerprint, load_id)
+        message = "; ".join(filter(None, [
+            f"{duplicates} duplicate id(s)" if duplicates else "",
+            f"{stats.rows_filtered:,} row(s) left out by the mapping's filter" if stats.rows_filtered
+            else "",
+            f"replaces {', '.join(superseded)} (loaded with the earlier mapping)" if superseded else ""]))
+        _insert_manifest(con, {
+            "load_id": load_id, "extract": extract.name, "mapping": mapping.name,
+            "mapping_fingerprint": fingerprint, "export_kind": mapping.export, "file_name": lf.name,
+            "sha256": sha, "size_bytes": lf.path.stat().st_size, "encoding": stats.encoding,
+            "delimiter": stats.delimiter, "status": "loaded", "rows_read": stats.rows_read,
+            "rows_loaded": rows_loaded, "rows_quarantined": rows_quarantined,
+            "rows_filtered": stats.rows_filtered, "rows_flagged": rows_flagged,
+            "records_loaded": records, "lines_skipped": stats.lines_skipped,
+            "extra_columns": _json(stats.extra_columns),
+            "missing_columns": _json(stats.missing_optional_columns),
+            "missing_fields": _json(stats.missing_optional_fields),
+            "carried_fields": _json(carried), "unmapped_labels": _json(stats.unmapped_labels),
+            "warnings": _json(warnings), "message": message,
+            "duration_s": time.perf_counter() - started})
         con.execute("DROP TABLE IF EXISTS _stage")
         con.execute("COMMIT")
     except FileRejected as exc:
         con.execute("ROLLBACK")
-        return _reject(con, lf, extract, mapping, sha, stats, str(exc), started)
+        return _reject(con, lf, mapping, sha, stats, str(exc), started)
     except BaseException:
         con.execute("ROLLBACK")
         raise
     return FileLoad(lf.name, extract.name, mapping.name, "loaded", stats.rows_read, rows_loaded,
-                    rows_quarantined, rows_flagged, message, load_id, counts)
+                    rows_quarantined, rows_flagged, stats.rows_filtered, message, load_id, counts,
+                    warnings)
 
 
-def _reject(con, lf, extract, mapping, sha, stats, message, started) -> FileLoad:
-    load_id = _new_load_id(extract.name, sha)
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=isinstance(value, dict))
+
+
+def _reject(con, lf, mapping: SourceMapping, sha, stats, message, started) -> FileLoad:
+    extract = mapping.extract
+    load_id = _new_load_id(extract, sha)
     con.execute("BEGIN TRANSACTION")
-    con.execute("DELETE FROM meta.load_manifest WHERE sha256 = ? AND status = 'rejected'", [sha])
-    _insert_manifest(con, load_id, extract.name, mapping.name, lf, sha, stats, "rejected",
-                     0, 0, 0, message, time.perf_counter() - started)
+    con.execute("DELETE FROM meta.load_manifest WHERE sha256 = ? AND extract = ? AND status = 'rejected'",
+                [sha, extract])
+    _insert_manifest(con, {
+        "load_id": load_id, "extract": extract, "mapping": mapping.name,
+        "mapping_fingerprint": mapping.fingerprint, "export_kind": mapping.export,
+        "file_name": lf.name, "sha256": sha, "size_bytes": lf.path.stat().st_size,
+        "encoding": stats.encoding, "delimiter": stats.delimiter, "status": "rejected",
+        "rows_read": 0, "rows_loaded": 0, "rows_quarantined": 0, "rows_filtered": 0,
+        "rows_flagged": 0, "records_loaded": 0, "lines_skipped": stats.lines_skipped,
+        "extra_columns": _json(stats.extra_columns), "missing_columns": _json(stats.missing_optional_columns),
+        "missing_fields": _json(stats.missing_optional_fields), "carried_fields": "[]",
+        "unmapped_labels": "{}", "warnings": "[]", "message": message,
+        "duration_s": time.perf_counter() - started})
     con.execute("COMMIT")
-    return FileLoad(lf.name, extract.name, mapping.name, "rejected", message=message,
-                    load_id=load_id)
+    return FileLoad(lf.name, extract, mapping.name, "rejected", message=message, load_id=load_id)
+
+
+def _supersede(con, sha: str, extract: str, fingerprint: str, new_load_id: str) -> list[str]:
+    """Loads of the same content into the same extract made with another mapping: remove their
+    rows (the new load replaces them) and keep their manifest rows as superseded."""
+    old = [r[0] for r in con.execute(
+        "SELECT load_id FROM meta.load_manifest WHERE sha256 = ? AND extract = ? AND status = 'loaded' "
+        "AND mapping_fingerprint IS DISTINCT FROM ?", [sha, extract, fingerprint]).fetchall()]
+    for load_id in old:
+        _remove_rows(con, extract, load_id)
+        con.execute("UPDATE meta.load_manifest SET status = 'superseded', message = "
+                    "'replaced by ' || ? || ' (loaded with a changed mapping)' WHERE load_id = ?",
+                    [new_load_id, load_id])
+    return old
+
+
+def _remove_rows(con, extract: str, load_id: str) -> None:
+    con.execute(f"DELETE FROM raw.{extract} WHERE _load_id = ?", [load_id])
+    con.execute("DELETE FROM meta.quarantine WHERE load_id = ?", [load_id])
+
+
+def unload(con: duckdb.DuckDBPyConnection, target: str) -> list[tuple[str, str, int]]:
+    """Remove loads: by load id, or every load of a landing file (path under landing/, or a file
+    name). Raw rows, quarantine rows and manifest rows go; returns (load id, file, raw rows)."""
+    ensure_schema(con)
+    rows = con.execute(
+        "SELECT load_id, extract, file_name FROM meta.load_manifest WHERE load_id = ? OR file_name = ? "
+        "OR file_name LIKE '%/' || ? ORDER BY loaded_at", [target, target, target]).fetchall()
+    removed = []
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for load_id, extract, file_name in rows:
+            n = con.execute(f"SELECT count(*) FROM raw.{extract} WHERE _load_id = ?", [load_id]).fetchone()[0]
+            _remove_rows(con, extract, load_id)
+            con.execute("DELETE FROM meta.load_manifest WHERE load_id = ?", [load_id])
+            removed.append((load_id, file_name, n))
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return removed
 
 
 def _create_stage(con, extract: Extract) -> None:
     cols = [f'"{f.name}" {DUCKDB_TYPES[f.type]}' for f in extract.fields]
     cols += ["_line_number BIGINT", "_flags VARCHAR", "_extra VARCHAR", "_raw_text VARCHAR"]
     con.execute("CREATE OR REPLACE TEMP TABLE _stage (" + ", ".join(cols) + ")")
+
+
+def _apply_lookups(con, mapping: SourceMapping) -> list[str]:
+    """Replace looked-up values (an owner id) by the other extract's key (the user's name), from
+    the latest loaded version of each record; values not found are kept and reported."""
+    warnings = []
+    for name, spec in mapping.columns.items():
+        if spec.lookup is None:
+            continue
+        lk = spec.lookup
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE _lookup AS
+            SELECT "{lk.by}" AS k, "{lk.target}" AS v FROM raw.{lk.extract}
+            WHERE "{lk.by}" IS NOT NULL
+            QUALIFY row_number() OVER (PARTITION BY "{lk.by}"
+                                       ORDER BY _loaded_at DESC, _load_id DESC, _line_number DESC) = 1""")
+        missing, distinct = con.execute(
+            f'SELECT count(*), count(DISTINCT "{name}") FROM _stage WHERE "{name}" IS NOT NULL '
+            f'AND "{name}" NOT IN (SELECT k FROM _lookup)').fetchone()
+        con.execute(f'UPDATE _stage SET "{name}" = l.v FROM _lookup AS l WHERE _stage."{name}" = l.k')
+        if missing:
+            warnings.append(f"{name}: {missing:,} value(s) ({distinct:,} distinct) not found in "
+                            f"{lk.extract}.{lk.by}; kept as written")
+        con.execute("DROP TABLE _lookup")
+    return warnings
+
+
+def _unmapped_warnings(stats: ReadStats) -> list[str]:
+    out = []
+    for name, labels in sorted(stats.unmapped_labels.items()):
+        top = sorted(labels.items(), key=lambda kv: (-kv[1], kv[0]))
+        shown = ", ".join(f"'{label}' ×{n:,}" for label, n in top[:5])
+        more = f" and {len(top) - 5} more" if len(top) > 5 else ""
+        out.append(f"{name}: {sum(labels.values()):,} value(s) not in the mapping's labels or the "
+                   f"canonical codes: {shown}{more}")
+    return out
 
 
 def _insert_quarantine(con, bad, load_id: str, extract: str, file_name: str) -> None:
@@ -201,17 +357,22 @@ def _insert_quarantine(con, bad, load_id: str, extract: str, file_name: str) -> 
         [load_id, extract, file_name])
 
 
-def _move_duplicates_and_load(con, extract: Extract, load_id: str, file_name: str) -> int:
-    key = ", ".join(f'"{k}"' for k in extract.key)
-    key_text = " || '/' || ".join(f'coalesce("{k}"::VARCHAR, \'\')' for k in extract.key)
+def _move_duplicates_and_load(con, mapping: SourceMapping, load_id: str, file_name: str) -> int:
+    """Quarantine the later lines of a key seen twice in the file, load the rest. For a wide stage
+    mapping the key is the record (all of a repeated record's line goes)."""
+    extract = mapping.contract
+    key_fields = ("record_kind", "record_id") if mapping.stages else extract.key
+    key = ", ".join(f'"{k}"' for k in key_fields)
+    key_text = " || '/' || ".join(f'coalesce("{k}"::VARCHAR, \'\')' for k in key_fields)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _ranked AS
-        SELECT *, row_number() OVER (PARTITION BY {key} ORDER BY _line_number) AS _rn,
+        SELECT *, dense_rank() OVER (PARTITION BY {key} ORDER BY _line_number) AS _rn,
                min(_line_number) OVER (PARTITION BY {key}) AS _first_line
         FROM _stage""")
     duplicates = con.execute(f"""
         INSERT INTO meta.quarantine
-        SELECT ?, ?, ?, _line_number, _raw_text, 'duplicate_id', '{"|".join(extract.key)}',
+        SELECT DISTINCT ON (_line_number) ?, ?, ?, _line_number, _raw_text, 'duplicate_id',
+               '{"|".join(key_fields)}',
                'line ' || _line_number || ': duplicate_id: ' || {key_text}
                  || ' already on line ' || _first_line || ' of this file',
                (now() AT TIME ZONE 'UTC')
@@ -226,25 +387,19 @@ def _move_duplicates_and_load(con, extract: Extract, load_id: str, file_name: st
     return duplicates
 
 
-def _insert_manifest(con, load_id, extract, mapping, lf: LandingFile, sha, stats: ReadStats,
-                     status, rows_loaded, rows_quarantined, rows_flagged, message, duration):
-    import json
-
-    con.execute(
-        "INSERT INTO meta.load_manifest VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-        "(now() AT TIME ZONE 'UTC'), ?)",
-        [load_id, extract, mapping, lf.name, sha, lf.path.stat().st_size, stats.encoding, status,
-         stats.rows_read if status == "loaded" else 0, rows_loaded, rows_quarantined, rows_flagged,
-         stats.lines_skipped, json.dumps(stats.extra_columns, ensure_ascii=False),
-         json.dumps(stats.missing_optional_columns, ensure_ascii=False), message, duration])
+def _insert_manifest(con, row: dict) -> None:
+    names = list(row) + ["loaded_at"]
+    values = ", ".join("?" for _ in row) + ", (now() AT TIME ZONE 'UTC')"
+    con.execute(f"INSERT INTO meta.load_manifest ({', '.join(names)}) VALUES ({values})", list(row.values()))
 
 
 def load_extract(con: duckdb.DuckDBPyConnection, files: list[LandingFile], extract: str,
                  progress: Callable[[str, int], None] | None = None) -> list[FileLoad]:
-    """Load every landing file of one extract, oldest file name first."""
+    """Load every landing file that feeds one extract, oldest file name first."""
     ensure_schema(con)
     results = []
     for lf in files:
-        if lf.mapping is not None and lf.mapping.extract == extract:
-            results.append(load_file(con, lf, progress))
+        mapping = lf.mapping_for(extract)
+        if mapping is not None:
+            results.append(load_file(con, lf, mapping, progress))
     return results

@@ -1,8 +1,9 @@
 """Read one landing file through its source mapping into canonical, typed rows.
 
 Pure functions, no warehouse: `read_file` yields chunks of good rows and of quarantined rows, so
-every data record of the file ends up in exactly one of the two (or, for trailer and blank lines,
-is counted as skipped). Row problems are named by kind:
+every data record of the file ends up in exactly one of the two, or is counted as skipped
+(blank and report-trailer lines) or filtered out (rows the mapping's `filter` leaves out). Row
+problems are named by kind:
 
   malformed_line     the record has a different number of fields than the header
   missing_required   a required field (or every field of a required group) is empty
@@ -11,26 +12,36 @@ is counted as skipped). Row problems are named by kind:
   invalid_boolean    a yes/no field with a value that is neither
   duplicate_id       (found by the loader) the record's key already occurred earlier in the file
 
-Rows whose stage times go backwards inside the row are loaded and flagged `out_of_order`.
+File-level problems reject the whole file (`FileRejected`) with a message naming it: an encoding
+that cannot be told with certainty, a missing required column, date values that read equally
+well in two orders (01/02 as 1 February and 2 January). Rows whose stage times go backwards
+inside the row are loaded and flagged `out_of_order`. All typing is vectorised in polars.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import hashlib
+import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import polars as pl
 
 from pipelines.contract import BOOLEAN_LABELS, Extract
-from pipelines.sources.mapping import SourceMapping
+from pipelines.sources.mapping import DELIMITERS, ColumnSpec, HeaderFit, SourceMapping
 
 CHUNK_ROWS = 100_000
 ENCODING_SNIFF_BYTES = 1 << 20
+HEADER_PEEK_BYTES = 1 << 16
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+# How an Excel date cell reads as text (fastexcel); added to a mapping's formats for workbooks.
+EXCEL_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d")
 
 # Quarantine reason kinds, in the order a row's first problem is chosen.
 ROW_PROBLEM_KINDS = ("malformed_line", "missing_required", "unparseable_date", "invalid_number",
@@ -50,12 +61,19 @@ class FileRejected(Exception):
 @dataclass
 class ReadStats:
     encoding: str = ""
+    delimiter: str = ""
     rows_read: int = 0
     rows_quarantined: int = 0
     rows_flagged: int = 0
+    rows_filtered: int = 0          # left out by the mapping's filter
+    rows_without_records: int = 0   # accepted rows that hold no record (a wide row with no date)
     lines_skipped: int = 0
+    header: list[str] = field(default_factory=list)
     missing_optional_columns: list[str] = field(default_factory=list)
+    missing_optional_fields: list[str] = field(default_factory=list)
     extra_columns: list[str] = field(default_factory=list)
+    carried_fields: list[str] = field(default_factory=list)
+    unmapped_labels: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 def file_sha256(path: Path) -> str:
@@ -66,31 +84,129 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def detect_encoding(path: Path, declared: str = "auto") -> str:
-    """UTF-8 with BOM, UTF-8 or CP932 (Shift_JIS as Windows writes it), checked on the whole file."""
-    if declared != "auto":
-        return {"shift_jis": "cp932"}.get(declared, declared)
+# --- encodings -----------------------------------------------------------------------------------
+
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+# What a file that is neither UTF-8 nor plausible CP932 most likely is.
+_FALLBACK_CANDIDATES = ("cp1252", "latin-1", "cp932", "utf-16")
+
+
+def _bom_encoding(path: Path) -> str | None:
     with open(path, "rb") as fh:
-        head = fh.read(3)
-    if head == codecs.BOM_UTF8:
-        return "utf-8-sig"
-    for candidate in ("utf-8", "cp932"):
-        if _decodes(path, candidate):
-            return candidate
-    raise FileRejected(
-        f"{path}: the file is neither UTF-8 nor Shift_JIS (CP932); set `encoding:` in its mapping")
+        head = fh.read(4)
+    for bom, name in _BOMS:
+        if head.startswith(bom):
+            return name
+    return None
 
 
-def _decodes(path: Path, encoding: str) -> bool:
+def _decode_problem(path: Path, encoding: str, plausible=None) -> str | None:
+    """None when the whole file decodes (and `plausible` finds nothing odd), else where it fails."""
     decoder = codecs.getincrementaldecoder(encoding)()
+    offset, line = 0, 1
+    carry = ""
     try:
         with open(path, "rb") as fh:
             for block in iter(lambda: fh.read(ENCODING_SNIFF_BYTES), b""):
-                decoder.decode(block)
+                try:
+                    text = decoder.decode(block)
+                except UnicodeDecodeError as exc:
+                    at = offset + exc.start
+                    line += block[:exc.start].count(b"\n")
+                    return f"byte {at} (line {line}) is {block[exc.start:exc.start + 4]!r}: {exc.reason}"
+                except UnicodeError as exc:  # e.g. UTF-16 without a byte-order mark
+                    return str(exc)
+                if plausible is not None:
+                    odd = plausible(carry + text)
+                    if odd:
+                        return odd
+                    carry = text[-2:]
+                offset += len(block)
+                line += block.count(b"\n")
             decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
+    except UnicodeError as exc:
+        return f"the file ends inside a character ({exc})"
+    return None
+
+
+@functools.cache
+def _cp932_misreadings() -> re.Pattern:
+    """Characters a Latin-1 / CP1252 text turns into when read as CP932: half-width katakana
+    (from A-grave .. sharp-s), rare level-2 and extension kanji (from accented lower-case letters
+    followed by an ASCII letter), user-defined (private-use) characters and replacements."""
+    rare = set()
+    for lead in [*range(0x98, 0xA0), *range(0xE0, 0xFD)]:
+        for trail in [*range(0x40, 0x7F), *range(0x80, 0xFD)]:
+            if lead == 0x98 and trail < 0x9F:
+                continue  # the end of level 1
+            try:
+                rare.add(bytes([lead, trail]).decode("cp932"))
+            except UnicodeDecodeError:
+                pass
+    odd = "".join(sorted(rare)) + "".join(chr(c) for c in range(0xFF61, 0xFFA0))
+    klass = "[" + re.escape(odd) + "]"
+    return re.compile(f"[\ue000-\uf8ff\ufffd]|[A-Za-z]{klass}{{1,2}}[A-Za-z]")
+
+
+def _cp932_looks_wrong(text: str) -> str | None:
+    match = _cp932_misreadings().search(text)
+    if match is None:
+        return None
+    return (f"read as CP932 it gives {match.group(0)!r}, characters a Latin-1 or Windows-1252 "
+            "text turns into")
+
+
+def detect_encoding(path: Path, declared: str = "auto") -> str:
+    """The file's encoding, checked on the whole file. `auto` accepts a BOM (UTF-8, UTF-16,
+    UTF-32), UTF-8, or CP932 (Shift_JIS as Windows writes it) that reads plausibly; anything else
+    is refused, naming the encodings the file does decode as."""
+    if declared != "auto":
+        codec = codecs.lookup(declared).name
+        if codec in ("shift_jis", "shift-jis"):
+            codec = "cp932"
+        problem = _decode_problem(path, codec)
+        if problem:
+            raise FileRejected(f"{path}: not valid {declared} as its mapping declares: {problem}."
+                               f"{_likely_encodings(path, exclude=codec)}")
+        return codec
+    bom = _bom_encoding(path)
+    if bom is not None:
+        problem = _decode_problem(path, bom)
+        if problem:
+            raise FileRejected(f"{path}: starts with a {bom} byte-order mark but is not valid {bom}: "
+                               f"{problem}")
+        return bom
+    utf8_problem = _decode_problem(path, "utf-8")
+    if utf8_problem is None:
+        return "utf-8"
+    cp932_problem = _decode_problem(path, "cp932", _cp932_looks_wrong)
+    if cp932_problem is None:
+        return "cp932"
+    raise FileRejected(
+        f"{path}: the encoding cannot be told with certainty: not UTF-8 ({utf8_problem}), and "
+        f"not Shift_JIS / CP932 ({cp932_problem}).{_likely_encodings(path)} Set `encoding:` in "
+        "its mapping (for example encoding: cp1252).")
+
+
+def _likely_encodings(path: Path, exclude: str | None = None) -> str:
+    found = [e for e in _FALLBACK_CANDIDATES if e != exclude and _decode_problem(
+        path, e, _cp932_looks_wrong if e == "cp932" else None) is None]
+    return f" It decodes as: {', '.join(found)}." if found else ""
+
+
+# --- records -------------------------------------------------------------------------------------
+
+def is_excel(path: Path) -> bool:
+    return path.suffix.lower() in EXCEL_SUFFIXES
+
+
+def sniff_delimiter(line: str) -> str:
+    """The most frequent of , ; tab | outside quotes in a header line (a comma when none)."""
+    outside = re.sub(r'"[^"]*"', "", line)
+    counts = {d: outside.count(d) for d in DELIMITERS}
+    best = max(counts.values())
+    return "," if best == 0 else next(d for d in DELIMITERS if counts[d] == best)
 
 
 class _LineTap:
@@ -118,25 +234,109 @@ def iter_records(path: Path, encoding: str, delimiter: str) -> Iterator[tuple[in
         csv.field_size_limit(1 << 24)
         _csv_field_limit_set = True
     with open(path, encoding=encoding, newline="") as fh:
-        tap = _LineTap(fh)
-        reader = csv.reader(tap, delimiter=delimiter)
-        line_no = 1
-        lines = tap.lines
-        while True:
-            try:
-                fields = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:  # e.g. a NUL byte: the record is unreadable as CSV
-                raw = "".join(lines)
-                yield line_no, [f"\x00csv error: {exc}"], raw.rstrip("\r\n")
-                line_no += len(lines)
-                lines.clear()
-                continue
+        yield from _records(fh, delimiter)
+
+
+def _records(fh, delimiter: str) -> Iterator[tuple[int, list[str], str]]:
+    tap = _LineTap(fh)
+    reader = csv.reader(tap, delimiter=delimiter)
+    line_no = 1
+    lines = tap.lines
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # e.g. a NUL byte: the record is unreadable as CSV
             raw = "".join(lines)
-            yield line_no, fields, raw.rstrip("\r\n")
+            yield line_no, [f"\x00csv error: {exc}"], raw.rstrip("\r\n")
             line_no += len(lines)
             lines.clear()
+            continue
+        raw = "".join(lines)
+        yield line_no, fields, raw.rstrip("\r\n")
+        line_no += len(lines)
+        lines.clear()
+
+
+def _excel_sheet(path: Path, sheet: str | int | None):
+    import fastexcel
+
+    try:
+        workbook = fastexcel.read_excel(str(path))
+    except Exception as exc:  # noqa: BLE001 - fastexcel raises its own error types
+        raise FileRejected(f"{path}: not a readable Excel workbook: {exc}") from None
+    names = workbook.sheet_names
+    chosen = 0 if sheet is None else sheet
+    if isinstance(chosen, int) and not 0 <= chosen < len(names) or \
+            isinstance(chosen, str) and chosen not in names:
+        raise FileRejected(f"{path}: no sheet {chosen!r}; the workbook has {', '.join(names)}")
+    return workbook.load_sheet(chosen, header_row=None, dtypes="string").to_polars()
+
+
+def iter_excel_records(path: Path, sheet: str | int | None) -> Iterator[tuple[int, list[str], str]]:
+    """(row number, cells as text, the row as CSV text) of every row of one sheet."""
+    frame = _excel_sheet(path, sheet)
+    for i, row in enumerate(frame.iter_rows()):
+        cells = ["" if v is None else v for v in row]
+        while cells and cells[-1] == "":
+            cells.pop()
+        out = io.StringIO()
+        csv.writer(out, lineterminator="").writerow(cells)
+        yield i + 1, cells, out.getvalue()
+
+
+def open_records(path: Path, mapping: SourceMapping | None, stats: ReadStats
+                 ) -> Iterator[tuple[int, list[str], str]]:
+    """The file's records, after settling its encoding and delimiter into `stats`."""
+    if is_excel(path):
+        stats.encoding, stats.delimiter = "xlsx", ""
+        return iter_excel_records(path, mapping.sheet if mapping else None)
+    stats.encoding = detect_encoding(path, mapping.encoding if mapping else "auto")
+    declared = mapping.delimiter if mapping else "auto"
+    stats.delimiter = sniff_delimiter(_first_line(path, stats.encoding)) if declared == "auto" \
+        else declared
+    return iter_records(path, stats.encoding, stats.delimiter)
+
+
+def _first_line(path: Path, encoding: str) -> str:
+    with open(path, encoding=encoding, newline="") as fh:
+        for line in fh:
+            if line.strip():
+                return line
+    return ""
+
+
+def peek_header(path: Path) -> list[str] | None:
+    """The header of a landing file, cheaply (to match it to a mapping); None when unreadable."""
+    if is_excel(path):
+        try:
+            for _n, cells, raw in iter_excel_records(path, None):
+                if raw.strip(", "):
+                    return _unique_header(cells)
+        except FileRejected:
+            return None
+        return None
+    with open(path, "rb") as fh:
+        head = fh.read(HEADER_PEEK_BYTES)
+    encoding = _bom_encoding(path)
+    if encoding is None:
+        for candidate in ("utf-8", "cp932", "latin-1"):
+            try:
+                head.decode(candidate)
+            except UnicodeDecodeError as exc:
+                if exc.start < len(head) - 4:
+                    continue
+            encoding = candidate
+            break
+    text = head.decode(encoding or "latin-1", errors="replace")
+    if encoding and encoding.startswith("utf-") and text.startswith("\ufeff"):
+        text = text[1:]
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        return None
+    first = lines[0]
+    return _unique_header(next(csv.reader([first], delimiter=sniff_delimiter(first)), []))
 
 
 def _unique_header(header: list[str]) -> list[str]:
@@ -153,6 +353,115 @@ def _unique_header(header: list[str]) -> list[str]:
     return out
 
 
+# --- the plan: what each canonical field reads from this file -----------------------------------
+
+@dataclass
+class ReadPlan:
+    """How one mapping reads one file: actual header names per field, formats settled on the
+    file's values, the columns kept in _extra and the fields the file carries."""
+
+    mapping: SourceMapping
+    fit: HeaderFit
+    excel: bool
+    header: list[str]
+    formats: dict[str, list[str]] = field(default_factory=dict)   # field or stage:<s>:entered
+    settled: bool = False
+
+    @property
+    def extract(self) -> Extract:
+        return self.mapping.contract
+
+    def sources(self, spec: ColumnSpec) -> list[str]:
+        """The file's own header names a column spec reads (the first alternative only)."""
+        if spec.value is not None:
+            return []
+        found = self.fit.actual(spec.header_names)
+        return found[:1] if spec.column is not None else found
+
+    def stage_specs(self) -> list[tuple[str, str, ColumnSpec]]:
+        """(stage, 'entered' | 'exited', spec) of every stage column the file has."""
+        out = []
+        for stage, spec in (self.mapping.stages or {}).items():
+            for part, cs in (("entered", spec.entered), ("exited", spec.exited)):
+                if cs is not None and (cs.value is not None or self.sources(cs)):
+                    out.append((stage, part, cs))
+        return out
+
+    def carried_fields(self) -> list[str]:
+        carried = [name for name, spec in self.mapping.columns.items()
+                   if spec.value is not None or self.sources(spec)]
+        if self.mapping.stages:
+            carried += ["stage", "entered_at"]
+            stages = [s for s, part, _ in self.stage_specs() if part == "entered"]
+            if any(part == "exited" for _, part, _ in self.stage_specs()):
+                carried.append("exited_at")
+            carried += [f"stage:{s}" for s in stages]
+        return list(dict.fromkeys(carried))
+
+    def extra_columns(self) -> list[str]:
+        used = set(self.fit.present.values())
+        return [c for c in self.header if c not in used]
+
+    def base_formats(self, key: str, type_: str, spec: ColumnSpec | None) -> list[str]:
+        if key in self.formats:
+            return self.formats[key]
+        formats = list(spec.formats) if spec is not None and spec.formats else list(
+            self.mapping.date_formats if type_ == "date" else self.mapping.timestamp_formats)
+        if self.excel:
+            formats += [f for f in EXCEL_FORMATS if f not in formats]
+        return formats
+
+
+def _settle_formats(values: pl.Series, formats: list[str], type_: str, where: str) -> list[str]:
+    """Formats for one column, judged on its values: when two formats read the same text as
+    different times, the file's other values must show which one it uses; otherwise the file is
+    refused rather than read first-match-wins."""
+    values = values.drop_nulls().unique()
+    if len(formats) < 2 or values.is_empty():
+        return formats
+    dtype = pl.Date if type_ == "date" else pl.Datetime("us")
+    parsed = {f: values.str.strptime(dtype, f, strict=False, exact=True) for f in formats}
+    kept = list(formats)
+    for i, f in enumerate(formats):
+        for g in formats[i + 1:]:
+            if f not in kept or g not in kept:
+                continue
+            a, b = parsed[f], parsed[g]
+            differ = a.is_not_null() & b.is_not_null() & (a != b)
+            if not (differ.any() or _can_disagree(f, g, dtype)):
+                continue
+            only_f = (a.is_not_null() & b.is_null()).any()
+            only_g = (b.is_not_null() & a.is_null()).any()
+            if only_f and only_g:
+                one = values.filter(a.is_not_null() & b.is_null())[0]
+                other = values.filter(b.is_not_null() & a.is_null())[0]
+                raise FileRejected(
+                    f"{where}: some values read only as {f} (e.g. {one!r}) and others only as {g} "
+                    f"(e.g. {other!r}), so the column mixes two orders; fix the export or give the "
+                    "column its one format")
+            if only_f:
+                kept.remove(g)
+            elif only_g:
+                kept.remove(f)
+            elif differ.any():
+                example = values.filter(differ)[0]
+                raise FileRejected(
+                    f"{where}: every value reads both as {f} and as {g} ({example!r} is "
+                    f"{a.filter(differ)[0]} or {b.filter(differ)[0]}); say which one the export "
+                    "uses with `formats:` on the column (or the mapping's date formats)")
+    return kept
+
+
+def _can_disagree(f: str, g: str, dtype) -> bool:
+    """Two formats can read one text as two different times (%d/%m and %m/%d)."""
+    text = pl.Series([datetime(2001, 2, 3, 4, 5, 6)]).dt.strftime(f)
+    as_f = text.str.strptime(dtype, f, strict=False, exact=True)[0]
+    as_g = text.str.strptime(dtype, g, strict=False, exact=True)[0]
+    return as_g is not None and as_g != as_f
+
+
+# --- reading ---------------------------------------------------------------------------------------
+
 def read_file(path: Path, mapping: SourceMapping, stats: ReadStats | None = None,
               chunk_rows: int = CHUNK_ROWS) -> Iterator[tuple[pl.DataFrame, pl.DataFrame]]:
     """Yield (good rows, quarantined rows) per chunk. Raises FileRejected for file-level problems.
@@ -161,67 +470,54 @@ def read_file(path: Path, mapping: SourceMapping, stats: ReadStats | None = None
     `_raw_text`; quarantined rows carry the line, raw text and reason.
     """
     stats = stats if stats is not None else ReadStats()
-    extract = mapping.contract
-    stats.encoding = detect_encoding(path, mapping.encoding)
     footer = re.compile(mapping.footer_pattern) if mapping.footer_pattern else None
-    records = iter_records(path, stats.encoding, mapping.delimiter)
+    records = open_records(path, mapping, stats)
     header = None
     for _line, fields, raw in records:
-        if raw.strip():
+        if raw.strip(", \t;"):
             header = _unique_header(fields)
             break
         stats.lines_skipped += 1
     if header is None:
         raise FileRejected(f"{path}: the file is empty (no header line)")
-    _check_header(path, mapping, header, stats)
+    stats.header = header
+    fit = mapping.header_fit(header)
+    if not fit.fits:
+        raise FileRejected(
+            f"{path}: required column(s) {', '.join(fit.missing_required)} not found; mapping "
+            f"'{mapping.name}' needs them. The file's header has: {', '.join(header)}")
+    plan = ReadPlan(mapping, fit, is_excel(path), header)
+    stats.missing_optional_columns = list(fit.missing_optional)
+    stats.missing_optional_fields = list(fit.missing_optional_fields)
+    stats.extra_columns = plan.extra_columns()
+    stats.carried_fields = plan.carried_fields()
     width = len(header)
 
     good: list[tuple[int, list[str], str]] = []
     bad: list[tuple[int, str, str, str, str]] = []
     for line_no, fields, raw in records:
-        if not raw.strip() or (footer is not None and footer.match(raw)):
+        if not raw.strip(", \t;") or (footer is not None and footer.match(raw)):
             stats.lines_skipped += 1
             continue
         stats.rows_read += 1
-        if len(fields) != width:
+        if len(fields) != width and not (plan.excel and len(fields) < width):
             bad.append((line_no, raw, "malformed_line", "",
                         f"line {line_no}: {len(fields)} fields where the header has {width}"))
         else:
-            good.append((line_no, fields, raw))
+            good.append((line_no, fields + [""] * (width - len(fields)), raw))
         if len(good) + len(bad) >= chunk_rows:
-            yield _finish_chunk(good, bad, header, mapping, extract, stats)
+            yield _finish_chunk(path, good, bad, header, plan, stats)
             good, bad = [], []
     if good or bad:
-        yield _finish_chunk(good, bad, header, mapping, extract, stats)
+        yield _finish_chunk(path, good, bad, header, plan, stats)
 
 
-def _check_header(path: Path, mapping: SourceMapping, header: list[str], stats: ReadStats) -> None:
-    present = set(header)
-    missing_required = []
-    for name, spec in mapping.columns.items():
-        if spec.column is None or spec.column in present:
-            continue
-        if name in mapping.required_fields:
-            missing_required.append(f"'{spec.column}' ({name})")
-        else:
-            stats.missing_optional_columns.append(spec.column)
-    for group in mapping.contract.required_any:
-        cols = [mapping.columns[k].column for k in group if k in mapping.columns]
-        if cols and not any(c in present or c is None for c in cols):
-            missing_required.append(" or ".join(f"'{c}'" for c in cols) + f" ({'/'.join(group)})")
-    if missing_required:
-        raise FileRejected(
-            f"{path}: required column(s) {', '.join(missing_required)} not found; mapping "
-            f"'{mapping.name}' needs them. The file's header has: {', '.join(header)}")
-    used = {spec.column for spec in mapping.columns.values() if spec.column}
-    stats.extra_columns = [c for c in header if c not in used]
-
-
-def _finish_chunk(good, bad, header, mapping, extract, stats) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _finish_chunk(path, good, bad, header, plan: ReadPlan, stats) -> tuple[pl.DataFrame, pl.DataFrame]:
     quarantine = [pl.DataFrame(
         {"_line_number": [b[0] for b in bad], "_raw_text": [b[1] for b in bad],
          "reason_kind": [b[2] for b in bad], "reason_field": [b[3] for b in bad],
          "reason": [b[4] for b in bad]}, schema=QUARANTINE_SCHEMA)]
+    extract = plan.extract
     if not good:
         stats.rows_quarantined += len(bad)
         return _empty_good(extract), quarantine[0]
@@ -232,14 +528,50 @@ def _finish_chunk(good, bad, header, mapping, extract, stats) -> tuple[pl.DataFr
         pl.Series("_line_number", [g[0] for g in good], dtype=pl.Int64),
         pl.Series("_raw_text", [g[2] for g in good], dtype=pl.Utf8),
     )
-    typed = map_frame(frame, mapping, extract, stats.extra_columns)
+    if plan.mapping.filter:
+        keep = pl.all_horizontal([
+            _text(pl.col(plan.fit.present[column])).str.to_lowercase().is_in([v.lower() for v in values])
+            for column, values in plan.mapping.filter.items()]).fill_null(False)
+        before = frame.height
+        frame = frame.filter(keep)
+        stats.rows_filtered += before - frame.height
+    if not plan.settled:
+        _settle_plan(path, frame, plan)
+    typed = map_frame(frame, plan, stats)
     problem = typed.filter(pl.col("reason_kind").is_not_null())
     quarantine.append(problem.select(list(QUARANTINE_SCHEMA)))
     ok = typed.filter(pl.col("reason_kind").is_null()).drop(["reason_kind", "reason_field", "reason"])
+    if plan.mapping.stages:
+        ok = _unpivot_stages(ok, plan, stats)
     q = pl.concat(quarantine)
     stats.rows_quarantined += q.height
     stats.rows_flagged += ok.filter(pl.col("_flags").is_not_null()).height
     return ok, q
+
+
+def _date_columns(plan: ReadPlan) -> list[tuple[str, str, ColumnSpec]]:
+    """(format key, type, spec) of every date or time the file's columns give."""
+    out = []
+    for f in plan.extract.fields:
+        spec = plan.mapping.columns.get(f.name)
+        if f.type in ("date", "timestamp") and spec is not None and spec.value is None:
+            out.append((f.name, f.type, spec))
+    for stage, part, spec in plan.stage_specs():
+        out.append((f"stage:{stage}:{part}", "timestamp", spec))
+    return out
+
+
+def _settle_plan(path: Path, frame: pl.DataFrame, plan: ReadPlan) -> None:
+    """Settle each date column's formats on the first chunk's values."""
+    for key, type_, spec in _date_columns(plan):
+        formats = plan.base_formats(key, type_, spec)
+        names = plan.sources(spec)
+        if not names:
+            plan.formats[key] = formats
+            continue
+        values = pl.concat([frame.select(_cell(pl.col(n), spec, plan).alias("v"))["v"] for n in names])
+        plan.formats[key] = _settle_formats(values, formats, type_, f"{path}: {_label_of(plan, key, spec)}")
+    plan.settled = True
 
 
 def _empty_good(extract: Extract) -> pl.DataFrame:
@@ -262,81 +594,127 @@ def _text(expr: pl.Expr) -> pl.Expr:
     return pl.when(stripped.str.len_chars() > 0).then(stripped).otherwise(None)
 
 
+def _cell(expr: pl.Expr, spec: ColumnSpec, plan: ReadPlan) -> pl.Expr:
+    """One column's text: trimmed, null tokens removed, one item of a multi-valued cell."""
+    value = _text(expr)
+    tokens = [t.strip().lower() for t in [*plan.mapping.null_values, *spec.null]]
+    if tokens:
+        value = pl.when(value.str.to_lowercase().is_in(tokens)).then(None).otherwise(value)
+    if spec.split is not None:
+        value = _text(value.str.split(spec.split).list.get(spec.item, null_on_oob=True))
+    return value
+
+
 def _parse_timestamp(raw: pl.Expr, formats: list[str], timezone: str) -> pl.Expr:
     parsed = []
     for fmt in formats:
         value = raw.str.strptime(pl.Datetime("us"), fmt, strict=False, exact=True)
-        if "%z" in fmt:
+        if "%z" in fmt or "%#z" in fmt:
             value = value.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
         else:
-            value = (value.dt.replace_time_zone(timezone, ambiguous="earliest", non_existent="null")
-                     .dt.convert_time_zone("UTC").dt.replace_time_zone(None))
+            # a local time inside a daylight-saving gap (a date-only value whose midnight does
+            # not exist) reads as the first instant after the gap
+            local = pl.coalesce(
+                value.dt.replace_time_zone(timezone, ambiguous="earliest", non_existent="null"),
+                (value + pl.duration(hours=1)).dt.replace_time_zone(
+                    timezone, ambiguous="earliest", non_existent="null"))
+            value = local.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
         parsed.append(value)
     return pl.coalesce(parsed)
 
 
-def _typed(raw: pl.Expr, type_: str, spec, mapping: SourceMapping) -> pl.Expr:
+def _typed(raw: pl.Expr, type_: str, formats: list[str], timezone: str) -> pl.Expr:
     if type_ == "string":
         return raw
     if type_ == "integer":
-        return raw.str.replace_all(",", "").cast(pl.Int64, strict=False)
+        return raw.str.replace_all(",", "").str.replace(r"\.0+$", "").cast(pl.Int64, strict=False)
     if type_ == "decimal":
-        return (raw.str.replace_all(r"^[A-Z]{3}\s*|[¥￥$€,円\s]", "")
+        return (raw.str.replace_all(r"^[A-Z]{3}\s*|[¥￥$€£,円\s]", "")
                 .cast(pl.Decimal(18, 2), strict=False))
     if type_ == "boolean":
-        labels = {k: v for k, v in BOOLEAN_LABELS.items()}
-        return raw.str.to_lowercase().replace_strict(labels, default=None, return_dtype=pl.Boolean)
-    formats = (spec.formats if spec is not None and spec.formats else None)
+        return raw.str.to_lowercase().replace_strict(BOOLEAN_LABELS, default=None, return_dtype=pl.Boolean)
     if type_ == "date":
-        formats = formats or mapping.date_formats
         return pl.coalesce([raw.str.strptime(pl.Date, f, strict=False, exact=True) for f in formats])
     if type_ == "timestamp":
-        return _parse_timestamp(raw, formats or mapping.timestamp_formats, mapping.timezone)
+        return _parse_timestamp(raw, formats, timezone)
     raise ValueError(type_)
 
 
-def map_frame(frame: pl.DataFrame, mapping: SourceMapping, extract: Extract,
-              extra_columns: list[str]) -> pl.DataFrame:
-    """Apply the mapping to a frame of raw text columns; add the first problem of each row."""
-    present = set(frame.columns)
+def _raw_value(spec: ColumnSpec | None, plan: ReadPlan) -> tuple[pl.Expr, pl.Expr | None]:
+    """(value text after value labels, the label text when `values` did not list it)."""
+    if spec is None:
+        return pl.lit(None, dtype=pl.Utf8), None
+    if spec.value is not None:
+        raw = pl.lit(spec.value, dtype=pl.Utf8)
+    else:
+        names = plan.sources(spec)
+        if not names:
+            return pl.lit(None, dtype=pl.Utf8), None
+        raw = pl.coalesce([_cell(pl.col(n), spec, plan) for n in names])
+    if not spec.values:
+        return raw, None
+    labels = {str(k).strip().lower(): str(v) for k, v in spec.values.items()}
+    mapped = raw.str.to_lowercase().replace_strict(labels, default=None, return_dtype=pl.Utf8)
+    unmapped = pl.when(raw.is_not_null() & mapped.is_null()).then(raw)
+    fallback = pl.lit(spec.default, dtype=pl.Utf8) if spec.default is not None else raw
+    return pl.when(raw.is_null()).then(None).when(mapped.is_not_null()).then(mapped) \
+        .otherwise(fallback), unmapped
+
+
+def map_frame(frame: pl.DataFrame, plan: ReadPlan, stats: ReadStats | None = None) -> pl.DataFrame:
+    """Apply the mapping to a frame of raw text columns; add the first problem of each row.
+    Labels that the mapping's `values` do not list, and values outside a field's canonical codes,
+    are counted into `stats.unmapped_labels`."""
+    mapping, extract = plan.mapping, plan.extract
     raw_exprs: dict[str, pl.Expr] = {}
+    unmapped_exprs: dict[str, pl.Expr] = {}
     for f in extract.fields:
-        spec = mapping.columns.get(f.name)
-        if spec is None or (spec.column is not None and spec.column not in present):
-            raw = pl.lit(None, dtype=pl.Utf8)
-        elif spec.value is not None:
-            raw = pl.lit(str(spec.value), dtype=pl.Utf8)
-        else:
-            raw = _text(pl.col(spec.column))
-        if spec is not None and spec.values:
-            raw = raw.replace({str(k): str(v) for k, v in spec.values.items()})
+        raw, unmapped = _raw_value(mapping.columns.get(f.name), plan)
         raw_exprs[f.name] = raw
-    staged = frame.with_columns(
-        [raw_exprs[f.name].alias(f"__raw__{f.name}") for f in extract.fields])
-    typed_exprs = [
-        _typed(pl.col(f"__raw__{f.name}"), f.type, mapping.columns.get(f.name), mapping)
-        .alias(f.name) for f in extract.fields]
+        if unmapped is not None:
+            unmapped_exprs[f.name] = unmapped
+        elif f.values and f.name in mapping.columns:
+            unmapped_exprs[f.name] = pl.when(~raw.is_in(list(f.values))).then(raw)
+    stage_parts = plan.stage_specs()
+    for stage, part, spec in stage_parts:
+        raw_exprs[f"stage:{stage}:{part}"] = _raw_value(spec, plan)[0]
+    staged = frame.with_columns([e.alias(f"__raw__{k}") for k, e in raw_exprs.items()])
+    if stats is not None and unmapped_exprs:
+        _count_unmapped(staged, unmapped_exprs, stats)
+
+    def typed(key: str, type_: str, spec) -> pl.Expr:
+        formats = plan.base_formats(key, type_, spec) if type_ in ("date", "timestamp") else []
+        return _typed(pl.col(f"__raw__{key}"), type_, formats, mapping.timezone)
+
+    typed_exprs = [typed(f.name, f.type, mapping.columns.get(f.name)).alias(f.name) for f in extract.fields]
+    typed_exprs += [typed(f"stage:{s}:{p}", "timestamp", spec).alias(f"stage:{s}:{p}")
+                    for s, p, spec in stage_parts]
     staged = staged.with_columns(typed_exprs)
 
     problems: list[tuple[pl.Expr, str, str, pl.Expr]] = []
-    required = set(mapping.required_fields)
+    unpivoted = {"stage", "entered_at", "exited_at"} if mapping.stages else set()
+    required = set(mapping.required_fields) - unpivoted
     for f in extract.fields:
         if f.name in required:
             problems.append((pl.col(f"__raw__{f.name}").is_null(), "missing_required", f.name,
-                             pl.lit(f"missing_required: {_label(mapping, f.name)} is empty")))
+                             pl.lit(f"missing_required: {_label(plan, f.name)} is empty")))
     for group in extract.required_any:
         mask = pl.all_horizontal([pl.col(f"__raw__{k}").is_null() for k in group])
-        names = " / ".join(_label(mapping, k) for k in group)
+        names = " / ".join(_label(plan, k) for k in group)
         problems.append((mask, "missing_required", "|".join(group),
                          pl.lit(f"missing_required: all of {names} are empty")))
+    checked = [(f.name, f.type, mapping.columns.get(f.name)) for f in extract.fields
+               if f.name not in unpivoted]
+    checked += [(f"stage:{s}:{p}", "timestamp", spec) for s, p, spec in stage_parts]
     for kind in ("unparseable_date", "invalid_number", "invalid_boolean"):
-        for f in extract.fields:
-            if _INVALID_KIND.get(f.type) != kind:
+        for key, type_, spec in checked:
+            if _INVALID_KIND.get(type_) != kind:
                 continue
-            mask = pl.col(f"__raw__{f.name}").is_not_null() & pl.col(f.name).is_null()
-            message = pl.format(f"{kind}: {_label(mapping, f.name)} = '{{}}'{_hint(mapping, f)}",
-                                pl.col(f"__raw__{f.name}"))
-            problems.append((mask, kind, f.name, message))
+            mask = pl.col(f"__raw__{key}").is_not_null() & pl.col(key).is_null()
+            hint = _hint(plan, key, type_, spec)
+            message = pl.format(f"{kind}: {_label_of(plan, key, spec)} = '{{}}'{hint}",
+                                pl.col(f"__raw__{key}"))
+            problems.append((mask, kind, key.split(":")[0] if ":" in key else key, message))
 
     if problems:
         kind_expr = pl.when(problems[0][0]).then(pl.lit(problems[0][1]))
@@ -351,38 +729,98 @@ def map_frame(frame: pl.DataFrame, mapping: SourceMapping, extract: Extract,
     else:
         kind_expr = field_expr = message_expr = pl.lit(None, dtype=pl.Utf8)
 
-    flag_parts = []
-    for earlier, later in extract.ordered:
-        if earlier not in mapping.columns or later not in mapping.columns:
-            continue
-        a, b = pl.col(earlier), pl.col(later)
-        if extract.get_field(earlier).type != extract.get_field(later).type:
-            a, b = a.cast(pl.Date), b.cast(pl.Date)
-        flag_parts.append(pl.when(a > b).then(pl.lit(f"out_of_order:{earlier}>{later}")))
-    flags = (pl.concat_str(flag_parts, separator=",", ignore_nulls=True) if flag_parts
-             else pl.lit(None, dtype=pl.Utf8))
-    flags = pl.when(flags.str.len_chars() > 0).then(flags).otherwise(None)
+    flags = _order_flags(extract, mapping) if not mapping.stages else pl.lit(None, dtype=pl.Utf8)
 
-    extras = [c for c in extra_columns if c in present]
+    extras = plan.extra_columns()
     extra_expr = (pl.struct([_text(pl.col(c)).alias(c) for c in extras]).struct.json_encode()
                   if extras else pl.lit(None, dtype=pl.Utf8))
 
     return staged.select(
         [pl.col(f.name) for f in extract.fields]
+        + [pl.col(f"stage:{s}:{p}") for s, p, _ in stage_parts]
         + [pl.col("_line_number"), flags.alias("_flags"), extra_expr.alias("_extra"),
            pl.col("_raw_text"), kind_expr.alias("reason_kind"), field_expr.alias("reason_field"),
            message_expr.alias("reason")])
 
 
-def _label(mapping: SourceMapping, name: str) -> str:
-    spec = mapping.columns.get(name)
-    return f"'{spec.column}' ({name})" if spec is not None and spec.column else name
+def _local_date(expr: pl.Expr, timezone: str) -> pl.Expr:
+    """A UTC timestamp's calendar date in the mapping's zone (the zone its text was written in)."""
+    return expr.dt.replace_time_zone("UTC").dt.convert_time_zone(timezone).dt.date()
 
 
-def _hint(mapping: SourceMapping, f) -> str:
-    spec = mapping.columns.get(f.name)
-    if f.type in ("date", "timestamp"):
-        formats = (spec.formats if spec and spec.formats else
-                   mapping.date_formats if f.type == "date" else mapping.timestamp_formats)
-        return " matches none of " + ", ".join(formats)
-    return " is not a number" if f.type in ("integer", "decimal") else " is not yes/no"
+def _compare(extract: Extract, earlier: str, later: str, timezone: str,
+             a: pl.Expr | None = None, b: pl.Expr | None = None) -> pl.Expr:
+    """`earlier` > `later`, comparing a time with a date in the file's own zone."""
+    a = pl.col(earlier) if a is None else a
+    b = pl.col(later) if b is None else b
+    ta, tb = extract.get_field(earlier).type, extract.get_field(later).type
+    if ta != tb:
+        a = _local_date(a, timezone) if ta == "timestamp" else a
+        b = _local_date(b, timezone) if tb == "timestamp" else b
+    return a > b
+
+
+def _order_flags(extract: Extract, mapping: SourceMapping) -> pl.Expr:
+    parts = []
+    for earlier, later in extract.ordered:
+        if earlier not in mapping.columns or later not in mapping.columns:
+            continue
+        parts.append(pl.when(_compare(extract, earlier, later, mapping.timezone))
+                     .then(pl.lit(f"out_of_order:{earlier}>{later}")))
+    if not parts:
+        return pl.lit(None, dtype=pl.Utf8)
+    flags = pl.concat_str(parts, separator=",", ignore_nulls=True)
+    return pl.when(flags.str.len_chars() > 0).then(flags).otherwise(None)
+
+
+def _unpivot_stages(ok: pl.DataFrame, plan: ReadPlan, stats: ReadStats) -> pl.DataFrame:
+    """A wide row (one date column per stage) -> one stage_events row per stage entered."""
+    stages = [s for s, p, _ in plan.stage_specs() if p == "entered"]
+    exited = {s for s, p, _ in plan.stage_specs() if p == "exited"}
+    base = [c for c in ok.columns if not c.startswith("stage:") and c not in ("stage", "entered_at",
+                                                                               "exited_at")]
+    parts = []
+    for stage in stages:
+        exit_col = pl.col(f"stage:{stage}:exited") if stage in exited else pl.lit(None, pl.Datetime("us"))
+        parts.append(ok.select(
+            *base, pl.lit(stage).alias("stage"),
+            pl.col(f"stage:{stage}:entered").alias("entered_at"), exit_col.alias("exited_at"),
+        ).filter(pl.col("entered_at").is_not_null()))
+    if not parts:
+        stats.rows_without_records += ok.height
+        return _empty_good(plan.extract)
+    long = pl.concat(parts).with_columns(
+        pl.when(pl.col("entered_at") > pl.col("exited_at"))
+        .then(pl.lit("out_of_order:entered_at>exited_at")).otherwise(None).alias("_flags"))
+    stats.rows_without_records += ok.height - long["_line_number"].n_unique()
+    columns = [f.name for f in plan.extract.fields] + ["_line_number", "_flags", "_extra", "_raw_text"]
+    return long.select(columns).sort("_line_number", maintain_order=True)
+
+
+def _count_unmapped(staged: pl.DataFrame, exprs: dict[str, pl.Expr], stats: ReadStats) -> None:
+    found = staged.select([e.alias(name) for name, e in exprs.items()])
+    for name in found.columns:
+        counts = found[name].drop_nulls().value_counts()
+        if counts.is_empty():
+            continue
+        bucket = stats.unmapped_labels.setdefault(name, {})
+        for label, n in counts.iter_rows():
+            bucket[label] = bucket.get(label, 0) + n
+
+
+def _label(plan: ReadPlan, name: str) -> str:
+    return _label_of(plan, name, plan.mapping.columns.get(name))
+
+
+def _label_of(plan: ReadPlan, key: str, spec: ColumnSpec | None) -> str:
+    shown = key if not key.startswith("stage:") else f"stage {key.split(':')[1]} ({key.split(':')[2]})"
+    names = plan.sources(spec) if spec is not None else []
+    if names:
+        return f"{' / '.join(repr(n) for n in names)} ({shown})".replace('"', "'")
+    return shown
+
+
+def _hint(plan: ReadPlan, key: str, type_: str, spec) -> str:
+    if type_ in ("date", "timestamp"):
+        return " matches none of " + ", ".join(plan.base_formats(key, type_, spec))
+    return " is not a number" if type_ in ("integer", "decimal") else " is not yes/no"

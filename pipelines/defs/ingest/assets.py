@@ -7,6 +7,7 @@ from pipelines import progress
 from pipelines.contract import EXTRACTS, Extract
 from pipelines.defs.resources import WarehouseResource
 from pipelines.ingest.loader import FileLoad, discover, load_extract
+from pipelines.sources.mapping import LOOKUP_EXTRACTS
 
 CHECK_NAME = "landing_files_accepted"
 
@@ -26,9 +27,13 @@ def _summary(results: list[FileLoad]) -> dict:
 
 def build_raw_asset(extract: Extract) -> dg.AssetsDefinition:
     key = dg.AssetKey(["raw", extract.name])
+    # extracts other mappings look values up in (users, accounts) load first
+    looked_up = LOOKUP_EXTRACTS[:LOOKUP_EXTRACTS.index(extract.name)] if extract.name in LOOKUP_EXTRACTS \
+        else LOOKUP_EXTRACTS
 
     @dg.asset(
         key=key,
+        deps=[dg.AssetKey(["raw", name]) for name in looked_up],
         group_name="ingest",
         kinds={"duckdb", "python"},
         description=f"{extract.description} Raw layer: every version of every record, loaded "
@@ -40,8 +45,7 @@ def build_raw_asset(extract: Extract) -> dg.AssetsDefinition:
     )
     def raw_extract(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         ws = warehouse.ws
-        files = [f for f in discover(ws.landing, ws.mappings())
-                 if f.mapping is not None and f.mapping.extract == extract.name]
+        files = [f for f in discover(ws.landing, ws.sources()) if f.mapping_for(extract.name)]
 
         def on_rows(file_name: str, rows: int) -> None:
             progress.report(f"  {file_name}: {rows:,} rows read")
@@ -50,11 +54,13 @@ def build_raw_asset(extract: Extract) -> dg.AssetsDefinition:
             results = load_extract(con, files, extract.name, on_rows)
             total = con.execute(f"SELECT count(*) FROM raw.{extract.name}").fetchone()[0]
         for r in results:
-            line = (f"{r.file_name}: {r.status}, {r.rows_loaded:,} loaded, "
+            line = (f"{r.file_name} -> {extract.name}: {r.status}, {r.rows_loaded:,} loaded, "
                     f"{r.rows_quarantined:,} quarantined" if r.status == "loaded"
-                    else f"{r.file_name}: {r.status} {r.message}")
+                    else f"{r.file_name} -> {extract.name}: {r.status} {r.message}")
             (context.log.error if r.failed else context.log.info)(line)
             progress.report(f"  {line}")
+            for warning in r.warnings:
+                context.log.warning(f"{r.file_name}: {warning}")
         rejected = [r for r in results if r.failed]
         return dg.MaterializeResult(
             metadata={**_summary(results), "rows_in_raw_table": total},

@@ -24,9 +24,11 @@ def build_publish_asset(mart_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
                           "rejected in this run.")
     def serving_copy(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         ws = warehouse.ws
-        hashes = [file_sha256(f.path) for f in discover(ws.landing, ws.mappings()) if f.mapping]
+        landing = discover(ws.landing, ws.sources())
+        hashes = [file_sha256(f.path) for f in landing if f.mappings]
         with warehouse.connect() as con:
             reasons = blocking_failures(con, context.run_id, hashes)
+        reasons += [f"unmatched file: {f.name}" for f in landing if f.error]
         if reasons:
             raise dg.Failure(description="Not published: " + "; ".join(reasons[:10]),
                              metadata={"reasons": dg.MetadataValue.md("\n".join(f"- {r}" for r in reasons))})

@@ -1,6 +1,6 @@
 -- The moment "now" means for deadlines, overdue lists and young cohorts (reporting.as_of):
--- the newest time recorded in the loaded extracts (latest_record), the wall clock (now), or a
--- fixed local time. One row.
+-- the newest time recorded in the loaded extracts (latest_record: every stage time, the close
+-- dates of closed deals included), the wall clock (now), or a fixed local time. One row.
 
 with recorded as (
     select max(recorded_at) as latest_record_at
@@ -14,6 +14,10 @@ with recorded as (
         union all select max(created_at) from {{ ref('stg_sfa__opportunities') }}
         union all select max(modified_at) from {{ ref('stg_sfa__opportunities') }}
         union all select max(changed_at) from {{ ref('stg_sfa__opportunity_history') }}
+        union all select max({{ from_business_time('close_date') }}) from {{ ref('stg_sfa__opportunities') }}
+            where is_closed
+        union all select max(entered_at) from {{ ref('stg_stage_events') }}
+        union all select max(exited_at) from {{ ref('stg_stage_events') }}
         union all select max(modified_at) from {{ ref('stg_crm__accounts') }}
         union all select max(modified_at) from {{ ref('stg_crm__contacts') }}
         union all select max(modified_at) from {{ ref('stg_crm__subscriptions') }}

@@ -1,6 +1,7 @@
 -- One row per lead and cycle: when each stage was first entered (`<stage>_at`) and, for the
 -- funnel stages, when it was reached (`<stage>_reached_at`: its own entry or the earliest entry
--- of a later stage that proves it, so a skipped stage counts as reached).
+-- of a later stage that proves it, so a skipped stage counts as reached). A stage no loaded
+-- source carries is never reached (int_measure_coverage): it is not measurable, not zero.
 
 with entered as (
     select * from {{ ref('int_stage_events_entered') }}
@@ -22,9 +23,11 @@ pivoted as (
 )
 
 select
-    *
+    p.*
     {%- for s in journey_stages() if s.funnel %},
-    least({% for t in implied_by(s.stage) %}{{ t }}_at{% if not loop.last %}, {% endif %}{% endfor %})
-        as {{ s.stage }}_reached_at
+    case when m.{{ s.stage }}_measurable then
+        least({% for t in implied_by(s.stage) %}p.{{ t }}_at{% if not loop.last %}, {% endif %}{% endfor %})
+    end as {{ s.stage }}_reached_at
     {%- endfor %}
-from pivoted
+from pivoted as p
+cross join {{ measurable_stages() }} as m

@@ -1,0 +1,249 @@
+"""One test per mapping-language feature and input kind, on small hand-made files."""
+
+from datetime import datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from pipelines.ingest.reader import FileRejected, ReadStats, detect_encoding, read_file
+from pipelines.sources.mapping import MappingError, SourceMapping, load_mappings, match_mappings
+from tests.conftest import write_csv
+
+
+def leads_mapping(**overrides) -> SourceMapping:
+    body = {"name": "t", "extract": "ma_leads", "folder": "ma", "files": ["*.csv"],
+            "timestamp_formats": ["%Y-%m-%d %H:%M"],
+            "columns": {"lead_id": "Id", "email": "Email", "created_at": "Created"}}
+    columns = overrides.pop("columns", {})
+    body["columns"] = {**body["columns"], **columns}
+    return SourceMapping.model_validate({**body, **overrides})
+
+
+def read_all(path: Path, mapping: SourceMapping) -> tuple[pl.DataFrame, pl.DataFrame, ReadStats]:
+    stats = ReadStats()
+    chunks = list(read_file(path, mapping, stats, chunk_rows=2))
+    return pl.concat([g for g, _ in chunks]), pl.concat([b for _, b in chunks]), stats
+
+
+def test_null_tokens_per_mapping_and_per_column(tmp_path):
+    path = write_csv(tmp_path / "a.csv", "Id,Email,Created,Industry,Phone\n"
+                     "1,(No value),2025-04-01 10:00,N/A,03-1\n"
+                     "2,b@x.jp,2025-04-01 10:00,-,n/a\n")
+    mapping = leads_mapping(null_values=["(No value)"],
+                            columns={"industry": {"column": "Industry", "null": ["N/A", "-"]},
+                                     "phone": "Phone"})
+    good, bad, _ = read_all(path, mapping)
+    assert bad.is_empty()  # '(No value)' in email does not quarantine: the phone is there
+    assert good["email"].to_list() == [None, "b@x.jp"]
+    assert good["industry"].to_list() == [None, None]
+    assert good["phone"].to_list() == ["03-1", "n/a"]  # the column's tokens apply to it only
+
+
+def test_headers_match_ignoring_case_and_spaces_and_alternatives(tmp_path):
+    path = write_csv(tmp_path / "a.csv", " ID ,EMAIL,created,Original Source\n1,a@x.jp,2025-04-01 10:00,Referrals\n")
+    mapping = leads_mapping(columns={"original_channel": {
+        "column": ["Original Traffic Source", "Original Source"], "values": {"referrals": "referral"}}})
+    good, bad, stats = read_all(path, mapping)
+    assert bad.is_empty() and stats.missing_optional_columns == []
+    assert good.row(0, named=True)["original_channel"] == "referral"  # labels match case-insensitively
+
+
+def test_coalesce_takes_the_first_non_empty_column(tmp_path):
+    path = write_csv(tmp_path / "a.csv", "Id,Email,Created,Phone Number,Mobile Phone Number\n"
+                     "1,,2025-04-01 10:00,03-1111,090-1\n2,,2025-04-01 10:00,,090-2\n")
+    mapping = leads_mapping(columns={"phone": {"coalesce": ["Phone Number", "Mobile Phone Number"]}})
+    good, bad, _ = read_all(path, mapping)
+    assert bad.is_empty()
+    assert good["phone"].to_list() == ["03-1111", "090-2"]
+
+
+def test_one_item_of_a_multi_valued_cell(tmp_path):
+    path = write_csv(tmp_path / "a.csv", "Id,Email,Created,Industry\n"
+                     "1,a@x.jp,2025-04-01 10:00,manufacturing; retail;finance\n2,b@x.jp,2025-04-01 10:00,\n")
+    first = leads_mapping(columns={"industry": {"column": "Industry", "split": ";"}})
+    last = leads_mapping(columns={"industry": {"column": "Industry", "split": ";", "item": -1}})
+    assert read_all(path, first)[0]["industry"].to_list() == ["manufacturing", None]
+    assert read_all(path, last)[0]["industry"].to_list() == ["finance", None]
+
+
+def test_default_code_for_unknown_labels_and_their_counts(tmp_path):
+    path = write_csv(tmp_path / "a.csv", "Id,Email,Created,Source\n" + "".join(
+        f"{i},a{i}@x.jp,2025-04-01 10:00,{label}\n"
+        for i, label in enumerate(["Paid Search", "AI Referrals", "AI Referrals", "Podcast", ""])))
+    mapping = leads_mapping(columns={"original_channel": {
+        "column": "Source", "values": {"Paid Search": "paid_search"}, "default": "other"}})
+    good, _, stats = read_all(path, mapping)
+    assert good["original_channel"].to_list() == ["paid_search", "other", "other", "other", None]
+    assert stats.unmapped_labels == {"original_channel": {"AI Referrals": 2, "Podcast": 1}}
+
+
+def test_codes_outside_the_contract_are_counted_too(tmp_path):
+    path = write_csv(tmp_path / "a.csv", "Id,Email,Created,Channel\n1,a@x.jp,2025-04-01 10:00,webinar\n"
+                     "2,b@x.jp,2025-04-01 10:00,tv\n")
+    _, _, stats = read_all(path, leads_mapping(columns={"original_channel": "Channel"}))
+    assert stats.unmapped_labels == {"original_channel": {"tv": 1}}
+
+
+def test_ambiguous_date_formats_are_refused_not_guessed(tmp_path):
+    formats = ["%d/%m/%Y %H:%M", "%m/%d/%Y %H:%M"]
+    ambiguous = write_csv(tmp_path / "a.csv", "Id,Email,Created\n1,a@x.jp,01/02/2025 10:00\n"
+                          "2,b@x.jp,03/04/2025 10:00\n")
+    with pytest.raises(FileRejected) as err:
+        read_all(ambiguous, leads_mapping(timestamp_formats=formats))
+    assert "a.csv" in str(err.value) and "'Created' (created_at)" in str(err.value)
+    assert "every value reads both as %d/%m/%Y %H:%M and as %m/%d/%Y %H:%M" in str(err.value)
+    # one value with a day above 12 shows the file is day-first: every value reads that way
+    told = write_csv(tmp_path / "b.csv", "Id,Email,Created\n1,a@x.jp,01/02/2025 10:00\n"
+                     "2,b@x.jp,25/04/2025 10:00\n")
+    good, bad, _ = read_all(told, leads_mapping(timestamp_formats=formats))
+    assert bad.is_empty()
+    assert good["created_at"].to_list() == [datetime(2025, 2, 1, 1, 0), datetime(2025, 4, 25, 1, 0)]
+    mixed = write_csv(tmp_path / "c.csv", "Id,Email,Created\n1,a@x.jp,13/02/2025 10:00\n"
+                      "2,b@x.jp,02/13/2025 10:00\n3,c@x.jp,01/02/2025 10:00\n")
+    with pytest.raises(FileRejected, match="some values read only as"):
+        read_all(mixed, leads_mapping(timestamp_formats=formats))
+
+
+def test_a_date_only_value_on_a_daylight_saving_gap_loads(tmp_path):
+    # 2021-09-05 00:00 does not exist in Santiago (clocks go from 00:00 to 01:00)
+    path = write_csv(tmp_path / "a.csv", "Id,Email,Created\n1,a@x.jp,2021-09-05\n")
+    good, bad, _ = read_all(path, leads_mapping(timezone="America/Santiago", timestamp_formats=["%Y-%m-%d"]))
+    assert bad.is_empty()
+    assert good["created_at"].to_list() == [datetime(2021, 9, 5, 4, 0)]  # 01:00 -03 = 04:00 UTC
+
+
+def test_encodings_any_codec_and_auto_refuses_what_it_cannot_tell(tmp_path):
+    latin = "Id,Email,Created,Company\n1,a@x.jp,2025-04-01 10:00,Hélène Müller Société\n"
+    path = write_csv(tmp_path / "latin.csv", latin, "latin-1")
+    with pytest.raises(FileRejected) as err:
+        detect_encoding(path)
+    message = str(err.value)
+    assert "latin.csv" in message and "cannot be told with certainty" in message
+    assert "It decodes as: cp1252, latin-1" in message
+    # a Latin-1 text that happens to be valid CP932 is refused too, not read as kanji
+    sneaky = write_csv(tmp_path / "sneaky.csv", "Id,Name\n1,Hélène\n", "latin-1")
+    assert b"H\xe9l\xe8ne".decode("cp932")  # it does decode ...
+    with pytest.raises(FileRejected, match="characters a Latin-1 or Windows-1252 text turns into"):
+        detect_encoding(sneaky)
+    good, _, stats = read_all(path, leads_mapping(encoding="latin-1", columns={"company_name": "Company"}))
+    assert stats.encoding == "iso8859-1"
+    assert good["company_name"].to_list() == ["Hélène Müller Société"]
+    utf16 = write_csv(tmp_path / "u16.csv", latin, "utf-16")  # with its byte-order mark
+    assert detect_encoding(utf16) == "utf-16"
+    assert read_all(utf16, leads_mapping(columns={"company_name": "Company"}))[0]["company_name"].to_list() == [
+        "Hélène Müller Société"]
+    assert detect_encoding(write_csv(tmp_path / "sj.csv", "名前\n山田株式会社\n", "cp932")) == "cp932"
+
+
+def test_a_wrong_declared_encoding_names_byte_and_line(tmp_path):
+    path = write_csv(tmp_path / "a.csv", "Id,Email,Created\n1,a@x.jp,2025-04-01 10:00\n2,é,x\n", "latin-1")
+    with pytest.raises(FileRejected) as err:
+        detect_encoding(path, "utf-8")
+    assert "a.csv: not valid utf-8 as its mapping declares: byte 45 (line 3)" in str(err.value)
+
+
+def test_tab_and_semicolon_delimiters_are_sniffed(tmp_path):
+    for name, sep in (("t.tsv", "\t"), ("s.csv", ";")):
+        path = write_csv(tmp_path / name, sep.join(["Id", "Email", "Created"]) + "\n"
+                         + sep.join(["1", "a@x.jp", "2025-04-01 10:00"]) + "\n")
+        good, bad, stats = read_all(path, leads_mapping())
+        assert stats.delimiter == sep and bad.is_empty() and good["lead_id"].to_list() == ["1"]
+
+
+def test_excel_workbooks_first_or_named_sheet(tmp_path):
+    import xlsxwriter
+
+    path = tmp_path / "leads.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    book.add_worksheet("Notes").write(0, 0, "not the data")
+    sheet = book.add_worksheet("Leads")
+    when = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+    sheet.write_row(0, 0, ["Id", "Email", "Created", "Employees"])
+    sheet.write_row(1, 0, [101, "a@x.jp"])
+    sheet.write_datetime(1, 2, datetime(2025, 4, 1, 10, 0), when)
+    sheet.write_number(1, 3, 250)
+    sheet.write_row(2, 0, [102, "b@x.jp", "2025-04-02 09:30"])
+    book.close()
+    with pytest.raises(FileRejected, match="required column"):
+        read_all(path, leads_mapping())  # the first sheet holds no leads
+    good, bad, stats = read_all(path, leads_mapping(sheet="Leads", columns={"employees": "Employees"}))
+    assert stats.encoding == "xlsx" and bad.is_empty()
+    assert good["lead_id"].to_list() == ["101", "102"]
+    assert good["created_at"].to_list() == [datetime(2025, 4, 1, 1, 0), datetime(2025, 4, 2, 0, 30)]
+    assert good["employees"].to_list() == [250, None]
+    assert good["_line_number"].to_list() == [2, 3]
+
+
+def test_files_match_by_header_when_names_say_nothing(tmp_path):
+    mappings = load_mappings(None)
+    leads = ["Lead ID", "First Name", "Last Name", "Company / Account", "Email", "Lead Status",
+             "Lead Source", "Create Date"]
+    opps = ["Opportunity ID", "Opportunity Name", "Account Name", "Stage", "Amount", "Close Date",
+            "Created Date"]
+    assert [m.name for m, _ in match_mappings(mappings, "sfa", "report1700000000000.csv", leads)] == [
+        "salesforce_report_leads"]
+    assert [m.name for m, _ in match_mappings(mappings, "sfa", "report1700000000001.csv", opps)] == [
+        "salesforce_report_opportunities"]
+
+
+def test_one_file_feeds_several_extracts(tmp_path):
+    header = ["Record ID", "Email", "Create Date", "Lifecycle Stage",
+              'Date entered "Marketing Qualified Lead (Lifecycle Stage Pipeline)"',
+              'Date entered "Customer (Lifecycle Stage Pipeline)"']
+    found = match_mappings(load_mappings(None), "ma", "hubspot-crm-exports-all-contacts-2025-04-01.csv",
+                           header)
+    assert [(m.name, m.extract) for m, _ in found] == [("hubspot_contacts", "ma_leads"),
+                                                       ("hubspot_contact_stages", "stage_events")]
+
+
+def test_an_unmatched_file_names_the_closest_preset_and_what_it_lacks():
+    header = ["Record Id", "Deal Name", "Amount", "Closing Date", "Account Name", "Created Time"]
+    with pytest.raises(MappingError) as err:
+        match_mappings(load_mappings(None), "sfa", "export.csv", header)
+    message = str(err.value)
+    assert "landing/sfa/export.csv: no source mapping fits this file." in message
+    assert "Closest: zoho_deals, which finds 6 of its columns but lacks 'Stage' (stage)" in message
+    assert "its file patterns are *Deals*" in message
+
+
+def test_long_history_rows_filtered_to_one_field(tmp_path):
+    path = write_csv(tmp_path / "LeadHistory.csv", "Id,IsDeleted,LeadId,CreatedById,CreatedDate,Field,DataType,OldValue,NewValue\n"
+                     "017A,false,00Q1,005X,2025-04-01T01:00:00.000Z,Status,Text,Open - Not Contacted,Working - Contacted\n"
+                     "017B,false,00Q1,005X,2025-04-02T01:00:00.000Z,Rating,Text,,Hot\n"
+                     "017C,false,00Q1,005X,2025-04-03T01:00:00.000Z,Status,Text,Working - Contacted,Closed - Converted\n"
+                     "017D,true,00Q2,005X,2025-04-03T01:00:00.000Z,Status,Text,,Closed - Converted\n")
+    mapping = {m.name: m for m in load_mappings(None)}["salesforce_export_lead_history"]
+    good, bad, stats = read_all(path, mapping)
+    assert (stats.rows_read, stats.rows_filtered, bad.height) == (4, 2, 0)
+    assert good.select("record_id", "record_kind", "stage", "entered_at").rows() == [
+        ("00Q1", "lead", "sal", datetime(2025, 4, 1, 1, 0)), ("00Q1", "lead", "sql", datetime(2025, 4, 3, 1, 0))]
+
+
+def test_wide_stage_columns_become_one_event_per_stage(tmp_path):
+    path = write_csv(tmp_path / "c.csv", "Id,MQL Date,Won Date,Lost Date\n"
+                     "1,2025-04-01,2025-05-01 10:00,\n2,2025-04-02,,\n3,,,\n4,2025-13-01,,\n")
+    mapping = SourceMapping.model_validate({
+        "name": "w", "extract": "stage_events", "folder": "ma", "timestamp_formats": ["%Y-%m-%d %H:%M", "%Y-%m-%d"],
+        "columns": {"record_id": "Id", "record_kind": {"value": "person"}},
+        "stages": {"mql": "MQL Date", "won": "Won Date", "lost": {"entered": "Lost Date"}}})
+    good, bad, stats = read_all(path, mapping)
+    assert good.select("record_id", "stage", "_line_number").rows() == [
+        ("1", "mql", 2), ("1", "won", 2), ("2", "mql", 3)]
+    assert (stats.rows_read, stats.rows_without_records, bad.height) == (4, 1, 1)
+    assert "stage mql (entered)" in bad["reason"][0] and bad["reason_kind"][0] == "unparseable_date"
+    assert stats.carried_fields == ["record_id", "record_kind", "stage", "entered_at",
+                                    "stage:mql", "stage:won", "stage:lost"]
+
+
+def test_mapping_errors_for_the_new_keys():
+    with pytest.raises(ValueError, match="default needs values"):
+        leads_mapping(columns={"industry": {"column": "I", "default": "x"}})
+    with pytest.raises(ValueError, match="unknown encoding 'klingon'"):
+        leads_mapping(encoding="klingon")
+    with pytest.raises(ValueError, match="stages lists \\['negotiating'\\]"):
+        SourceMapping.model_validate({"name": "w", "extract": "stage_events", "folder": "ma",
+                                      "columns": {"record_id": "Id", "record_kind": {"value": "person"}},
+                                      "stages": {"negotiating": "X"}})
+    with pytest.raises(ValueError, match="lookup.extract must be one of"):
+        leads_mapping(columns={"industry": {"column": "I", "lookup": {"extract": "ma_leads", "by": "email"}}})
