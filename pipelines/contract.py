@@ -45,6 +45,10 @@ NON_SQL_REASONS = ("no_budget", "too_early", "competitor", "info_gathering", "un
 LOST_REASONS = ("no_budget", "too_early", "competitor", "missing_features", "deprioritised")
 MA_ACTIVITY_TYPES = ("page_view", "document_download", "webinar_registration", "webinar_attendance",
                      "seminar_attendance", "consultation", "email_open", "email_click", "form_submit")
+# The bucket of an empty dimension value, kept apart from a source's own "unknown" (the dbt macro
+# no_value() returns the same; a test keeps the two equal).
+NO_VALUE = "(none)"
+
 # The journey's stages (dbt_project/macros/stages.sql orders them; a test keeps the two equal).
 JOURNEY_STAGES = ("known", "mql", "sal", "sql", "opportunity", "won", "lost", "customer", "advocate",
                   "disqualified", "recycled")

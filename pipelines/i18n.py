@@ -5,6 +5,8 @@ One dictionary for every place that shows a code to a person (exports, dashboard
 
 from __future__ import annotations
 
+from pipelines.contract import NO_VALUE
+
 CODE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
     "stage": {
         "known": ("認知", "Known"),
@@ -130,17 +132,21 @@ CODE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
 }
 
 
-# What the marts store when a value is missing ('unknown'), for any kind of code.
+# What the marts store when a value is missing (NO_VALUE), for any kind of code; a source's own
+# "unknown" keeps its own label.
 UNKNOWN = ("不明", "Unknown")
+NOT_SET = ("未設定", "Not set")
 
 
 def code_label(kind: str, code: object, lang: str) -> str:
     """The label of `code` (a value of kind `kind`) in `lang`; the code itself when it has none
-    (names, campaign ids), and 不明 / Unknown for the marts' 'unknown'."""
+    (names, campaign ids), 未設定 / Not set for the marts' empty bucket (NO_VALUE) and
+    不明 / Unknown for a source's own 'unknown'."""
     if code is None:
         return ""
     key = str(code).lower() if kind == "boolean" else str(code)
-    labels = CODE_LABELS.get(kind, {}).get(key, UNKNOWN if key == "unknown" else None)
+    labels = CODE_LABELS.get(kind, {}).get(
+        key, NOT_SET if key == NO_VALUE else UNKNOWN if key == "unknown" else None)
     if labels is None:
         return str(code)
     return labels[0] if lang == "ja" else labels[1]

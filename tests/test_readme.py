@@ -27,3 +27,21 @@ def test_readme_quick_start_has_the_two_commands():
     text = README.read_text(encoding="utf-8")
     assert "pip install uv && uv run leadjourney demo" in text
     assert "\nuv run pytest " in text
+
+
+def test_the_empty_bucket_is_one_value_in_python_and_dbt():
+    from pipelines.contract import NO_VALUE
+
+    macro = (ROOT / "dbt_project" / "macros" / "stages.sql").read_text(encoding="utf-8")
+    body = macro.split("{% macro no_value() -%}")[1].split("{%- endmacro %}")[0]
+    assert f"'{NO_VALUE}'" in body
+
+
+def test_the_journey_stages_are_one_list_in_python_and_dbt():
+    import re
+
+    from pipelines.contract import JOURNEY_STAGES
+
+    macro = (ROOT / "dbt_project" / "macros" / "stages.sql").read_text(encoding="utf-8")
+    body = macro.split("{% macro journey_stages() -%}")[1].split("{%- endmacro %}")[0]
+    assert tuple(re.findall(r"'stage': '(\w+)'", body)) == JOURNEY_STAGES

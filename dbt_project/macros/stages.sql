@@ -41,6 +41,12 @@
     end
 {%- endmacro %}
 
+{% macro no_value() -%}
+    {#- The bucket of an empty dimension value: kept apart from a source's own 'unknown' (NO_VALUE in
+        pipelines/contract.py). -#}
+    '(none)'
+{%- endmacro %}
+
 {% macro analysis_dimensions() -%}
     {#- The dimensions every funnel mart is cut by: name -> lead_journey column. -#}
     {{ return({
@@ -59,7 +65,7 @@
     {#- One row per key and dimension: (keys..., dimension, dimension_value). -#}
     {%- for name, column in analysis_dimensions().items() %}
     select {{ keys | join(', ') }}, '{{ name }}' as dimension,
-           coalesce(cast({{ column }} as {{ dbt.type_string() }}), 'unknown') as dimension_value
+           coalesce(cast({{ column }} as {{ dbt.type_string() }}), {{ no_value() }}) as dimension_value
     from {{ relation }}
     {%- if not loop.last %}
     union all
@@ -68,9 +74,9 @@
 {%- endmacro %}
 
 {% macro dimension_columns(prefix='') -%}
-    {#- One column per analysis dimension (except 'all'), named after it; 'unknown' when empty. -#}
+    {#- One column per analysis dimension (except 'all'), named after it; no_value() when empty. -#}
     {%- for name, column in analysis_dimensions().items() if name != 'all' %}
-    coalesce(cast({{ prefix }}{{ column }} as {{ dbt.type_string() }}), 'unknown') as {{ name }}
+    coalesce(cast({{ prefix }}{{ column }} as {{ dbt.type_string() }}), {{ no_value() }}) as {{ name }}
     {%- if not loop.last %},{% endif %}
     {%- endfor %}
 {%- endmacro %}

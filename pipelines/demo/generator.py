@@ -32,6 +32,7 @@ from pathlib import Path
 
 import holidays
 
+from pipelines.contract import NO_VALUE
 from pipelines.demo import names as N
 from pipelines.demo.writers import ExportFile
 from pipelines.rules import Rules, load_rules
@@ -206,7 +207,7 @@ class Truth:
             channel = min(p["sfa"], key=lambda s: (s["created"], s["id"]))["source"]
         else:
             channel = min(p["opps"], key=lambda o: (o["created"], o["id"]))["source"]
-        channel = channel or "unknown"
+        channel = channel or NO_VALUE
         if won_deals:
             self.pending_customers.append((channel, entered, won_deals))
         else:

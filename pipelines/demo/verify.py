@@ -8,6 +8,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.contract import NO_VALUE
+
 
 @dataclass
 class TruthComparison:
@@ -35,10 +37,11 @@ def compare_with_truth(workspace: Path) -> TruthComparison:
         overall = dict(con.execute(
             "SELECT stage, count(DISTINCT lead_id) FROM marts.lead_stage_events GROUP BY 1").fetchall())
         by_channel: dict[str, dict[str, int]] = {}
-        for stage, channel, n in con.execute("""
+        for stage, channel, n in con.execute(f"""
                 SELECT e.stage, j.original_channel, count(DISTINCT e.lead_id)
                 FROM marts.lead_stage_events AS e
-                JOIN (SELECT DISTINCT lead_id, original_channel FROM marts.lead_journey) AS j USING (lead_id)
+                JOIN (SELECT DISTINCT lead_id, coalesce(original_channel, '{NO_VALUE}') AS original_channel
+                      FROM marts.lead_journey) AS j USING (lead_id)
                 GROUP BY ALL""").fetchall():
             if stage in stages:
                 by_channel.setdefault(channel, dict.fromkeys(stages, 0))[stage] = n

@@ -14,6 +14,8 @@ from datetime import date
 
 import pandas as pd
 
+from pipelines.contract import NO_VALUE
+
 Query = Callable[[str, tuple], pd.DataFrame]
 
 # Filterable lead dimensions: the columns of marts.lead_attributes.
@@ -370,7 +372,7 @@ def sla_results(q: Query, f: Filters, timezone: str) -> pd.DataFrame:
             SELECT * FROM (
                 SELECT cast(date_trunc('month', timezone(?, timezone('UTC', j.notified_at))) AS DATE)
                            AS notified_month,
-                       coalesce(j.owner_team, 'unknown') AS team, coalesce(j.owner, 'unknown') AS owner,
+                       coalesce(j.owner_team, '{NO_VALUE}') AS team, coalesce(j.owner, '{NO_VALUE}') AS owner,
                        {columns}
                 FROM marts.lead_journey AS j{f.join("j")}
                 WHERE j.notified_at IS NOT NULL{lead_sql}
@@ -536,7 +538,7 @@ def _account_filters(f: Filters) -> tuple[str, tuple]:
     for dim, column in (("segment", "o.segment"), ("industry", "o.industry"), ("region", "r.region")):
         chosen = f.values.get(dim) or ()
         if chosen:
-            sql += f" AND coalesce({column}, 'unknown') IN ({', '.join('?' for _ in chosen)})"
+            sql += f" AND coalesce({column}, '{NO_VALUE}') IN ({', '.join('?' for _ in chosen)})"
             params.extend(chosen)
     return sql, tuple(params)
 
@@ -549,7 +551,7 @@ def account_segments(q: Query, f: Filters) -> pd.DataFrame:
     sql, params = _account_filters(f)
     return q(
         f"""
-        SELECT coalesce(o.segment, 'unknown') AS segment, count(*) AS accounts,
+        SELECT coalesce(o.segment, '{NO_VALUE}') AS segment, count(*) AS accounts,
                count_if(o.is_customer) AS customers, sum(o.current_arr) AS current_arr,
                sum(o.leads) AS leads, sum(o.mql_leads) AS mql_leads,
                count_if(o.mql_leads > 0) AS accounts_with_mqls,
@@ -584,7 +586,7 @@ def committee_coverage(q: Query, f: Filters) -> pd.DataFrame:
     sql, params = _account_filters(f)
     return q(
         f"""
-        SELECT coalesce(o.segment, 'unknown') AS segment,
+        SELECT coalesce(o.segment, '{NO_VALUE}') AS segment,
                cast(round(o.buying_committee_coverage * 3) AS INTEGER) AS roles_reached,
                count(*) AS accounts
         {_ACCOUNTS} AND o.mql_leads > 0{sql} GROUP BY 1, 2 ORDER BY 1, 2""",

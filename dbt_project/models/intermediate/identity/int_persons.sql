@@ -95,7 +95,7 @@ select
     ma.employees,
     ma.industry,
     ma.prefecture,
-    coalesce(ma.original_channel, sfa.lead_source, opps.lead_source, 'unknown') as original_channel,
+    coalesce(ma.original_channel, sfa.lead_source, opps.lead_source) as original_channel,
     case
         when ma.person_id is not null then 'ma'
         when sfa.person_id is not null then 'sfa'

@@ -72,7 +72,7 @@ current_arr as (
 select
     a.account_id,
     a.account_name,
-    coalesce(a.segment, 'unknown') as segment,
+    coalesce(a.segment, {{ no_value() }}) as segment,
     a.industry,
     a.employees,
     a.prefecture,

@@ -26,7 +26,7 @@ with history as (
 ),
 
 segments as (
-    select o.opportunity_id, coalesce(a.segment, 'unknown') as segment
+    select o.opportunity_id, coalesce(a.segment, {{ no_value() }}) as segment
     from {{ ref('stg_sfa__opportunities') }} as o
     left join {{ ref('stg_crm__accounts') }} as a on a.account_id = o.account_id
 ),

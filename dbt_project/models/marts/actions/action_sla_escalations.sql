@@ -14,7 +14,7 @@ breaches as (
 )
 
 select
-    coalesce(b.owner_manager, 'unknown') as manager,
+    coalesce(b.owner_manager, {{ no_value() }}) as manager,
     b.owner,
     b.owner_team,
     b.sla_rule,

@@ -1,4 +1,4 @@
--- Every lead cycle once, with its value for each analysis dimension ('unknown' when it has none):
+-- Every lead cycle once, with its value for each analysis dimension ('(none)' when it has none, apart from a source's own 'unknown'):
 -- what the dashboard's filters select on.
 
 select

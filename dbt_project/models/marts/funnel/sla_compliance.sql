@@ -16,7 +16,7 @@ by_rule as (
                      ('all', 'sla_all_met')] %}
     {%- for rule_name, column in rules %}
     select
-        notified_month, coalesce(owner_team, 'unknown') as team, coalesce(owner, 'unknown') as owner,
+        notified_month, coalesce(owner_team, {{ no_value() }}) as team, coalesce(owner, {{ no_value() }}) as owner,
         '{{ rule_name }}' as sla_rule, {{ column }} as met, hours_to_first_contact,
         {% if rule_name in ('first_contact', 'decision', 'all') %}true{% else %}{{ column }} is not null{% endif %}
             as applies
