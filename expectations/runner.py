@@ -120,8 +120,42 @@ def validate_frame(frame: pd.DataFrame, suite_def, run_id: str, suite: Suite) ->
     return rows
 
 
+def carried_fields(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
+    """(extract, field) pairs some loaded file fills (a mapped column, empty or not, or a constant)."""
+    if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'meta' "
+                       "AND table_name = 'load_manifest'").fetchone()[0]:
+        return set()
+    return set(con.execute(
+        "SELECT DISTINCT extract, unnest(from_json(carried_fields, '[\"VARCHAR\"]')) "
+        "FROM meta.load_manifest WHERE status = 'loaded'").fetchall())
+
+
+def _not_measurable(suite_def, suite: Suite, carried: set[tuple[str, str]], run_id: str):
+    """Split off the expectations on columns no loaded file fills: (kept suite, result rows)."""
+    import great_expectations as gx
+
+    kept, rows, now = [], [], datetime.now(UTC).replace(tzinfo=None)
+    for expectation in suite_def.expectations:
+        column = getattr(expectation, "column", None)
+        sources = suite.measured_by.get(column)
+        if sources and not any(s in carried for s in sources):
+            meta = expectation.meta or {}
+            fields = " / ".join(f"{e}.{f}" for e, f in sources)
+            rows.append({
+                "run_id": run_id, "checked_at": now, "suite": suite.name, "asset": "/".join(suite.asset),
+                "expectation": expectation.expectation_type, "column_name": column,
+                "label": f"{meta.get('label', column)}: not measurable, the sources carry no {fields}",
+                "month": meta.get("month"), "observed_value": None, "threshold": meta.get("threshold"),
+                "element_count": None, "unexpected_count": None, "passed": True,
+                "severity": "not_measurable", "sample_failing_ids": "[]"})
+        else:
+            kept.append(expectation)
+    return gx.ExpectationSuite(name=suite_def.name, expectations=kept), rows
+
+
 def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite, rules: Rules, run_id: str) -> SuiteOutcome:
-    """Load the suite's frame, validate it and return the result rows (not yet recorded)."""
+    """Load the suite's frame, validate it and return the result rows (not yet recorded). Rules on
+    columns no loaded file fills come back as `not_measurable` rows, which never block."""
     _gx_context()  # suites attach to the active context
     try:
         frame = con.execute(suite.query(rules)).df()
@@ -129,7 +163,9 @@ def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite, rules: Rules, run_id
         return SuiteOutcome(suite, error=f"{suite.name}: could not read its data: {exc}")
     if frame.empty:
         return SuiteOutcome(suite)
-    return SuiteOutcome(suite, validate_frame(frame, suite.build(frame, rules), run_id, suite))
+    suite_def, skipped = _not_measurable(suite.build(frame, rules), suite, carried_fields(con), run_id)
+    rows = validate_frame(frame, suite_def, run_id, suite) if suite_def.expectations else []
+    return SuiteOutcome(suite, rows + skipped)
 
 
 def record(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
@@ -152,19 +188,26 @@ def summary(con: duckdb.DuckDBPyConnection, run_id: str) -> dict:
     """Counts of passed / warned / failed expectations of a run and the worst completeness figures."""
     if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'meta' "
                        "AND table_name = 'dq_results'").fetchone()[0]:
-        return {"passed": 0, "warned": 0, "failed": 0, "worst_completeness": [], "failures": []}
+        return {"passed": 0, "warned": 0, "failed": 0, "not_measurable": 0, "worst_completeness": [],
+                "failures": [], "not_measurable_columns": []}
     counts = dict(con.execute("""
-        SELECT CASE WHEN passed THEN 'passed' WHEN severity = 'error' THEN 'failed' ELSE 'warned' END,
+        SELECT CASE WHEN severity = 'not_measurable' THEN 'not_measurable' WHEN passed THEN 'passed'
+                    WHEN severity = 'error' THEN 'failed' ELSE 'warned' END,
                count(*)
         FROM meta.dq_results WHERE run_id = ? GROUP BY 1""", [run_id]).fetchall())
     worst = con.execute("""
         SELECT suite, label, coalesce(month, 'all months') AS month, observed_value, threshold
         FROM meta.dq_results
         WHERE run_id = ? AND expectation = 'expect_column_values_to_not_be_null'
+          AND observed_value IS NOT NULL
         ORDER BY observed_value - threshold, suite, label LIMIT 5""", [run_id]).fetchall()
+    not_measurable = con.execute("""
+        SELECT DISTINCT suite, column_name FROM meta.dq_results
+        WHERE run_id = ? AND severity = 'not_measurable' ORDER BY 1, 2""", [run_id]).fetchall()
     failures = con.execute("""
         SELECT suite, label, coalesce(month, 'all months'), observed_value, threshold, severity
         FROM meta.dq_results WHERE run_id = ? AND NOT passed
         ORDER BY severity, suite, label, month""", [run_id]).fetchall()
     return {"passed": counts.get("passed", 0), "warned": counts.get("warned", 0),
-            "failed": counts.get("failed", 0), "worst_completeness": worst, "failures": failures}
+            "failed": counts.get("failed", 0), "not_measurable": counts.get("not_measurable", 0),
+            "worst_completeness": worst, "failures": failures, "not_measurable_columns": not_measurable}

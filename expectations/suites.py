@@ -10,7 +10,7 @@ its severity (`error` blocks publication, `warn` does not), a label and the mont
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import great_expectations as gx
 import pandas as pd
@@ -31,6 +31,9 @@ class Suite:
     query: Callable[[Rules], str]
     build: Callable[[pd.DataFrame, Rules], gx.ExpectationSuite]
     blocking: bool
+    # checked column -> the (extract, field)s that fill it: a rule on a column no loaded file fills
+    # is reported "not measurable" instead of being judged (an empty but mapped column still counts)
+    measured_by: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
 
 
 def _meta(severity: str, label: str, month: str | None = None, threshold: float | None = None,
@@ -301,16 +304,37 @@ def _sql(text: str) -> Callable[[Rules], str]:
     return lambda rules: text
 
 
+def _lead_fields(extract: str) -> dict[str, tuple[tuple[str, str], ...]]:
+    """The SLA lead-field columns and the fields of `extract` that fill them."""
+    def of(*names):
+        return tuple((extract, n) for n in names)
+    return {"company_name": of("company_name"), "person_name": of("last_name", "first_name"),
+            "email_or_phone": of("email", "phone"), "email": of("email"), "phone": of("phone"),
+            "industry": of("industry"), "employees": of("employees"), "department": of("department"),
+            "prefecture": of("prefecture"), "title": of("title")}
+
+
+HANDOFF_FIELDS = {
+    "owner": (("sfa_leads", "owner"),),
+    "notified_time": (("sfa_leads", "notified_at"),),
+    "first_contact_at": (("sfa_activities", "occurred_at"), ("sfa_leads", "status")),
+    "decided_at": (("sfa_leads", "decided_at"),),
+    "non_sql_reason": (("sfa_leads", "disqualification_reason"),),
+}
+
+
 SUITES: tuple[Suite, ...] = (
     Suite("lead_fields_completeness_ma", ("staging", "stg_ma__leads"),
           "SLA, marketing side: required lead fields of MA leads filled, overall and per month.",
-          _lead_fields_sql("stg_ma__leads", "lead_id", True), build_lead_fields_suite, True),
+          _lead_fields_sql("stg_ma__leads", "lead_id", True), build_lead_fields_suite, True,
+          _lead_fields("ma_leads")),
     Suite("lead_fields_completeness_sfa", ("staging", "stg_sfa__leads"),
           "SLA, marketing side: required lead fields of SFA leads (those the SFA carries), per month.",
-          _lead_fields_sql("stg_sfa__leads", "sfa_lead_id", False), build_lead_fields_suite, True),
+          _lead_fields_sql("stg_sfa__leads", "sfa_lead_id", False), build_lead_fields_suite, True,
+          _lead_fields("sfa_leads")),
     Suite("handoff_completeness", ("marts", "lead_journey"),
           "SLA, sales side: owner, notification, first contact, decision and non-SQL reason recorded.",
-          _handoff_sql, build_handoff_suite, True),
+          _handoff_sql, build_handoff_suite, True, HANDOFF_FIELDS),
     Suite("ma_leads_validity", ("staging", "stg_ma__leads"),
           "MA leads: unique ids, e-mail form, known channel codes.",
           _sql("SELECT lead_id AS record_id, email_normalized, original_channel FROM staging.stg_ma__leads"),

@@ -118,7 +118,13 @@ def _print_quality(quality: dict) -> None:
     if not quality:
         return
     click.echo(f"\ndata quality: {quality['passed']} expectations passed, {quality['warned']} warned, "
-               f"{quality['failed']} failed (blocking)")
+               f"{quality['failed']} failed (blocking)"
+               + (f", {quality['not_measurable']} not measurable" if quality.get("not_measurable") else ""))
+    by_suite: dict[str, list[str]] = {}
+    for suite, column in quality.get("not_measurable_columns", []):
+        by_suite.setdefault(suite, []).append(column)
+    for suite, columns in by_suite.items():
+        click.echo(f"  not measurable ({suite}): the loaded sources carry no {', '.join(columns)}")
     for suite, label, month, observed, threshold, severity in quality["failures"][:12]:
         shown = f"{observed:.3f} vs {threshold}" if observed is not None and threshold is not None else ""
         line = f"  {'FAIL' if severity == 'error' else 'warn'}  {suite}: {label} ({month}) {shown}"
@@ -173,8 +179,8 @@ def _run(ws: Workspace) -> bool:
         click.secho(f"\n{len(outcome.failures)} problem(s):", fg="red", err=True)
         for failure in outcome.failures:
             click.secho(f"  - {failure}", fg="red", err=True)
-        click.secho("Fix the files or mappings named above and run again; files already loaded are "
-                    "skipped.", err=True)
+        click.secho("Fix the files or mappings named above and run again; files already loaded with the "
+                    "same mapping are skipped.", err=True)
     return outcome.success
 
 

@@ -64,13 +64,13 @@ def test_a_re_export_adds_new_versions_and_keeps_the_old(tmp_path, warehouse):
 
 def test_a_rejected_file_loads_nothing_is_recorded_once_and_retried(tmp_path, warehouse):
     landing = tmp_path / "landing"
-    write_csv(landing / "ma" / "hubspot-crm-exports-all-contacts-2025-04-01.csv", "Record ID,Email\n1,a@x.co.jp\n")
+    write_csv(landing / "ma" / "hubspot-crm-exports-all-contacts-2025-04-01.csv", "Contact ID,Email\n1,a@x.co.jp\n")
     write_csv(landing / "ma" / "hubspot-crm-exports-all-contacts-2025-04-02.csv",
               HEADER + "2,b@x.co.jp,2025-04-01 10:00,2025-04-01 10:00,Lead,\n")
     results = load(warehouse, landing)
     assert [r.status for r in results] == ["rejected", "loaded"]
     assert "hubspot-crm-exports-all-contacts-2025-04-01.csv" in results[0].message
-    assert "'Create Date' (created_at)" in results[0].message
+    assert "'Record ID' (lead_id)" in results[0].message
     load(warehouse, landing)
     rows = warehouse.execute("SELECT file_name, status, rows_read FROM meta.load_manifest "
                              "ORDER BY file_name").fetchall()

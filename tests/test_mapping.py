@@ -27,9 +27,9 @@ def test_sources_file_uses_presets_with_overrides(tmp_path: Path):
     ("  - name: x\n    extract: ma_leads\n    folder: ma\n    files: ['*.csv']\n    columns:\n"
      "      lead_id: ID\n      created_at: Created\n      creatd_at: Oops\n      email: E\n",
      "mappings[0] (x): invalid source mapping:\n  - (mapping): Value error, columns maps ['creatd_at']"),
-    ("  - name: x\n    extract: ma_leads\n    folder: ma\n    files: ['*.csv']\n    columns:\n"
-     "      lead_id: ID\n      email: E\n",
-     "required field(s) ['created_at'] of ma_leads are not mapped"),
+    ("  - name: x\n    extract: sfa_leads\n    folder: sfa\n    files: ['*.csv']\n    columns:\n"
+     "      sfa_lead_id: ID\n      created_at: C\n",
+     "required field(s) ['status'] of sfa_leads are not mapped"),
     ("  - name: x\n    extract: nothing\n    folder: ma\n    files: ['*.csv']\n    columns: {}\n",
      "extract 'nothing' is not one of"),
     ("  - preset: hubspot_contact\n", "mappings[0].preset: no preset named 'hubspot_contact'"),

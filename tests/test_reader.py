@@ -107,10 +107,19 @@ def test_missing_required_column_rejects_the_file_naming_it(tmp_path: Path):
 
 
 def test_required_any_group(tmp_path: Path):
-    text = ("Record ID,Email,Phone Number,Create Date\n"
-            "1,a@b.co.jp,,2025-04-03 10:15\n2,,03-1111-2222,2025-04-03 10:15\n3,,,2025-04-03 10:15\n")
-    path = write_csv(tmp_path / "hubspot-contacts-1.csv", text)
-    good, bad, _ = read_all(path, PRESETS["demo_hubspot_contacts"])
-    assert good["lead_id"].to_list() == ["1", "2"]
+    header = "活動 ID,リード ID,商談 ID,担当者,種別,日時\r\n"
+    text = (header + "A1,00Q1,,松本 隆,電話,2025/04/03 10:15\r\nA2,,006A,松本 隆,電話,2025/04/03 10:15\r\n"
+            "A3,,,松本 隆,電話,2025/04/03 10:15\r\n")
+    path = write_csv(tmp_path / "sfa-activities-report-1.csv", text, "cp932")
+    good, bad, _ = read_all(path, PRESETS["demo_salesforce_jp_activities"])
+    assert good["activity_id"].to_list() == ["A1", "A2"]
     assert bad["reason"].to_list() == [
-        "line 4: missing_required: all of 'Email' (email) / 'Phone Number' (phone) are empty"]
+        "line 4: missing_required: all of 'リード ID' (sfa_lead_id) / '商談 ID' (opportunity_id) are empty"]
+
+
+def test_a_lead_without_email_or_phone_loads(tmp_path: Path):
+    # anonymised exports carry neither; the SLA completeness check reports them, ingest keeps them
+    text = "Record ID,Email,Phone Number,Create Date\n3,,,2025-04-03 10:15\n"
+    path = write_csv(tmp_path / "hubspot-contacts-export-1.csv", text)
+    good, bad, _ = read_all(path, PRESETS["demo_hubspot_contacts"])
+    assert good["lead_id"].to_list() == ["3"] and bad.is_empty()

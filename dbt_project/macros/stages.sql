@@ -99,3 +99,15 @@
         {%- endfor %}
      from {{ ref('int_measure_coverage') }})
 {%- endmacro %}
+
+{% macro is_measurable(measure) -%}
+    {#- True when some loaded source carries `measure` ('stage:sql', 'sla:decision'). -#}
+    coalesce((select max(case when is_measurable then 1 else 0 end)
+              from {{ ref('int_measure_coverage') }} where measure = '{{ measure }}') = 1, false)
+{%- endmacro %}
+
+{% macro when_measurable(measures, expr) -%}
+    {#- `expr` when every one of `measures` is measurable, else null (not measurable is not zero). -#}
+    case when {% for m in measures %}{{ is_measurable(m) }}{% if not loop.last %} and {% endif %}{% endfor %}
+        then {{ expr }} end
+{%- endmacro %}

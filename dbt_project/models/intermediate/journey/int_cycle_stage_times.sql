@@ -1,6 +1,7 @@
 -- One row per lead and cycle: when each stage was first entered (`<stage>_at`) and, for the
--- funnel stages, when it was reached (`<stage>_reached_at`: its own entry or the earliest entry
--- of a later stage that proves it, so a skipped stage counts as reached). A stage no loaded
+-- funnel stages, when it was reached (`<stage>_reached_at`: its own entry, else the earliest entry
+-- of a later stage that proves it, so a skipped stage counts as reached; a recorded entry is kept
+-- even when a later stage's time comes before it, so a deal won before its MQL date stays so). A stage no loaded
 -- source carries is never reached (int_measure_coverage): it is not measurable, not zero.
 
 with entered as (
@@ -26,7 +27,8 @@ select
     p.*
     {%- for s in journey_stages() if s.funnel %},
     case when m.{{ s.stage }}_measurable then
-        least({% for t in implied_by(s.stage) %}p.{{ t }}_at{% if not loop.last %}, {% endif %}{% endfor %})
+        coalesce(p.{{ s.stage }}_at,
+                 least({% for t in implied_by(s.stage) %}p.{{ t }}_at{% if not loop.last %}, {% endif %}{% endfor %}))
     end as {{ s.stage }}_reached_at
     {%- endfor %}
 from pivoted as p

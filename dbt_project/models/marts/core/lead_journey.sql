@@ -145,23 +145,24 @@ flags as (
     select
         s.*,
         case
-            when s.notified_at is null then null
+            when s.notified_at is null or not {{ is_measurable('sla:first_contact') }} then null
             when s.first_contact_at is not null
                 then s.sla_contact_hours <= {{ rule('sla_first_contact_hours') }}
             when s.sla_waiting_hours > {{ rule('sla_first_contact_hours') }} then false
         end as sla_first_contact_met,
         case
-            when s.decision = 'non_sql' and not s.was_reached
+            when s.decision = 'non_sql' and not s.was_reached and {{ is_measurable('sla:attempts') }}
                 then s.attempts_before_decision >= {{ rule('sla_min_attempts') }}
         end as sla_attempts_met,
         case
-            when s.notified_at is null then null
+            when s.notified_at is null or not {{ is_measurable('sla:decision') }} then null
             when s.decided_at is not null
                 then s.business_days_to_decision <= {{ rule('sla_decision_business_days') }}
             when s.business_days_waiting > {{ rule('sla_decision_business_days') }} then false
         end as sla_decision_met,
         case
             when s.decision = 'non_sql' and {{ rule('sla_non_sql_reason_required') }}
+                and {{ is_measurable('sla:reason') }}
                 then s.disqualification_reason is not null
         end as sla_reason_met
     from sla as s
@@ -218,6 +219,7 @@ select
     {{ seconds_between('f.opportunity_reached_at', 'coalesce(f.won_at, f.lost_at)') }} / 86400.0
         as days_in_opportunity,
     {{ seconds_between('f.mql_reached_at', 'f.won_reached_at') }} / 86400.0 as days_mql_to_won,
+    f.won_reached_at < f.mql_reached_at as is_won_before_mql,
 
     -- scores at MQL time (else at as_of)
     sc.scored_at_basis,

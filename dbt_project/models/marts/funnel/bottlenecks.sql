@@ -1,7 +1,8 @@
 -- Where the funnel leaks most: every stage transition with a target band x dimension value, on
 -- mature cohorts (MQL cohorts old enough to judge). gap_to_target is the rate minus the band's low
 -- end (negative = below target); leads_lost is how many more lead cycles would have converted at
--- the low end of the band. Ranked by leads lost, then by gap.
+-- the low end of the band. Ranked by leads lost, then by gap. Transitions into a stage no loaded
+-- source carries are left out (not measurable).
 
 {%- set transitions = [('mql_to_sql', 'mql', 'sql'), ('sql_to_opportunity', 'sql', 'opportunity'),
                        ('opportunity_to_won', 'opportunity', 'won'), ('sql_to_won', 'sql', 'won'),
@@ -24,7 +25,7 @@ transitions as (
     select lead_id, cycle_number, '{{ kpi }}' as kpi, '{{ from_stage }}' as from_stage,
            '{{ to_stage }}' as to_stage,
            case when {{ to_stage }}_reached_at is not null then 1 else 0 end as converted
-    from journeys where {{ from_stage }}_reached_at is not null
+    from journeys where {{ from_stage }}_reached_at is not null and {{ is_measurable('stage:' ~ to_stage) }}
     {%- if not loop.last %}
     union all
     {%- endif %}

@@ -1,7 +1,8 @@
 -- Cohort conversion per dimension value: the flags of funnel_cohort_members summed per cohort
 -- month, style, window and dimension value, then one row per stage (see funnel_cohort_members
 -- for the cohort rules). Members are summed per dimension before unpivoting the stages, so the
--- model stays small in memory at a million leads. Young cohorts are marked.
+-- model stays small in memory at a million leads. Young cohorts are marked. A stage no loaded
+-- source carries has no rows (it is not measurable, not 0%).
 
 {%- set later_stages = ['mql', 'sal', 'sql', 'opportunity', 'won', 'customer'] %}
 {%- set dimensions = analysis_dimensions().keys() | list %}
@@ -37,8 +38,9 @@ stages as (
            '{{ stage }}' as stage, {{ loop.index }} as stage_order, cohort_leads,
            cast(reached_{{ stage }} as {{ dbt.type_bigint() }}) as reached_leads, is_young
     from sums
+    where {{ is_measurable('stage:' ~ stage) }}
     {%- if stage == 'mql' %}
-    where cohort_basis <> 'mql'
+        and cohort_basis <> 'mql'
     {%- endif %}
     {%- if not loop.last %}
     union all

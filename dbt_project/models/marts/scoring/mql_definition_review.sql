@@ -1,7 +1,8 @@
 -- Is the MQL definition right? MQL -> SQL conversion of the MQLs the MA produced (recorded MQL
 -- entries), per cohort month and overall, against the target band: far below says the definition
 -- is too loose, far above says it is too strict (missed opportunities). Young cohorts are marked
--- and left out of the overall row.
+-- and left out of the overall row; without a loaded source that carries SQL the verdict is
+-- not_measurable.
 
 with mqls as (
     select
@@ -24,7 +25,8 @@ rates as (
         is_young,
         count(*) as mql_leads,
         {{ count_where('sql_reached_at is not null') }} as sql_leads,
-        cast(sum(case when sql_reached_at is not null then 1 else 0 end) as double) / count(*)
+        {{ when_measurable(['stage:sql'],
+            'cast(sum(case when sql_reached_at is not null then 1 else 0 end) as double) / count(*)') }}
             as mql_to_sql_rate,
         cast(sum(case when meets_mql_rule then 1 else 0 end) as double) / count(*)
             as share_meeting_mql_rule
@@ -37,6 +39,7 @@ select
     b.low as target_low,
     b.high as target_high,
     case
+        when r.mql_to_sql_rate is null then 'not_measurable'
         when r.is_young then 'too_young'
         when r.mql_to_sql_rate < b.low then 'too_loose'
         when r.mql_to_sql_rate > b.high then 'too_strict'

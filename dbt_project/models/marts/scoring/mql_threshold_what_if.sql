@@ -29,7 +29,8 @@ select
     count(l.lead_id) as would_be_mql_leads,
     cast(count(l.lead_id) as double) / nullif(max(m.months), 0) as would_be_mqls_per_month,
     {{ count_where('l.reached_sql = 1') }} as sql_leads,
-    cast(sum(coalesce(l.reached_sql, 0)) as double) / nullif(count(l.lead_id), 0) as mql_to_sql_rate,
+    {{ when_measurable(['stage:sql'],
+        'cast(sum(coalesce(l.reached_sql, 0)) as double) / nullif(count(l.lead_id), 0)') }} as mql_to_sql_rate,
     {{ count_where('l.was_mql = 1') }} as already_mql_leads
 from {{ source('config', 'what_if_thresholds') }} as t
 cross join months as m

@@ -41,9 +41,13 @@ bands as (
 
 select
     b.*,
-    cast(b.sql_leads as double) / nullif(b.mql_leads, 0) as mql_to_sql_rate,
-    cast(b.won_leads as double) / nullif(b.mql_leads, 0) as mql_to_won_rate,
-    (cast(b.sql_leads as double) / nullif(b.mql_leads, 0)) / nullif(o.sql_rate, 0) as sql_lift,
-    (cast(b.won_leads as double) / nullif(b.mql_leads, 0)) / nullif(o.won_rate, 0) as won_lift
+    {{ when_measurable(['stage:sql'], 'cast(b.sql_leads as double) / nullif(b.mql_leads, 0)') }}
+        as mql_to_sql_rate,
+    {{ when_measurable(['stage:won'], 'cast(b.won_leads as double) / nullif(b.mql_leads, 0)') }}
+        as mql_to_won_rate,
+    {{ when_measurable(['stage:sql'],
+        '(cast(b.sql_leads as double) / nullif(b.mql_leads, 0)) / nullif(o.sql_rate, 0)') }} as sql_lift,
+    {{ when_measurable(['stage:won'],
+        '(cast(b.won_leads as double) / nullif(b.mql_leads, 0)) / nullif(o.won_rate, 0)') }} as won_lift
 from bands as b
 cross join overall as o

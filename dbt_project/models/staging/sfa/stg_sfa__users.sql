@@ -9,6 +9,7 @@ renamed as (
         role,
         team,
         manager_name,
+        office,
         email,
         coalesce(is_active, true) as is_active
     from source
