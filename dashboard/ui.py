@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from pipelines.i18n import code_label
+from pipelines.measures import measure_label
 from pipelines.reporting import metrics
 from pipelines.reporting.metrics import DIMENSIONS, Filters
 from pipelines.reporting.text import TEXT, fmt_month, local_column, text
@@ -213,6 +214,29 @@ def _filters(q: metrics.Query, lang: str, months: list[date], default_end: date 
 
 def context() -> Context:
     return st.session_state["_context"]
+
+
+# --- what the loaded sources cannot measure ------------------------------------------------------
+
+
+def coverage_notice(ctx: Context, measures) -> set[str]:
+    """Say once, at the top of a page, which of its measures no loaded source carries; returns
+    them so the page shows those as not measurable instead of as zero."""
+    missing = metrics.not_measurable(ctx.q, measures)
+    if missing:
+        what = ", ".join(measure_label(m, ctx.lang) for m in missing)
+        st.info(ctx.t("not_measurable_notice", what=what))
+    return set(missing)
+
+
+def measurable(missing: set[str], *measures: str) -> bool:
+    return not any(m in missing for m in measures)
+
+
+def unmeasurable_metric(column, ctx: Context, label: str, missing: set[str], *measures: str) -> None:
+    """A metric card that says it cannot be measured, and why."""
+    what = ", ".join(measure_label(m, ctx.lang) for m in measures if m in missing)
+    column.metric(label, ctx.t("not_measurable"), help=ctx.t("not_measurable_help", what=what))
 
 
 # --- tables ----------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """What the loaded sources can measure.
 
-A stage or SLA rule is measurable when at least one loaded file carries a field that observes it
-(`carries` in pipelines/contract.py, or a stage of the stage-events extract). The manifest keeps,
+A stage, SLA rule or money measure (ARR, pipeline amounts) is measurable when at least one loaded
+file carries a field that observes it (`carries` in pipelines/contract.py, or a stage of the
+stage-events extract). The manifest keeps,
 per load, the fields the file filled; `config.measure_sources` (written from the contract) and
 the dbt model `marts.measure_coverage` turn that into one row per measure, which the funnel marts,
 the dashboard, the deck and the run summary read: a measure no loaded source carries is reported
@@ -17,13 +18,17 @@ import polars as pl
 from pipelines.contract import EXTRACTS, JOURNEY_STAGES
 
 SLA_RULES = ("first_contact", "attempts", "decision", "reason")
-MEASURES = tuple(f"stage:{s}" for s in JOURNEY_STAGES) + tuple(f"sla:{r}" for r in SLA_RULES)
+MONEY = ("arr", "pipeline")
+MEASURES = (tuple(f"stage:{s}" for s in JOURNEY_STAGES) + tuple(f"sla:{r}" for r in SLA_RULES)
+            + tuple(f"money:{m}" for m in MONEY))
 
 _SLA_LABELS = {
     "first_contact": ("初回接触SLA", "first-contact SLA"),
     "attempts": ("追客回数SLA", "follow-up attempts SLA"),
     "decision": ("判定SLA", "decision SLA"), "reason": ("非SQL理由SLA", "non-SQL reason SLA"),
 }
+_MONEY_LABELS = {"arr": ("ARR（契約・MRR）", "ARR (subscriptions)"),
+                 "pipeline": ("商談金額", "opportunity amounts")}
 
 
 def measures_of(extract: str, field: str) -> tuple[str, ...]:
@@ -44,7 +49,7 @@ def measure_label(measure: str, lang: str = "en") -> str:
     kind, name = measure.split(":", 1)
     if kind == "stage":
         return code_label("stage", name, lang)
-    ja, en = _SLA_LABELS.get(name, (name, name))
+    ja, en = (_SLA_LABELS if kind == "sla" else _MONEY_LABELS).get(name, (name, name))
     return ja if lang == "ja" else en
 
 

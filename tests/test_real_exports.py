@@ -126,3 +126,61 @@ def test_an_opportunity_only_export_does_not_become_mqls(maven):
     stages = {r[0] for r in con.execute("SELECT DISTINCT stage FROM marts.lead_stage_events").fetchall()}
     assert stages == {"opportunity", "won", "lost"}
     assert con.execute("SELECT count(*) FROM marts.funnel_cohort").fetchone() == (0,)
+
+
+PAGES = ("executive", "funnel", "bottlenecks", "scoring", "accounts", "sla", "quality", "review")
+
+
+def _page(ws: Path, page: str, monkeypatch, **params):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("LEADJOURNEY_WORKSPACE", str(ws))
+    at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=120)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    if page != "executive":
+        at.switch_page(f"app_pages/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_every_page_renders_on_sparse_exports_and_says_what_it_cannot_measure(olist, maven, monkeypatch, lang):
+    not_measurable = "Not measurable" if lang == "en" else "測定不可"
+    for ws, _ in (olist, maven):
+        for page in PAGES:
+            at = _page(ws, page, monkeypatch, lang=lang)
+            assert not at.error, [e.value for e in at.error]
+            assert "0.0%" not in _metrics(at).values()  # nothing unmeasurable shows as a zero rate
+    olist_funnel = _metrics(_page(olist[0], "funnel", monkeypatch, lang=lang))
+    assert olist_funnel[("MQL→SQL")] == not_measurable
+    maven_exec = _metrics(_page(maven[0], "executive", monkeypatch, lang=lang, to="2017-03"))
+    mqls = next(v for k, v in maven_exec.items() if k.startswith("MQL") and "→" not in k)
+    assert mqls == not_measurable  # an opportunity-only export has no MQLs
+    win = next(v for k, v in maven_exec.items() if k.startswith(("Win rate", "勝率")))
+    assert win == "62.5%"  # March 2017: 5 won, 3 lost; the open deals are not in the denominator
+
+
+def test_the_deck_builds_on_sparse_exports_and_names_what_is_missing(olist, maven, tmp_path):
+    from datetime import date
+
+    from pptx import Presentation
+
+    from pipelines.reporting.deck import build_deck
+
+    for (ws, _), month in ((olist, date(2018, 2, 1)), (maven, date(2017, 3, 1))):
+        result = build_deck(ws / "serving.duckdb", month, "en", tmp_path / f"{ws.parent.name}.pptx")
+        assert result.has_data and result.slides == 10
+        text = "\n".join(shape.text_frame.text for slide in Presentation(result.path).slides
+                         for shape in slide.shapes if shape.has_text_frame)
+        assert "The loaded sources cannot measure this slide's figures" in text
+    maven_text = "\n".join(
+        " | ".join(c.text for c in row.cells) for slide in Presentation(tmp_path / f"{maven[0].parent.name}.pptx").slides
+        for shape in slide.shapes if shape.has_table for row in shape.table.rows)
+    assert "Win rate (won ÷ won + lost) | 62.5%" in maven_text
+    assert "MQLs | – | – | – | ≥ 250 | Not measurable" in maven_text

@@ -12,6 +12,7 @@ t = ctx.t
 st.title(t("page_accounts"))
 st.caption(t("account_filters_note"))
 
+missing = ui.coverage_notice(ctx, ["money:arr"])
 segments = metrics.account_segments(ctx.q, ctx.filters)
 if segments.empty:
     st.info(t("no_data"))
@@ -19,10 +20,13 @@ if segments.empty:
 c1, c2, c3, c4 = st.columns(4)
 c1.metric(t("accounts"), fmt_int(segments["accounts"].sum()))
 c2.metric(t("customers"), fmt_int(segments["customers"].sum()))
-c3.metric(
-    t("current_arr"),
-    fmt_money(segments["current_arr"].astype(float).sum(), ctx.currency, ctx.lang, compact=True),
-)
+if missing:
+    ui.unmeasurable_metric(c3, ctx, t("current_arr"), missing, "money:arr")
+else:
+    c3.metric(
+        t("current_arr"),
+        fmt_money(segments["current_arr"].astype(float).sum(), ctx.currency, ctx.lang, compact=True),
+    )
 weights = segments["accounts_with_mqls"]
 c4.metric(
     t("avg_coverage"),
@@ -33,7 +37,7 @@ st.subheader(t("segment_split"))
 left, right = st.columns(2)
 labels = [ctx.label("segment", s) for s in segments["segment"]]
 with left:
-    fig = go.Figure(
+    fig = None if missing else go.Figure(
         go.Pie(
             labels=labels,
             values=segments["current_arr"].astype(float),
@@ -42,8 +46,11 @@ with left:
             textinfo="label+percent",
         )
     )
-    fig.update_layout(title=t("current_arr"))
-    ui.chart(ui.layout(fig, height=320), "segment_arr_chart")
+    if fig is None:
+        st.info(t("not_measurable_help", what=ui.measure_label("money:arr", ctx.lang)))
+    else:
+        fig.update_layout(title=t("current_arr"))
+        ui.chart(ui.layout(fig, height=320), "segment_arr_chart")
 with right:
     fig = go.Figure()
     fig.add_bar(x=labels, y=segments["accounts"], name=t("accounts"), marker_color=ui.COLORS["muted"])

@@ -12,8 +12,13 @@ ctx = ui.context()
 t = ctx.t
 st.title(t("page_bottlenecks"))
 
+measures = sorted({m for kpi, _s, _d in metrics.TRANSITIONS for m in metrics.transition_measures(kpi)})
+missing = ui.coverage_notice(ctx, measures)
 gaps = metrics.transitions(ctx.q, ctx.filters)
+gaps = gaps[gaps["is_measurable"]].reset_index(drop=True)  # a rate no source can carry is not shown as 0
 st.subheader(t("gaps_title"))
+if gaps.empty:
+    st.info(t("not_measurable_help", what=", ".join(ui.measure_label(m, ctx.lang) for m in sorted(missing))))
 columns = st.columns(3)
 for column, row in zip(columns, gaps.head(3).itertuples(), strict=False):
     column.metric(
@@ -118,6 +123,9 @@ ui.table(
 )
 
 st.subheader(t("drill_title"))
+if gaps.empty:
+    st.info(t("no_data"))
+    st.stop()
 c1, c2, c3 = st.columns(3)
 kpi = c1.selectbox(
     t("drill_kpi"), list(gaps["kpi"]), key="drill_kpi", format_func=lambda k: ctx.label("kpi", k)
@@ -174,6 +182,10 @@ if ctx.mask:
 
 st.subheader(t("time_in_stage"))
 days = metrics.time_in_stage(ctx.q, ctx.filters)
+days = days[days["leads"] > 0]  # a stage whose next stage no source carries has no measured time
+if days.empty:
+    st.info(t("not_measurable_help", what=", ".join(ui.measure_label(m, ctx.lang) for m in sorted(missing))))
+    st.stop()
 left, right = st.columns(2)
 with left:
     fig = go.Figure()
@@ -204,6 +216,10 @@ ui.table(ctx, shown.round(1), "time_in_stage")
 
 st.subheader(t("stalled_title"))
 stalled, total = metrics.stalled_leads(ctx.q, ctx.filters)
+if not set(days["stage"]) & {"mql", "sal", "sql", "opportunity"}:
+    # how long is too long needs the time to the next stage, which no loaded source carries
+    ui.unmeasurable_metric(st, ctx, t("stalled_title"), missing, *sorted(missing))
+    st.stop()
 st.metric(t("stalled_title"), fmt_int(total))
 shown = ui.prepare(
     ctx,

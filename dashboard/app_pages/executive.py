@@ -12,6 +12,7 @@ from pipelines.reporting.text import fmt_int, fmt_money, fmt_month, fmt_pct, fmt
 ctx = ui.context()
 t = ctx.t
 st.title(t("page_executive"))
+missing = ui.coverage_notice(ctx, ["money:arr", "money:pipeline", "stage:mql", "stage:won", "stage:lost"])
 
 arr = metrics.arr_monthly(ctx.q)
 coverage = metrics.pipeline_coverage(ctx.q)
@@ -22,8 +23,10 @@ mql_target = float(ctx.rules["target_mql_per_month"])
 month = ctx.report_month
 arr_in_period = arr[pd.to_datetime(arr["month"]).dt.date <= month] if len(arr) else arr
 complete = cohorts[pd.to_datetime(cohorts["cohort_month"]).dt.date <= month]
-c1, c2, c3, c4, c5 = st.columns(5)
-if len(arr_in_period):
+c1, c2, c3, c4, c5, c6 = st.columns(6)
+if not ui.measurable(missing, "money:arr"):
+    ui.unmeasurable_metric(c1, ctx, t("kpi_arr", month=fmt_month(month, ctx.lang)), missing, "money:arr")
+elif len(arr_in_period):
     last, prev = arr_in_period.iloc[-1], arr_in_period.iloc[-2] if len(arr_in_period) > 1 else None
     delta = (
         None
@@ -35,7 +38,11 @@ if len(arr_in_period):
         fmt_money(last["ending_arr"], ctx.currency, ctx.lang, compact=True),
         delta,
     )
-if coverage:
+if not ui.measurable(missing, "money:pipeline", "stage:won"):
+    fy = int(coverage["fiscal_year"]) if coverage else month.year
+    ui.unmeasurable_metric(c2, ctx, t("kpi_new_arr", fy=fy), missing, "money:pipeline", "stage:won")
+    ui.unmeasurable_metric(c3, ctx, t("kpi_coverage"), missing, "money:pipeline", "stage:won")
+elif coverage:
     won, target = coverage["won_new_arr"], coverage["target_new_arr"]
     c2.metric(
         t("kpi_new_arr", fy=int(coverage["fiscal_year"])),
@@ -51,7 +58,10 @@ if coverage:
         "–" if pd.isna(coverage["pipeline_coverage"]) else f"{coverage['pipeline_coverage']:.2f}x",
         help=t("kpi_coverage_help"),
     )
-if len(complete):
+if not ui.measurable(missing, "stage:mql"):
+    label = t("kpi_mql_month", month=fmt_month(month, ctx.lang))
+    ui.unmeasurable_metric(c4, ctx, label, missing, "stage:mql")
+elif len(complete):
     latest = complete.iloc[-1]
     previous = complete.iloc[-2] if len(complete) > 1 else None
     c4.metric(
@@ -61,18 +71,40 @@ if len(complete):
         help=f"{t('target')}: {mql_target:,.0f}",
     )
 shared = steps.loc["mql_to_won"]  # the one KPI marketing and sales share
-c5.metric(
-    t("kpi_mql_to_won"),
-    fmt_pct(shared["conversion_rate"]),
-    fmt_points(shared["gap_to_target"]),
-    help=f"{t('target_band')}: {shared['target_low']:.0%}–{shared['target_high']:.0%}",
-)
+if not shared["is_measurable"]:
+    ui.unmeasurable_metric(c5, ctx, t("kpi_mql_to_won"), missing, "stage:mql", "stage:won")
+else:
+    c5.metric(
+        t("kpi_mql_to_won"),
+        fmt_pct(shared["conversion_rate"]),
+        fmt_points(shared["gap_to_target"]),
+        help=f"{t('target_band')}: {shared['target_low']:.0%}–{shared['target_high']:.0%}",
+    )
+
+win_label = t("kpi_win_rate", month=fmt_month(month, ctx.lang))
+if not ui.measurable(missing, "stage:won", "stage:lost"):
+    ui.unmeasurable_metric(c6, ctx, win_label, missing, "stage:won", "stage:lost")
+else:
+    previous_month = (pd.Timestamp(month) - pd.DateOffset(months=1)).date()
+    deals = metrics.closed_deals(ctx.q, metrics.Filters(start=previous_month, end=month))
+    deals = deals.set_index(pd.to_datetime(deals["month"]).dt.date)
+    now = deals.loc[month] if month in deals.index else None
+    before = deals.loc[previous_month] if previous_month in deals.index else None
+    c6.metric(
+        win_label,
+        fmt_pct(None if now is None else now["win_rate"]),
+        None if now is None or before is None else fmt_points(now["win_rate"] - before["win_rate"]),
+        help=t("kpi_win_rate_help", won=fmt_int(0 if now is None else now["won"]),
+               lost=fmt_int(0 if now is None else now["lost"])),
+    )
 
 left, right = st.columns(2)
 with left:
     st.subheader(t("arr_trend"))
     st.caption(t("filters_not_applied"))
-    if len(arr):
+    if not ui.measurable(missing, "money:arr"):
+        st.info(t("not_measurable_help", what=ui.measure_label("money:arr", ctx.lang)))
+    elif len(arr):
         x = ui.month_labels(ctx, arr["month"])
         fig = go.Figure()
         for column, color in (("new_arr", ui.COLORS["band"]), ("expansion_arr", ui.COLORS["primary"])):
@@ -93,7 +125,9 @@ with left:
         ui.chart(ui.layout(fig), "exec_arr")
 with right:
     st.subheader(t("mql_trend"))
-    if len(cohorts):
+    if not ui.measurable(missing, "stage:mql"):
+        st.info(t("not_measurable_help", what=ui.measure_label("stage:mql", ctx.lang)))
+    elif len(cohorts):
         fig = go.Figure()
         colors = [ui.COLORS["muted"] if y else ui.COLORS["primary"] for y in cohorts["is_young"]]
         fig.add_bar(
@@ -108,9 +142,12 @@ with right:
         st.info(t("no_data"))
 
 st.subheader(t("funnel_summary"))
-if len(cohorts):
+if not ui.measurable(missing, "stage:mql"):
+    st.info(t("not_measurable_help", what=ui.measure_label("stage:mql", ctx.lang)))
+elif len(cohorts):
     total = int(cohorts["cohort_leads"].sum())
-    stages = ["mql", "sal", "sql", "opportunity", "won", "customer"]
+    stages = [s for s in ["mql", "sal", "sql", "opportunity", "won", "customer"]
+              if s == "mql" or cohorts[s].notna().all()]  # stages no source carries are left out
     counts = [total] + [int(cohorts[s].sum()) for s in stages[1:]]
     fig = go.Figure(
         go.Funnel(

@@ -85,6 +85,8 @@ if data.empty:
     st.info(t("no_data"))
     st.stop()
 stages = list(metrics.COHORT_STAGES) if basis == "mql" else ["known", *metrics.COHORT_STAGES]
+missing = ui.coverage_notice(ctx, [f"stage:{s}" for s in stages])
+stages = [s for s in stages if f"stage:{s}" not in missing]  # what no source carries is not 0
 mature = data[~data["is_young"]]
 counts = {"known" if basis == "known" else "mql": int(data["cohort_leads"].sum())}
 for s in stages[1:]:
@@ -113,6 +115,9 @@ steps = pd.DataFrame(rows)
 # Headline rates on mature cohorts only (young ones are still converting).
 columns = st.columns(len(STEPS))
 for column, (kpi, src, dst) in zip(columns, STEPS, strict=True):
+    if not ui.measurable(missing, f"stage:{src}", f"stage:{dst}"):
+        ui.unmeasurable_metric(column, ctx, ctx.label("kpi", kpi), missing, f"stage:{src}", f"stage:{dst}")
+        continue
     entered = mature["cohort_leads"].sum() if src == basis else mature[src].sum()
     rate = mature[dst].sum() / entered if entered else None
     low, high = bands[kpi]
@@ -136,12 +141,12 @@ with left:
     )
     ui.chart(ui.layout(fig, height=380), "funnel_cohort_chart")
 with right:
-    kpi = st.selectbox(
-        t("kpi"),
-        ["mql_to_sql", "sql_to_opportunity", "opportunity_to_won", "mql_to_won"],
-        key="funnel_kpi",
-        format_func=lambda k: ctx.label("kpi", k),
-    )
+    choices = [k for k in ("mql_to_sql", "sql_to_opportunity", "opportunity_to_won", "mql_to_won")
+               if ui.measurable(missing, *metrics.transition_measures(k))]
+    if not choices:
+        st.info(t("not_measurable_help", what=", ".join(ui.measure_label(m, ctx.lang) for m in missing)))
+        st.stop()
+    kpi = st.selectbox(t("kpi"), choices, key="funnel_kpi", format_func=lambda k: ctx.label("kpi", k))
     src, dst = {k: (a, b) for k, a, b in metrics.TRANSITIONS}[kpi]
     st.subheader(t("conversion_trend", kpi=ctx.label("kpi", kpi)))
     denominator = data["cohort_leads"] if src == basis else data[src]

@@ -13,6 +13,9 @@ t = ctx.t
 st.title(t("page_scoring"))
 bands = metrics.target_bands(ctx.q)
 low, high = bands["mql_to_sql"]
+missing = ui.coverage_notice(ctx, ["stage:mql", "stage:sql"])
+if missing:  # the page judges the MQL definition by MQL -> SQL, which the sources cannot show
+    st.stop()
 
 st.subheader(t("verdict_title"))
 review = metrics.mql_definition(ctx.q)

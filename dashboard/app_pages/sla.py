@@ -12,6 +12,7 @@ ctx = ui.context()
 t = ctx.t
 st.title(t("page_sla"))
 target = float(ctx.rules["target_sla_compliance_min"])
+missing = ui.coverage_notice(ctx, [f"sla:{r}" for r in metrics.SLA_RULES if r != "all"])
 results = metrics.sla_results(ctx.q, ctx.filters, ctx.timezone)
 if results.empty:
     st.info(t("no_data"))
@@ -22,6 +23,10 @@ by_rule = (
     metrics.sla_summary(results, ["sla_rule"]).set_index("sla_rule").reindex(metrics.SLA_RULES).reset_index()
 )
 for column, row in zip(st.columns(len(by_rule)), by_rule.itertuples(), strict=True):
+    if f"sla:{row.sla_rule}" in missing:
+        label = ctx.label("sla_rule", row.sla_rule)
+        ui.unmeasurable_metric(column, ctx, label, missing, f"sla:{row.sla_rule}")
+        continue
     column.metric(
         ctx.label("sla_rule", row.sla_rule),
         fmt_pct(row.compliance_rate),

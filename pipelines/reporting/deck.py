@@ -24,6 +24,7 @@ from pptx.enum.text import PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
 from pipelines.i18n import code_label
+from pipelines.measures import measure_label
 from pipelines.reporting import metrics
 from pipelines.reporting.metrics import Filters
 from pipelines.reporting.text import VERDICTS, fmt_int, fmt_money, fmt_month, fmt_pct, fmt_points, pick
@@ -58,6 +59,13 @@ T: dict[str, tuple[str, str]] = {
     "first_contact_hours": ("初回接触までの平均時間（h）", "Average hours to first contact"),
     "new_arr": ("新規 ARR", "New ARR"),
     "ending_arr": ("期末 ARR", "Ending ARR"),
+    "win_rate": ("勝率（受注 ÷ 受注＋失注）", "Win rate (won ÷ won + lost)"),
+    "no_chart_data": ("この期間に表示するデータがありません。", "Nothing to chart for this period."),
+    "not_measurable": ("測定不可", "Not measurable"),
+    "not_measurable_slide": (
+        "読み込んだソースではこのスライドの指標を測定できません（{what} を含むソースがありません）。",
+        "The loaded sources cannot measure this slide's figures (none carries {what}).",
+    ),
     "ok": ("達成", "On target"),
     "below": ("未達", "Below target"),
     "above": ("超過", "Above band"),
@@ -253,6 +261,24 @@ class _Deck:
             self.note(slide, subtitle, Inches(0.6), Inches(1.25), Inches(12), Inches(0.5), size=14)
         return slide
 
+    def missing(self, *measures: str) -> list[str]:
+        return [m for m in measures if not self.coverage.get(m, False)]
+
+    def measured_slide(self, title: str, needs: list[str], subtitle: str | None = None,
+                       needs_any: tuple[str, ...] = ()):
+        """The slide when the loaded sources carry every measure of `needs` and one of `needs_any`;
+        else None, after writing the slide with a note naming what they lack."""
+        missing = self.missing(*needs)
+        lacking_any = needs_any and len(self.missing(*needs_any)) == len(needs_any)
+        if not missing and not lacking_any:
+            return self.slide(title, subtitle)
+        slide = self.slide(title)
+        lacking = missing + (list(needs_any) if lacking_any else [])
+        what = ", ".join(measure_label(m, self.lang) for m in lacking)
+        self.note(slide, self.t("not_measurable_slide", what=what), Inches(0.6), Inches(2), Inches(12),
+                  Inches(1.5), size=20)
+        return None
+
     @staticmethod
     def note(slide, text: str, left, top, width, height, size: int = 14, bold: bool = False, color=None):
         box = slide.shapes.add_textbox(left, top, width, height)
@@ -293,8 +319,8 @@ class _Deck:
                     para.font.size = Pt(size)
         return table
 
-    @staticmethod
     def chart(
+        self,
         slide,
         kind,
         categories: list[str],
@@ -308,6 +334,9 @@ class _Deck:
         labels: bool = True,
         colors=None,
     ):
+        if not categories:  # nothing to draw: say so rather than write an empty chart
+            self.note(slide, self.t("no_chart_data"), left, top, width, Inches(0.6), size=14, color=GREY)
+            return None
         data = CategoryChartData(number_format=number_format) if number_format else CategoryChartData()
         data.categories = categories
         for name, values in series:
@@ -346,9 +375,14 @@ class _Deck:
         self.arr = metrics.arr_monthly(self.q)
         self.sla_both = metrics.sla_results(self.q, both_months, self.tz)
         self.sla = self.sla_both[_month_is(self.sla_both["notified_month"], self.month)]
+        self.coverage = metrics.coverage(self.q)
+        self.deals = metrics.closed_deals(self.q, Filters(start=self.prev, end=self.month))
         arr = self._arr(self.month)
+        entries = metrics.period_funnel(self.q, Filters(start=self.month, end=self.month), "entered")
         self.has_data = bool(
             self._cohort(self.month) is not None
+            or len(entries)
+            or _row(self.deals, "month", self.month) is not None
             or self.sla[["met", "missed", "pending"]].to_numpy().sum() > 0
             or (arr is not None and float(arr["new_arr"]) > 0)
         )
@@ -379,9 +413,11 @@ class _Deck:
             "compliance_rate"
         ]
         leads = None if cohort is None else cohort["cohort_leads"]
+        deals = _row(self.deals, "month", month)
         return {
             "mqls": leads,
             "mql_to_sql": cohort["sql"] / leads if leads else None,
+            "win_rate": None if deals is None else deals["win_rate"],
             "sla_first_contact": rates.get("first_contact"),
             "sla_all": rates.get("all"),
             "first_contact_hours": None if hour is None else hour["avg_hours"],
@@ -400,26 +436,25 @@ class _Deck:
         sla_min = float(self.rules["target_sla_compliance_min"])
         hours_max = float(self.rules["target_first_contact_hours_avg_max"])
         new_arr_target = float(self.rules["target_new_arr_fiscal_year"]) / 12
-        specs = [  # (kpi, kind, target, on target?)
-            ("mqls", "int", mql_target, lambda v: v >= mql_target),
-            ("mql_to_sql", "pct", (low, high), lambda v: low <= v),
-            ("sla_first_contact", "pct", sla_min, lambda v: v >= sla_min),
-            ("sla_all", "pct", sla_min, lambda v: v >= sla_min),
-            ("first_contact_hours", "hours", hours_max, lambda v: v <= hours_max),
-            ("new_arr", "money", new_arr_target, lambda v: v >= new_arr_target),
-            ("ending_arr", "money", None, None),
+        specs = [  # (kpi, kind, target, on target?, the measures it needs)
+            ("mqls", "int", mql_target, lambda v: v >= mql_target, ("stage:mql",)),
+            ("mql_to_sql", "pct", (low, high), lambda v: low <= v, ("stage:mql", "stage:sql")),
+            ("win_rate", "pct", None, None, ("stage:won", "stage:lost")),
+            ("sla_first_contact", "pct", sla_min, lambda v: v >= sla_min, ("sla:first_contact",)),
+            ("sla_all", "pct", sla_min, lambda v: v >= sla_min, ("sla:first_contact", "sla:decision")),
+            ("first_contact_hours", "hours", hours_max, lambda v: v <= hours_max, ("sla:first_contact",)),
+            ("new_arr", "money", new_arr_target, lambda v: v >= new_arr_target, ("money:arr",)),
+            ("ending_arr", "money", None, None, ("money:arr",)),
         ]
-        return [
-            {
-                "kpi": key,
-                "value": this[key],
-                "previous": last[key],
-                "kind": kind,
-                "target": target,
-                "ok": None if ok is None or this[key] is None or pd.isna(this[key]) else bool(ok(this[key])),
-            }
-            for key, kind, target, ok in specs
-        ]
+        rows = []
+        for key, kind, target, ok, needs in specs:
+            measurable = not self.missing(*needs)
+            value = this[key] if measurable else None
+            rows.append({
+                "kpi": key, "value": value, "previous": last[key] if measurable else None, "kind": kind,
+                "target": target, "measurable": measurable,
+                "ok": None if ok is None or value is None or pd.isna(value) else bool(ok(value))})
+        return rows
 
     def _fmt(self, kind: str, value) -> str:
         if value is None or (isinstance(value, float) and pd.isna(value)):
@@ -476,7 +511,8 @@ class _Deck:
                 target_text = ("≤ " if r["kpi"] == "first_contact_hours" else "≥ ") + self._fmt(
                     r["kind"], target
                 )
-            status = "–" if r["ok"] is None else (self.t("ok") if r["ok"] else self.t("below"))
+            status = (self.t("not_measurable") if not r["measurable"] else "–" if r["ok"] is None
+                      else self.t("ok") if r["ok"] else self.t("below"))
             label = self.t(r["kpi"])
             if r["kpi"] == "mql_to_sql":
                 label += " " + self.t("young")
@@ -501,7 +537,9 @@ class _Deck:
         )
 
     def arr_slide(self) -> None:
-        slide = self.slide(self.t("arr_bridge", month=self.m(self.month)))
+        slide = self.measured_slide(self.t("arr_bridge", month=self.m(self.month)), ["money:arr"])
+        if slide is None:
+            return
         row = self._arr(self.month)
         if row is None:
             self.note(
@@ -571,7 +609,7 @@ class _Deck:
     def funnel_slide(self) -> None:
         slide = self.slide(self.t("funnel"))
         cohort = self._cohort(self.month)
-        stages = list(metrics.COHORT_STAGES[:-1])
+        stages = [s for s in metrics.COHORT_STAGES[:-1] if s == "mql" or not self.missing(f"stage:{s}")]
         labels = [code_label("stage", s, self.lang) for s in stages]
         values = [0 if cohort is None else int(cohort["cohort_leads"])] + [
             0 if cohort is None else int(cohort[s]) for s in stages[1:]
@@ -586,20 +624,25 @@ class _Deck:
             size=14,
             bold=True,
         )
-        self.chart(
-            slide,
-            XL_CHART_TYPE.BAR_CLUSTERED,
-            labels,
-            [(self.t("leads"), values)],
-            Inches(0.6),
-            Inches(2.0),
-            Inches(6),
-            Inches(4.6),
-            number_format="#,##0",
-            colors=[BLUE],
-        )
+        if self.missing("stage:mql"):
+            what = measure_label("stage:mql", self.lang)
+            self.note(slide, self.t("not_measurable_slide", what=what), Inches(0.6), Inches(2.0), Inches(6),
+                      Inches(1.5), size=14, color=GREY)
+        else:
+            self.chart(
+                slide,
+                XL_CHART_TYPE.BAR_CLUSTERED,
+                labels,
+                [(self.t("leads"), values)],
+                Inches(0.6),
+                Inches(2.0),
+                Inches(6),
+                Inches(4.6),
+                number_format="#,##0",
+                colors=[BLUE],
+            )
         period = metrics.period_funnel(self.q, Filters(start=self.month, end=self.month), "reached")
-        pstages = [s for s in metrics.FUNNEL_STAGES if s != "customer"]
+        pstages = [s for s in metrics.FUNNEL_STAGES if s != "customer" and not self.missing(f"stage:{s}")]
         pvalues = [int(period.loc[period["stage"] == s, "entries"].sum()) for s in pstages]
         self.note(
             slide,
@@ -635,7 +678,9 @@ class _Deck:
         return metrics.cohort_funnel(self.q, Filters(start=start, end=self.month), "mql")
 
     def trend_slide(self) -> None:
-        slide = self.slide(self.t("trend"))
+        slide = self.measured_slide(self.t("trend"), ["stage:mql", "stage:sql"])
+        if slide is None:
+            return
         data = self.trend_months()
         low, high = self.bands["mql_to_sql"]
         rates = list(data["sql"] / data["cohort_leads"])
@@ -656,6 +701,8 @@ class _Deck:
             labels=False,
             colors=[BLUE, GREEN, GREEN],
         )
+        if chart is None:
+            return
         series = chart.plots[0].series
         series[0].data_labels.show_value = True
         series[0].data_labels.number_format = PCT
@@ -678,7 +725,10 @@ class _Deck:
             )
 
     def sla_slide(self) -> None:
-        slide = self.slide(self.t("sla", month=self.m(self.month)))
+        slide = self.measured_slide(self.t("sla", month=self.m(self.month)), [],
+                                    needs_any=tuple(f"sla:{r}" for r in metrics.SLA_RULES if r != "all"))
+        if slide is None:
+            return
         by_rule = (
             metrics.sla_summary(self.sla, ["sla_rule"])
             .set_index("sla_rule")
@@ -738,7 +788,10 @@ class _Deck:
         )
 
     def bottleneck_slide(self) -> None:
-        slide = self.slide(self.t("bottlenecks"), self.t("bottleneck_note"))
+        slide = self.measured_slide(self.t("bottlenecks"), ["stage:mql"], self.t("bottleneck_note"),
+                                    needs_any=("stage:sql", "stage:opportunity", "stage:won"))
+        if slide is None:
+            return
         top = metrics.bottleneck_segments(self.q, Filters(), limit=3)
         labels = [self._segment_label(r) for r in top.itertuples()]
         if len(top):
@@ -801,7 +854,9 @@ class _Deck:
         return keep.sort_values(["fit_min", "engagement_min"]).reset_index(drop=True)
 
     def scoring_slide(self) -> None:
-        slide = self.slide(self.t("scoring"))
+        slide = self.measured_slide(self.t("scoring"), ["stage:mql", "stage:sql"])
+        if slide is None:
+            return
         review = metrics.mql_definition(self.q)
         overall = review[review["cohort_month"].isna()]
         low, high = self.bands["mql_to_sql"]
@@ -861,7 +916,9 @@ class _Deck:
         )
 
     def reasons_slide(self) -> None:
-        slide = self.slide(self.t("reasons", month=self.m(self.month)))
+        slide = self.measured_slide(self.t("reasons", month=self.m(self.month)), ["sla:reason"])
+        if slide is None:
+            return
         reasons = metrics.non_sql_reasons(self.q, Filters(start=self.month, end=self.month), self.tz)
         if reasons.empty:
             self.note(
@@ -1005,7 +1062,9 @@ class _Deck:
 
     def plan_slide(self) -> None:
         next_month = (pd.Timestamp(self.month) + pd.DateOffset(months=1)).date()
-        slide = self.slide(f"{self.t('plan')} — {self.m(next_month)}")
+        slide = self.measured_slide(f"{self.t('plan')} — {self.m(next_month)}", ["stage:mql", "stage:sql"])
+        if slide is None:
+            return
         p = self.plan()
         categories = [
             self.t("plan_actual"),

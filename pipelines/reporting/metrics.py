@@ -108,9 +108,13 @@ def target_bands(q: Query) -> dict[str, tuple[float, float]]:
 
 
 def months(q: Query) -> list[date]:
-    """Months with lead data (known or MQL cohorts), oldest first."""
-    df = q("SELECT DISTINCT cohort_month FROM marts.funnel_cohort_members ORDER BY 1", ())
-    return [pd.Timestamp(m).date() for m in df["cohort_month"]]
+    """Months with data (cohorts, stage entries, closed deals), oldest first."""
+    df = q("""
+        SELECT cohort_month AS month FROM marts.funnel_cohort_members
+        UNION SELECT entered_month FROM marts.lead_stage_events
+        UNION SELECT closed_month FROM marts.opportunity_outcomes
+        ORDER BY 1""", ())
+    return [pd.Timestamp(m).date() for m in df["month"].dropna()]
 
 
 def filter_options(q: Query, dimension: str) -> pd.DataFrame:
@@ -137,14 +141,33 @@ def filter_options(q: Query, dimension: str) -> pd.DataFrame:
 # --- funnel ----------------------------------------------------------------------------------
 
 
+def coverage(q: Query) -> dict[str, bool]:
+    """measure ('stage:sql', 'sla:decision', 'money:arr') -> whether a loaded source carries it."""
+    df = q("SELECT measure, is_measurable FROM marts.measure_coverage", ())
+    return dict(zip(df["measure"], df["is_measurable"].astype(bool), strict=True))
+
+
+def not_measurable(q: Query, measures) -> list[str]:
+    """Those of `measures` no loaded source carries (what a page must say it cannot show)."""
+    known = coverage(q)
+    return [m for m in measures if not known.get(m, False)]
+
+
+def transition_measures(kpi: str) -> tuple[str, ...]:
+    """What a transition rate needs: its two stages, and MQL (the rates follow MQL cohorts)."""
+    _kpi, src, dst = next(t for t in TRANSITIONS if t[0] == kpi)
+    return tuple(dict.fromkeys(["stage:mql", f"stage:{src}", f"stage:{dst}"]))
+
+
 def cohort_funnel(
     q: Query, f: Filters, basis: str = "mql", style: str = "cumulative", window_days: int = 0
 ) -> pd.DataFrame:
-    """Per cohort month: cohort size and lead cycles that reached each later stage."""
+    """Per cohort month: cohort size and lead cycles that reached each later stage (NaN for a
+    stage no loaded source carries: not measurable, not zero)."""
     lead_sql, lead_params = f.lead_clause()
     month_sql, month_params = f.month_clause("m.cohort_month")
     sums = ", ".join(f"sum(m.reached_{s}) AS {s}" for s in COHORT_STAGES)
-    return q(
+    df = q(
         f"""
         SELECT m.cohort_month, bool_or(m.is_young) AS is_young, count(*) AS cohort_leads, {sums}
         FROM marts.funnel_cohort_members AS m{f.join("m")}
@@ -152,6 +175,10 @@ def cohort_funnel(
         GROUP BY m.cohort_month ORDER BY m.cohort_month""",
         (basis, style, window_days, *month_params, *lead_params),
     )
+    for stage in COHORT_STAGES:
+        if not coverage(q).get(f"stage:{stage}", False):
+            df[stage] = float("nan")
+    return df
 
 
 def period_funnel(q: Query, f: Filters, style: str = "reached") -> pd.DataFrame:
@@ -195,17 +222,20 @@ def transitions(q: Query, f: Filters) -> pd.DataFrame:
         FROM rates AS r INNER JOIN config.target_bands AS b ON b.kpi = r.kpi""",
         (*month_params, *lead_params),
     )
+    known = coverage(q)
+    df["is_measurable"] = [all(known.get(m, False) for m in transition_measures(k)) for k in df["kpi"]]
     df["entered_leads"] = df["entered_leads"].fillna(0).astype("int64")
     df["converted_leads"] = df["converted_leads"].fillna(0).astype("int64")
-    df["conversion_rate"] = df["converted_leads"] / df["entered_leads"].where(df["entered_leads"] > 0)
+    df["conversion_rate"] = (df["converted_leads"] / df["entered_leads"].where(df["entered_leads"] > 0)
+                             ).where(df["is_measurable"])
     df["gap_to_target"] = df["conversion_rate"] - df["target_low"]
     lost = (df["target_low"] * df["entered_leads"] - df["converted_leads"]).round().clip(lower=0)
-    df["leads_lost"] = lost.astype("int64")
-    df["target_status"] = df.apply(_band_status, axis=1)
+    df["leads_lost"] = lost.where(df["is_measurable"]).astype("Int64")
+    df["target_status"] = df.apply(_band_status, axis=1).where(df["is_measurable"], "not_measurable")
     order = {k: i for i, (k, _s, _d) in enumerate(TRANSITIONS)}
     df["transition_order"] = df["kpi"].map(order)
     return df.sort_values(
-        ["leads_lost", "gap_to_target", "transition_order"], ascending=[False, True, True]
+        ["leads_lost", "gap_to_target", "transition_order"], ascending=[False, True, True], na_position="last"
     ).reset_index(drop=True)
 
 
@@ -523,6 +553,22 @@ def non_sql_reasons(q: Query, f: Filters, timezone: str) -> pd.DataFrame:
 
 def arr_monthly(q: Query) -> pd.DataFrame:
     return q("SELECT * FROM marts.arr_monthly ORDER BY month", ())
+
+
+def closed_deals(q: Query, f: Filters) -> pd.DataFrame:
+    """Per month of closing (business time zone): won and lost deals and the win rate, the one
+    definition of marts.opportunity_outcomes (won / (won + lost); open deals stay out)."""
+    month_sql, month_params = f.month_clause("closed_month")
+    df = q(
+        f"""
+        SELECT closed_month AS month, count_if(is_won) AS won, count_if(is_lost) AS lost,
+               sum(won_amount) AS won_amount
+        FROM marts.opportunity_outcomes WHERE NOT is_open{month_sql}
+        GROUP BY 1 ORDER BY 1""",
+        month_params,
+    )
+    df["win_rate"] = df["won"] / (df["won"] + df["lost"]).where(df["won"] + df["lost"] > 0)
+    return df
 
 
 def pipeline_coverage(q: Query) -> dict:

@@ -64,6 +64,22 @@ TEXT: dict[str, tuple[str, str]] = {
     "status_in_band": ("目標内", "In band"),
     "status_above": ("目標超過", "Above target"),
     "status_no_data": ("データなし", "No data"),
+    "status_not_measurable": ("測定不可", "Not measurable"),
+    "kpi_win_rate": ("勝率（{month}）", "Win rate ({month})"),
+    "kpi_win_rate_help": (
+        "受注 {won} 件 ÷（受注 {won} 件＋失注 {lost} 件）。商談中の案件は含みません。前月比。",
+        "Won {won} ÷ (won {won} + lost {lost}); open deals are counted apart. Change vs last month.",
+    ),
+    "not_measurable": ("測定不可", "Not measurable"),
+    "not_measurable_help": (
+        "読み込んだソースには、この指標に必要な {what} がありません。",
+        "The loaded sources carry no {what}, which this measure needs.",
+    ),
+    "not_measurable_notice": (
+        "読み込んだソースでは測定できない指標があります（{what} を含むソースがありません）。該当する数値は「測定不可」と表示し、0 とはみなしません。",
+        "Some measures are not measurable with the loaded sources (none carries {what}); they show as "
+        "'Not measurable', never as zero.",
+    ),
     # pages
     "page_executive": ("経営サマリー", "Executive overview"),
     "page_funnel": ("ファネル", "Funnel"),
@@ -307,6 +323,7 @@ VERDICTS = {
     "too_strict": ("MQL 定義が厳しすぎる（転換率が目標超過）", "MQL definition too strict (above the band)"),
     "in_band": ("MQL 定義は適切（目標レンジ内）", "MQL definition is right (in the band)"),
     "too_young": ("判定するには早すぎる", "Too young to judge"),
+    "not_measurable": ("判定不可（SQL を含むソースがありません）", "Cannot judge (no loaded source carries SQL)"),
 }
 
 

@@ -65,23 +65,23 @@ first_contact as (
 ),
 
 opportunities as (
-    select * from {{ ref('int_opportunity_amounts') }}
+    select * from {{ ref('opportunity_outcomes') }}
 ),
 
 fs_created as (
-    select cast({{ dbt.date_trunc('month', to_business_time('created_at')) }} as date) as month,
-           count(*) as opportunities
+    select created_month as month, count(*) as opportunities
     from opportunities group by 1
 ),
 
 fs_closed as (
+    -- the win rate and cycle of opportunity_outcomes, per month of closing
     select
-        cast({{ dbt.date_trunc('month', 'close_date') }} as date) as month,
+        closed_month as month,
         {{ count_where('is_won') }} as won_deals,
         {{ count_where('is_lost') }} as lost_deals,
-        sum(case when is_won then amount_reporting else 0 end) as won_amount,
-        avg(case when is_won then {{ dbt.datediff('created_at', 'close_date', 'day') }} end) as avg_sales_cycle_days
-    from opportunities where is_closed
+        sum(coalesce(won_amount, 0)) as won_amount,
+        avg(case when is_won then days_to_close end) as avg_sales_cycle_days
+    from opportunities where not is_open
     group by 1
 ),
 

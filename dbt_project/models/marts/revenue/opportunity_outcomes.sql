@@ -48,6 +48,8 @@ select
     o.closed_at,
     cast({{ dbt.date_trunc('month', to_business_time('o.created_at')) }} as date) as created_month,
     cast({{ dbt.date_trunc('month', to_business_time('o.closed_at')) }} as date) as closed_month,
-    {{ seconds_between('o.created_at', 'o.closed_at') }} / 86400.0 as days_to_close
+    cast({{ dbt.datediff('cast(' ~ to_business_time('o.created_at') ~ ' as date)',
+                         'cast(' ~ to_business_time('o.closed_at') ~ ' as date)', 'day') }} as double)
+        as days_to_close
 from closed_at as o
 left join users as u on u.user_name = o.owner

@@ -34,7 +34,8 @@ open_pipeline as (
     select
         sum(o.amount_reporting) as open_amount,
         sum(case when o.close_date <= f.fiscal_year_end then o.amount_reporting else 0 end) as open_amount_this_year,
-        count(*) as open_opportunities
+        count(*) as open_opportunities,
+        count(o.amount_reporting) as open_with_amount
     from opps as o cross join fiscal as f
     where not o.is_closed
 ),
@@ -78,6 +79,7 @@ plan as (
         coalesce(p.open_amount, 0) as open_pipeline,
         coalesce(p.open_amount_this_year, 0) as open_pipeline_this_year,
         coalesce(p.open_opportunities, 0) as open_opportunities,
+        coalesce(p.open_with_amount, 0) as open_opportunities_with_amount,
         d.average_won_deal,
         r.mql_to_sql,
         r.sql_to_opportunity,
@@ -95,7 +97,10 @@ plan as (
 
 select
     plan.*,
-    cast(open_pipeline_this_year as double) / nullif(cast(remaining_new_arr as double), 0) as pipeline_coverage,
+    -- open deals none of which has an amount yet say nothing about coverage (not 0x)
+    case when open_opportunities = 0 or open_opportunities_with_amount > 0 then
+        cast(open_pipeline_this_year as double) / nullif(cast(remaining_new_arr as double), 0)
+    end as pipeline_coverage,
     ceil(cast(remaining_new_arr as double) / nullif(cast(average_won_deal as double), 0)) as deals_needed,
     ceil(cast(remaining_new_arr as double) / nullif(cast(average_won_deal as double), 0)
          / nullif(opportunity_to_won, 0)) as opportunities_needed,
