@@ -45,3 +45,15 @@ def test_the_journey_stages_are_one_list_in_python_and_dbt():
     macro = (ROOT / "dbt_project" / "macros" / "stages.sql").read_text(encoding="utf-8")
     body = macro.split("{% macro journey_stages() -%}")[1].split("{%- endmacro %}")[0]
     assert tuple(re.findall(r"'stage': '(\w+)'", body)) == JOURNEY_STAGES
+
+
+def test_versioned_extract_keys_are_the_contract_keys():
+    import re
+
+    from pipelines.contract import EXTRACTS
+
+    macro = (ROOT / "dbt_project" / "macros" / "leadjourney.sql").read_text(encoding="utf-8")
+    body = macro.split("{% macro versioned_extracts() -%}")[1].split("{%- endmacro %}")[0]
+    pairs = re.findall(r"'(\w+)': \(\[([^\]]*)\]", body)
+    keys = {name: tuple(re.findall(r"'(\w+)'", key)) for name, key in pairs}
+    assert keys == {name: e.key for name, e in EXTRACTS.items() if name != "stage_events"}

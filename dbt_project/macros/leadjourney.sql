@@ -81,20 +81,88 @@
     percentile({{ column }}, {{ fraction }})
 {%- endmacro %}
 
-{% macro latest_version(relation, key, modified_field=none) -%}
-    {#- The latest version of each record: by the source's modified time, else load order. -#}
-    select *
+{% macro versioned_extracts() -%}
+    {#- Raw extracts kept as versions of keyed records: table -> (key, modified-time field). The
+        keys are the contract's (pipelines/contract.py; a test keeps the two equal). -#}
+    {{ return({
+        'ma_leads': (['lead_id'], 'modified_at'),
+        'ma_activities': (['activity_id'], none),
+        'ma_campaigns': (['campaign_id'], none),
+        'sfa_users': (['user_name'], none),
+        'sfa_leads': (['sfa_lead_id'], 'modified_at'),
+        'sfa_activities': (['activity_id'], none),
+        'sfa_opportunities': (['opportunity_id'], 'modified_at'),
+        'sfa_opportunity_history': (['opportunity_id', 'changed_at', 'stage'], none),
+        'crm_accounts': (['account_id'], 'modified_at'),
+        'crm_contacts': (['contact_id'], 'modified_at'),
+        'crm_subscriptions': (['subscription_id'], 'modified_at'),
+        'crm_nps': (['response_id'], none),
+    }) }}
+{%- endmacro %}
+
+{% macro record_versions(table) -%}
+    {#- Every record's versions ranked (_version_rank 1 = latest: by the source's modified time,
+        else load order), with _removed_by_load_id: the newest full export of the record's
+        mapping no longer holds it (neither loaded nor quarantined there), so it has left the
+        source. A full export that quarantined a line without a readable key cannot tell, and
+        removes nothing; records with a composite key (histories) are never removed. -#}
+    {%- set key, modified_field = versioned_extracts()[table] -%}
+    {%- set relation = source('raw', table) -%}
+    {%- set manifest = source('meta', 'load_manifest') -%}
+    {%- set quarantine = source('meta', 'quarantine') -%}
+    select
+        v.*,
+        {%- if key | length == 1 %}
+        case when n.load_id is not null and h.record_key is null then n.load_id end
+        {%- else %}
+        cast(null as {{ dbt.type_string() }})
+        {%- endif %} as _removed_by_load_id
     from (
         select
-            *,
+            r.*,
+            m.mapping as _mapping,
             row_number() over (
                 partition by {{ key | join(', ') }}
-                order by {% if modified_field %}{{ modified_field }} desc nulls last, {% endif %}_loaded_at desc, _load_id desc, _line_number desc
+                order by {% if modified_field %}{{ modified_field }} desc nulls last, {% endif %}r._loaded_at desc, r._load_id desc, r._line_number desc
             ) as _version_rank,
             count(*) over (partition by {{ key | join(', ') }}) as _version_count
-        from {{ relation }}
-    ) as versions
-    where _version_rank = 1
+        from {{ relation }} as r
+        left join {{ manifest }} as m on m.load_id = r._load_id
+    ) as v
+    {%- if key | length == 1 %}
+    left join ({{ newest_full_exports(table) }}) as n on n.mapping = v._mapping
+    left join (
+        select distinct cast(r.{{ key[0] }} as {{ dbt.type_string() }}) as record_key, r._load_id as load_id
+        from {{ relation }} as r
+        where r._load_id in (select load_id from ({{ newest_full_exports(table) }}) as f)
+        union
+        select record_key, load_id from {{ quarantine }}
+        where record_key is not null
+            and load_id in (select load_id from ({{ newest_full_exports(table) }}) as f)
+    ) as h on h.load_id = n.load_id and h.record_key = cast(v.{{ key[0] }} as {{ dbt.type_string() }})
+    {%- endif %}
+{%- endmacro %}
+
+{% macro newest_full_exports(table) -%}
+    {#- The newest full export of each mapping of an extract that can tell what it holds (no line
+        quarantined without a readable key): (mapping, load_id). -#}
+    select mapping, load_id
+    from (
+        select mapping, load_id,
+               row_number() over (partition by mapping order by loaded_at desc, load_id desc) as rank_
+        from {{ source('meta', 'load_manifest') }}
+        where extract = '{{ table }}' and status = 'loaded' and export_kind = 'full'
+    ) as ranked
+    where rank_ = 1
+        and not exists (select 1 from {{ source('meta', 'quarantine') }} as q
+                        where q.load_id = ranked.load_id and q.record_key is null)
+{%- endmacro %}
+
+{% macro latest_version(table) -%}
+    {#- The current version of each record of a raw extract (see record_versions); records the
+        sources removed are listed in marts.removed_records instead. -#}
+    select * from ({{ record_versions(table) }}) as versions
+    where _version_rank = 1 and _removed_by_load_id is null
 {%- endmacro %}
 
 {% macro utc_now() -%}

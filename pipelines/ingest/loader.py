@@ -68,7 +68,8 @@ CREATE TABLE IF NOT EXISTS meta.quarantine (
   reason_kind VARCHAR,
   reason_field VARCHAR,
   reason VARCHAR,
-  quarantined_at TIMESTAMP
+  quarantined_at TIMESTAMP,
+  record_key VARCHAR          -- the record's key as written, when the line gives one
 )"""
 
 
@@ -111,6 +112,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
                 + ", ".join(f"{k} {v}" for k, v in MANIFEST_COLUMNS.items()) + ")")
     _add_missing_columns(con, "meta", "load_manifest", MANIFEST_COLUMNS)
     con.execute(QUARANTINE_DDL)
+    _add_missing_columns(con, "meta", "quarantine", {"record_key": "VARCHAR"})
     for extract in EXTRACTS.values():
         con.execute(raw_table_ddl(extract))
         _add_missing_columns(con, "raw", extract.name,
@@ -352,8 +354,9 @@ def _unmapped_warnings(stats: ReadStats) -> list[str]:
 
 def _insert_quarantine(con, bad, load_id: str, extract: str, file_name: str) -> None:
     con.execute(
-        "INSERT INTO meta.quarantine SELECT ?, ?, ?, _line_number, _raw_text, reason_kind, "
-        "nullif(reason_field, ''), reason, (now() AT TIME ZONE 'UTC') FROM bad",
+        "INSERT INTO meta.quarantine BY NAME SELECT ? AS load_id, ? AS extract, ? AS file_name, "
+        "_line_number AS line_number, _raw_text AS raw_text, reason_kind, nullif(reason_field, '') AS "
+        "reason_field, reason, (now() AT TIME ZONE 'UTC') AS quarantined_at, record_key FROM bad",
         [load_id, extract, file_name])
 
 
@@ -370,12 +373,13 @@ def _move_duplicates_and_load(con, mapping: SourceMapping, load_id: str, file_na
                min(_line_number) OVER (PARTITION BY {key}) AS _first_line
         FROM _stage""")
     duplicates = con.execute(f"""
-        INSERT INTO meta.quarantine
-        SELECT DISTINCT ON (_line_number) ?, ?, ?, _line_number, _raw_text, 'duplicate_id',
-               '{"|".join(key_fields)}',
+        INSERT INTO meta.quarantine BY NAME
+        SELECT DISTINCT ON (_line_number) ? AS load_id, ? AS extract, ? AS file_name,
+               _line_number AS line_number, _raw_text AS raw_text, 'duplicate_id' AS reason_kind,
+               '{"|".join(key_fields)}' AS reason_field,
                'line ' || _line_number || ': duplicate_id: ' || {key_text}
-                 || ' already on line ' || _first_line || ' of this file',
-               (now() AT TIME ZONE 'UTC')
+                 || ' already on line ' || _first_line || ' of this file' AS reason,
+               (now() AT TIME ZONE 'UTC') AS quarantined_at, {key_text} AS record_key
         FROM _ranked WHERE _rn > 1""", [load_id, extract.name, file_name]).fetchone()[0]
     fields = ", ".join(f'"{f.name}"' for f in extract.fields)
     con.execute(f"""

@@ -1,5 +1,5 @@
 with source as (
-    {{ latest_version(source('raw', 'crm_accounts'), ['account_id'], 'modified_at') }}
+    {{ latest_version('crm_accounts') }}
 ),
 
 renamed as (

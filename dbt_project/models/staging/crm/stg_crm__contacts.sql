@@ -1,5 +1,5 @@
 with source as (
-    {{ latest_version(source('raw', 'crm_contacts'), ['contact_id'], 'modified_at') }}
+    {{ latest_version('crm_contacts') }}
 ),
 
 renamed as (

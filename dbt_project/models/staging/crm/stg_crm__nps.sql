@@ -1,5 +1,5 @@
 with source as (
-    {{ latest_version(source('raw', 'crm_nps'), ['response_id']) }}
+    {{ latest_version('crm_nps') }}
 ),
 
 renamed as (

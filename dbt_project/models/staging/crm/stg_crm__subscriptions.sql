@@ -1,5 +1,5 @@
 with source as (
-    {{ latest_version(source('raw', 'crm_subscriptions'), ['subscription_id'], 'modified_at') }}
+    {{ latest_version('crm_subscriptions') }}
 ),
 
 renamed as (

@@ -1,5 +1,5 @@
 with source as (
-    {{ latest_version(source('raw', 'ma_activities'), ['activity_id']) }}
+    {{ latest_version('ma_activities') }}
 ),
 
 renamed as (

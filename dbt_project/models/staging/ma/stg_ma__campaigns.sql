@@ -1,5 +1,5 @@
 with source as (
-    {{ latest_version(source('raw', 'ma_campaigns'), ['campaign_id']) }}
+    {{ latest_version('ma_campaigns') }}
 ),
 
 renamed as (

@@ -1,5 +1,5 @@
 with source as (
-    {{ latest_version(source('raw', 'ma_leads'), ['lead_id'], 'modified_at') }}
+    {{ latest_version('ma_leads') }}
 ),
 
 renamed as (

@@ -1,5 +1,5 @@
 with source as (
-    {{ latest_version(source('raw', 'sfa_activities'), ['activity_id']) }}
+    {{ latest_version('sfa_activities') }}
 ),
 
 renamed as (

@@ -1,5 +1,5 @@
 with source as (
-    {{ latest_version(source('raw', 'sfa_leads'), ['sfa_lead_id'], 'modified_at') }}
+    {{ latest_version('sfa_leads') }}
 ),
 
 renamed as (

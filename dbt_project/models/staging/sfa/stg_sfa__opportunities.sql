@@ -1,5 +1,5 @@
 with source as (
-    {{ latest_version(source('raw', 'sfa_opportunities'), ['opportunity_id'], 'modified_at') }}
+    {{ latest_version('sfa_opportunities') }}
 ),
 
 renamed as (

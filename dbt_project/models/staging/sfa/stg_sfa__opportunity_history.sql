@@ -1,5 +1,5 @@
 with source as (
-    {{ latest_version(source('raw', 'sfa_opportunity_history'), ['opportunity_id', 'changed_at', 'stage']) }}
+    {{ latest_version('sfa_opportunity_history') }}
 ),
 
 renamed as (

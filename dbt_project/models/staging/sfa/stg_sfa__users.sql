@@ -1,5 +1,5 @@
 with source as (
-    {{ latest_version(source('raw', 'sfa_users'), ['user_name']) }}
+    {{ latest_version('sfa_users') }}
 ),
 
 renamed as (
