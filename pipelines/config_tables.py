@@ -95,7 +95,7 @@ def rules_frame(rules: Rules) -> pl.DataFrame:
         "target_mqls_per_is_rep_month": rules.targets.mqls_per_is_rep_month,
         "funnel_maturity_days": rules.funnel.maturity_days,
         "reporting_currency": rules.locale.currency,
-        "target_new_arr_fiscal_year": float(rules.targets.new_arr_fiscal_year),
+        "target_new_arr_fiscal_year": rules.in_reporting_currency(rules.targets.new_arr_fiscal_year),
         "budgeting_season_start_month": rules.recycling.budgeting_season_start_month,
         "dormant_days": rules.recycling.dormant_days,
     }])

@@ -36,4 +36,8 @@ def build_definitions(workspace: Workspace) -> dg.Definitions:
     )
 
 
-defs = build_definitions(Workspace.resolve())
+@dg.definitions
+def defs() -> dg.Definitions:
+    """What `dagster dev -m pipelines.definitions` loads, lazily: nothing runs at import, so a
+    project dbt cannot parse fails there with its message, not in every importer."""
+    return build_definitions(Workspace.resolve())

@@ -279,6 +279,7 @@ class Recycling(_Strict):
 class Targets(_Strict):
     mql_per_month: int = Field(ge=0)
     new_arr_fiscal_year: float = Field(ge=0)
+    currency: str = Field(pattern=r"^[A-Z]{3}$")  # the money targets' currency
     mql_to_sql: Band
     sql_to_opportunity: Band
     opportunity_to_won: Band
@@ -338,7 +339,23 @@ class Rules(_Strict):
     def _catch_all_bands(self):
         if self.segments[-1].min_employees != 0 or self.size_bands[-1].min_employees != 0:
             raise ValueError("segments and size_bands must end with a min_employees: 0 row")
+        if self.targets.currency != self.locale.currency and self.fx_rate(self.targets.currency) is None:
+            raise ValueError(
+                f"targets.currency is {self.targets.currency} but the reporting currency "
+                f"(locale.currency) is {self.locale.currency} and fx_rates has no "
+                f"{self.targets.currency} rate: add one, or state the targets in "
+                f"{self.locale.currency}")
         return self
+
+    def fx_rate(self, currency: str) -> float | None:
+        """1 unit of `currency` in the reporting currency."""
+        if currency == self.locale.currency:
+            return 1.0
+        return next((r.rate for r in self.fx_rates if r.currency == currency), None)
+
+    def in_reporting_currency(self, amount: float) -> float:
+        """A money target, converted from targets.currency into the reporting currency."""
+        return amount * self.fx_rate(self.targets.currency)
 
 
 def _deep_merge(base: dict, override: dict) -> dict:

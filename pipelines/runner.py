@@ -192,11 +192,12 @@ def run_warnings(ws: Workspace, files: list[dict]) -> list[str]:
         missing = f.get("missing_columns") or []
         if not missing:
             continue
+        # what they cost: the measures they feed that no loaded source carries (unknown before dbt ran)
         lost = sorted({m for field in f.get("missing_fields", [])
-                       for m in measures_of(f["extract"], field) if coverage.get(m) is False},
+                       for m in measures_of(f["extract"], field) if coverage and not coverage.get(m, False)},
                       key=measure_order)
         head = missing[0] + (f" and {len(missing) - 1} more" if len(missing) > 1 else "")
-        cost = (f": not measurable with the loaded sources: {', '.join(measure_label(m) for m in lost)}"
-                if lost else " (other loaded sources carry what they would give)")
+        cost = f": not measurable with the loaded sources: {', '.join(measure_label(m) for m in lost)}" \
+            if lost else ""
         warnings.append(f"{f['file']}: {head} absent{cost}")
     return warnings

@@ -247,3 +247,13 @@ def test_mapping_errors_for_the_new_keys():
                                       "stages": {"negotiating": "X"}})
     with pytest.raises(ValueError, match="lookup.extract must be one of"):
         leads_mapping(columns={"industry": {"column": "I", "lookup": {"extract": "ma_leads", "by": "email"}}})
+
+
+def test_canonical_codes_pass_labels_and_default_alike(tmp_path):
+    path = write_csv(tmp_path / "a.csv", "Id,Email,Created,Source\n1,a@x.jp,2025-04-01 10:00,webinar\n"
+                     "2,b@x.jp,2025-04-01 10:00,Podcast\n")
+    mapping = leads_mapping(columns={"original_channel": {
+        "column": "Source", "values": {"Paid Search": "paid_search"}, "default": "other"}})
+    good, _, stats = read_all(path, mapping)
+    assert good["original_channel"].to_list() == ["webinar", "other"]
+    assert stats.unmapped_labels == {"original_channel": {"Podcast": 1}}

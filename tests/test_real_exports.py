@@ -184,3 +184,36 @@ def test_the_deck_builds_on_sparse_exports_and_names_what_is_missing(olist, mave
         for shape in slide.shapes if shape.has_table for row in shape.table.rows)
     assert "Win rate (won ÷ won + lost) | 62.5%" in maven_text
     assert "MQLs | – | – | – | ≥ 250 | Not measurable" in maven_text
+
+
+def test_unmatched_files_block_publication_until_ignored_and_an_edited_mapping_reloads(tmp_path):
+    ws = tmp_path / "ws"
+    landing = ws / "landing" / "ma"
+    landing.mkdir(parents=True)
+    for f in (FIXTURES / "olist").glob("*.csv"):
+        shutil.copy(f, landing / f.name)
+    (landing / "notes.csv").write_text("Deal,Value\n1,2\n", encoding="utf-8")
+    sources = (FIXTURES / "olist" / "sources.yml").read_text(encoding="utf-8")
+    (ws / "sources.yml").write_text(sources, encoding="utf-8")
+    first = cli("run", "--workspace", str(ws), check=False)
+    assert first.returncode == 1
+    assert "landing/ma/notes.csv: no source mapping fits this file." in first.stderr
+    assert not (ws / "serving.duckdb").exists()  # exit 1 publishes nothing
+
+    (ws / "sources.yml").write_text(sources + 'ignore: ["notes.csv"]\n', encoding="utf-8")
+    second = cli("run", "--workspace", str(ws))
+    assert "ma/notes.csv" in second.stdout and "ignored" in second.stdout
+    assert "published:" in second.stdout
+
+    edited = sources.replace("      original_channel: origin\n",
+                             "      original_channel: {column: origin, values: {unknown: other}}\n")
+    (ws / "sources.yml").write_text(edited + 'ignore: ["notes.csv"]\n', encoding="utf-8")
+    third = cli("run", "--workspace", str(ws))
+    lines = [line for line in third.stdout.splitlines() if line.startswith("ma/olist_marketing_qualified_leads")]
+    assert len(lines) == 1 and " loaded " in lines[0] and "10" in lines[0]  # loaded again, not skipped
+    assert [line for line in third.stdout.splitlines() if line.startswith("ma/olist_closed_deals")][0].split()[2] == "unchanged"
+    con = _serving(ws)
+    channels = dict(con.execute("SELECT coalesce(original_channel, '(none)'), count(*) FROM marts.lead_journey "
+                                "GROUP BY 1").fetchall())
+    assert channels == {"organic_search": 4, "paid_search": 2, "other": 2, "(none)": 2}
+    assert con.execute("SELECT count(*) FROM meta.load_manifest WHERE status = 'superseded'").fetchone() == (1,)

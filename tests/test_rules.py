@@ -46,3 +46,17 @@ def test_unknown_time_zone_and_holiday_country_are_refused(tmp_path: Path):
     path.write_text("calendar:\n  timezone: Asia/Tokio\n  holidays_country: XX\n")
     with pytest.raises(RulesError, match="calendar.timezone.*unknown time zone"):
         load_rules(path)
+
+
+def test_money_targets_follow_the_reporting_currency(tmp_path: Path):
+    from pipelines.config_tables import rules_frame
+
+    path = tmp_path / "leadjourney.yml"
+    path.write_text("locale: {currency: USD}\nfx_rates: [{currency: JPY, rate: 0.0067}]\n")
+    # 4.5 billion yen, reported in dollars: 4,500,000,000 x 0.0067 = 30,150,000
+    assert rules_frame(load_rules(path))["target_new_arr_fiscal_year"][0] == pytest.approx(30_150_000)
+    path.write_text("locale: {currency: USD}\n")
+    with pytest.raises(RulesError, match="targets.currency is JPY but the reporting currency"):
+        load_rules(path)
+    path.write_text("locale: {currency: USD}\ntargets: {currency: USD, new_arr_fiscal_year: 2000000}\n")
+    assert rules_frame(load_rules(path))["target_new_arr_fiscal_year"][0] == 2_000_000

@@ -680,8 +680,10 @@ def _typed(raw: pl.Expr, type_: str, formats: list[str], timezone: str) -> pl.Ex
     raise ValueError(type_)
 
 
-def _raw_value(spec: ColumnSpec | None, plan: ReadPlan) -> tuple[pl.Expr, pl.Expr | None]:
-    """(value text after value labels, the label text when `values` did not list it)."""
+def _raw_value(spec: ColumnSpec | None, plan: ReadPlan, codes: tuple[str, ...] = ()
+               ) -> tuple[pl.Expr, pl.Expr | None]:
+    """(value text after value labels, the label text when `values` did not list it and it is
+    not one of the field's canonical `codes` either)."""
     if spec is None:
         return pl.lit(None, dtype=pl.Utf8), None
     if spec.value is not None:
@@ -695,10 +697,15 @@ def _raw_value(spec: ColumnSpec | None, plan: ReadPlan) -> tuple[pl.Expr, pl.Exp
         return raw, None
     labels = {str(k).strip().lower(): str(v) for k, v in spec.values.items()}
     mapped = raw.str.to_lowercase().replace_strict(labels, default=None, return_dtype=pl.Utf8)
-    unmapped = pl.when(raw.is_not_null() & mapped.is_null()).then(raw)
+    unknown = raw.is_not_null() & mapped.is_null()
+    if codes:
+        unknown = unknown & ~raw.is_in(list(codes))
+    unmapped = pl.when(unknown).then(raw)
     fallback = pl.lit(spec.default, dtype=pl.Utf8) if spec.default is not None else raw
-    return pl.when(raw.is_null()).then(None).when(mapped.is_not_null()).then(mapped) \
-        .otherwise(fallback), unmapped
+    value = pl.when(raw.is_null()).then(None).when(mapped.is_not_null()).then(mapped)
+    if codes:  # a canonical code needs no label: it is not replaced by the default
+        value = value.when(raw.is_in(list(codes))).then(raw)
+    return value.otherwise(fallback), unmapped
 
 
 def map_frame(frame: pl.DataFrame, plan: ReadPlan, stats: ReadStats | None = None) -> pl.DataFrame:
@@ -709,7 +716,7 @@ def map_frame(frame: pl.DataFrame, plan: ReadPlan, stats: ReadStats | None = Non
     raw_exprs: dict[str, pl.Expr] = {}
     unmapped_exprs: dict[str, pl.Expr] = {}
     for f in extract.fields:
-        raw, unmapped = _raw_value(mapping.columns.get(f.name), plan)
+        raw, unmapped = _raw_value(mapping.columns.get(f.name), plan, f.values)
         raw_exprs[f.name] = raw
         if unmapped is not None:
             unmapped_exprs[f.name] = unmapped
