@@ -257,3 +257,17 @@ def test_canonical_codes_pass_labels_and_default_alike(tmp_path):
     good, _, stats = read_all(path, mapping)
     assert good["original_channel"].to_list() == ["webinar", "other"]
     assert stats.unmapped_labels == {"original_channel": {"Podcast": 1}}
+
+
+def test_two_fields_from_one_column_are_never_out_of_order(tmp_path):
+    # created_at (a time, stored in UTC) and close_date (a date) both from "Closed": compared in the
+    # file's own zone, 22:00 in New York is still the close date, not the next day
+    path = write_csv(tmp_path / "o.csv", "Id,Stage,Closed\n1,Won,2017-03-01 22:00\n")
+    mapping = SourceMapping.model_validate({
+        "name": "o", "extract": "sfa_opportunities", "folder": "sfa", "timezone": "America/New_York",
+        "timestamp_formats": ["%Y-%m-%d %H:%M"], "date_formats": ["%Y-%m-%d %H:%M"],
+        "columns": {"opportunity_id": "Id", "stage": {"column": "Stage", "values": {"Won": "closed_won"}},
+                    "created_at": "Closed", "close_date": "Closed"}})
+    good, bad, stats = read_all(path, mapping)
+    assert bad.is_empty() and stats.rows_flagged == 0
+    assert good["created_at"].to_list() == [datetime(2017, 3, 2, 3, 0)]  # 22:00 EST = 03:00 UTC next day
