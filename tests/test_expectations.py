@@ -238,3 +238,19 @@ def test_activity_types_on_an_aggregated_view(tmp_path, rules):
     assert failed[("activity types are known codes", None)]["sample_failing_ids"] == '["fax_sent"]'
     lowest = failed[("activities belong to a loaded lead (lowest share of a type)", None)]
     assert lowest["observed_value"] == pytest.approx(2 / 3)  # 2 of the 3 page views have a loaded lead
+
+
+def test_a_field_no_loaded_file_carries_is_not_measurable_and_does_not_block(tmp_path, rules):
+    # the MA export carries no job title at all (title2 empty like the others), and no industry
+    manifest = ("CREATE SCHEMA meta; CREATE TABLE meta.load_manifest AS SELECT 'L1' AS load_id, "
+                "'ma_leads' AS extract, 'loaded' AS status, '[\"lead_id\", \"created_at\", \"company_name\", "
+                "\"last_name\", \"first_name\", \"email\", \"phone\", \"employees\"]' AS carried_fields")
+    con = warehouse(tmp_path, [ma_leads(title2="NULL"), manifest])
+    outcome = run_suite(con, SUITE["lead_fields_completeness_ma"], rules, "t")
+    skipped = {r["column_name"] for r in outcome.rows if r["severity"] == "not_measurable"}
+    assert skipped == {"industry", "title"}
+    assert not outcome.blocks and outcome.passed  # the empty title does not fail: nothing carries it
+    label = next(r["label"] for r in outcome.rows if r["column_name"] == "title")
+    assert label == "title filled: not measurable, the sources carry no ma_leads.title"
+    judged = {r["column_name"] for r in outcome.rows if r["severity"] == "error"}
+    assert {"company_name", "person_name", "email_or_phone", "employees"} <= judged

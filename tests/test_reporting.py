@@ -43,6 +43,10 @@ def q(tmp_path_factory):
             ('L4', 1, 'paid_search', 'C2', 'enterprise', 'IT', '1000+', '近畿', 'B')
         ) AS t(lead_id, cycle_number, channel, campaign, segment, industry, size_band, region, owner)""")
     con.execute("""
+        CREATE TABLE marts.measure_coverage AS
+        SELECT 'stage:' || s AS measure, true AS is_measurable
+        FROM unnest(['known', 'mql', 'sal', 'sql', 'opportunity', 'won', 'lost', 'customer']) AS t(s)""")
+    con.execute("""
         CREATE TABLE config.target_bands AS SELECT * FROM (VALUES
             ('mql_to_sql', 0.20, 0.30), ('sql_to_opportunity', 0.90, 0.95),
             ('opportunity_to_won', 0.20, 0.30), ('sql_to_won', 0.15, 0.25), ('mql_to_won', 0.03, 0.08)
