@@ -27,6 +27,21 @@ def cli(*args: str, check: bool = True, env: dict | None = None) -> subprocess.C
     return result
 
 
+def app_page(ws: Path, page: str, monkeypatch, **params: str):
+    """One dashboard page rendered with Streamlit's AppTest on a workspace; fails on an exception."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("LEADJOURNEY_WORKSPACE", str(ws))
+    at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=120)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    if page != "executive":
+        at.switch_page(f"app_pages/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def write_csv(path: Path, text: str, encoding: str = "utf-8") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(text.encode(encoding))

@@ -11,9 +11,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pipelines.reporting.text import fmt_int, fmt_money, fmt_month, fmt_pct
+from tests.conftest import app_page
 
 ROOT = Path(__file__).resolve().parents[1]
-APP = str(ROOT / "dashboard" / "app.py")
 PAGES = ("executive", "funnel", "bottlenecks", "scoring", "accounts", "sla", "quality", "review")
 TITLES = {"executive": ("経営サマリー", "Executive overview"), "funnel": ("ファネル", "Funnel"),
           "bottlenecks": ("ボトルネック", "Bottlenecks"),
@@ -24,17 +24,8 @@ TITLES = {"executive": ("経営サマリー", "Executive overview"), "funnel": (
 
 @pytest.fixture()
 def app(demo_workspace, monkeypatch):
-    monkeypatch.setenv("LEADJOURNEY_WORKSPACE", str(demo_workspace))
-
     def make(page: str = "executive", **params: str) -> AppTest:
-        at = AppTest.from_file(APP, default_timeout=120)
-        for key, value in params.items():
-            at.query_params[key] = value
-        at.run()
-        if page != "executive":
-            at.switch_page(f"app_pages/{page}.py").run()
-        assert not at.exception, [e.value for e in at.exception]
-        return at
+        return app_page(demo_workspace, page, monkeypatch, **params)
 
     return make
 

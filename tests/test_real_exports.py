@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import ROOT, cli
+from tests.conftest import ROOT, app_page, cli
 
 FIXTURES = ROOT / "tests" / "fixtures" / "exports"
 
@@ -131,20 +131,6 @@ def test_an_opportunity_only_export_does_not_become_mqls(maven):
 PAGES = ("executive", "funnel", "bottlenecks", "scoring", "accounts", "sla", "quality", "review")
 
 
-def _page(ws: Path, page: str, monkeypatch, **params):
-    from streamlit.testing.v1 import AppTest
-
-    monkeypatch.setenv("LEADJOURNEY_WORKSPACE", str(ws))
-    at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=120)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    if page != "executive":
-        at.switch_page(f"app_pages/{page}.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
 def _metrics(at) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
@@ -154,12 +140,12 @@ def test_every_page_renders_on_sparse_exports_and_says_what_it_cannot_measure(ol
     not_measurable = "Not measurable" if lang == "en" else "測定不可"
     for ws, _ in (olist, maven):
         for page in PAGES:
-            at = _page(ws, page, monkeypatch, lang=lang)
+            at = app_page(ws, page, monkeypatch, lang=lang)
             assert not at.error, [e.value for e in at.error]
             assert "0.0%" not in _metrics(at).values()  # nothing unmeasurable shows as a zero rate
-    olist_funnel = _metrics(_page(olist[0], "funnel", monkeypatch, lang=lang))
+    olist_funnel = _metrics(app_page(olist[0], "funnel", monkeypatch, lang=lang))
     assert olist_funnel[("MQL→SQL")] == not_measurable
-    maven_exec = _metrics(_page(maven[0], "executive", monkeypatch, lang=lang, to="2017-03"))
+    maven_exec = _metrics(app_page(maven[0], "executive", monkeypatch, lang=lang, to="2017-03"))
     mqls = next(v for k, v in maven_exec.items() if k.startswith("MQL") and "→" not in k)
     assert mqls == not_measurable  # an opportunity-only export has no MQLs
     win = next(v for k, v in maven_exec.items() if k.startswith(("Win rate", "勝率")))

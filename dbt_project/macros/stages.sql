@@ -89,17 +89,6 @@
     {%- for s in path[1:] %} and {{ path[loop.index0] }}_at <= {{ s }}_at{% endfor %})
 {%- endmacro %}
 
-{% macro measurable_stages() -%}
-    {#- One row, one boolean column per journey stage (`<stage>_measurable`): some loaded source
-        carries that stage (intermediate.int_measure_coverage). -#}
-    (select
-        {%- for s in journey_stages() %}
-        max(case when measure = 'stage:{{ s.stage }}' and is_measurable then 1 else 0 end) = 1
-            as {{ s.stage }}_measurable{% if not loop.last %},{% endif %}
-        {%- endfor %}
-     from {{ ref('int_measure_coverage') }})
-{%- endmacro %}
-
 {% macro is_measurable(measure) -%}
     {#- True when some loaded source carries `measure` ('stage:sql', 'sla:decision'). -#}
     coalesce((select max(case when is_measurable then 1 else 0 end)

@@ -26,10 +26,9 @@ pivoted as (
 select
     p.*
     {%- for s in journey_stages() if s.funnel %},
-    case when m.{{ s.stage }}_measurable then
+    case when {{ is_measurable('stage:' ~ s.stage) }} then
         coalesce(p.{{ s.stage }}_at,
                  least({% for t in implied_by(s.stage) %}p.{{ t }}_at{% if not loop.last %}, {% endif %}{% endfor %}))
     end as {{ s.stage }}_reached_at
     {%- endfor %}
 from pivoted as p
-cross join {{ measurable_stages() }} as m
