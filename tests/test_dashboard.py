@@ -13,7 +13,6 @@ from streamlit.testing.v1 import AppTest
 from pipelines.reporting.text import fmt_int, fmt_money, fmt_month, fmt_pct
 from tests.conftest import app_page
 
-ROOT = Path(__file__).resolve().parents[1]
 PAGES = ("executive", "funnel", "bottlenecks", "scoring", "accounts", "sla", "quality", "review")
 TITLES = {"executive": ("経営サマリー", "Executive overview"), "funnel": ("ファネル", "Funnel"),
           "bottlenecks": ("ボトルネック", "Bottlenecks"),
