@@ -26,11 +26,12 @@ st.title(t("page_quality"))
 runs = metrics.dq_runs(ctx.q)
 if len(runs):
     last = runs.iloc[-1]
-    c1, c2, c3, c4 = st.columns(4)
+    c1, c2, c3, c4, c5 = st.columns(5)
     c1.metric(t("dq_checks"), fmt_int(last["checks"]))
     c2.metric(t("dq_passed"), fmt_int(last["passed"]))
     c3.metric(t("dq_blocking"), fmt_int(last["blocking_failed"]))
     c4.metric(t("dq_warned"), fmt_int(last["warned"]))
+    c5.metric(t("dq_not_measurable"), fmt_int(last["not_measurable"]))
     st.subheader(t("dq_history"))
     checked = local_column(runs["checked_at"], ctx.timezone).dt.strftime("%Y-%m-%d %H:%M")
     fig = go.Figure()

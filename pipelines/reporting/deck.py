@@ -125,8 +125,10 @@ T: dict[str, tuple[str, str]] = {
     "reasons": ("非 SQL 理由（{month} の判定）", "Non-SQL reasons (decided in {month})"),
     "quality": ("データ品質（{month}）", "Data quality ({month})"),
     "dq_run": (
-        "最新の品質チェック: {checks} 件中 {passed} 件合格、ブロッキング違反 {blocking} 件、警告 {warned} 件",
-        "Latest checks: {passed} of {checks} passed, {blocking} blocking failures, {warned} warnings",
+        "最新の品質チェック: {checks} 件中 {passed} 件合格、ブロッキング違反 {blocking} 件、"
+        "警告 {warned} 件、測定不可 {not_measurable} 件",
+        "Latest checks: {passed} of {checks} passed, {blocking} blocking failures, {warned} warnings, "
+        "{not_measurable} not measurable",
     ),
     "completeness": ("SLA 項目の入力率（当月）", "SLA field completeness (the month)"),
     "quarantine": ("隔離された行（累計）", "Quarantined rows (all loads)"),
@@ -978,6 +980,7 @@ class _Deck:
                     passed=fmt_int(last["passed"]),
                     blocking=fmt_int(last["blocking_failed"]),
                     warned=fmt_int(last["warned"]),
+                    not_measurable=fmt_int(last["not_measurable"]),
                 ),
                 Inches(0.6),
                 Inches(1.4),

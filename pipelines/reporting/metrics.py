@@ -658,9 +658,11 @@ def top_accounts(q: Query, f: Filters, limit: int = 200) -> pd.DataFrame:
 def dq_runs(q: Query) -> pd.DataFrame:
     return q(
         """
-        SELECT run_id, min(checked_at) AS checked_at, count(*) AS checks, count_if(passed) AS passed,
+        SELECT run_id, min(checked_at) AS checked_at, count(*) AS checks,
+               count_if(passed AND severity <> 'not_measurable') AS passed,
                count_if(NOT passed AND severity = 'error') AS blocking_failed,
-               count_if(NOT passed AND severity <> 'error') AS warned
+               count_if(NOT passed AND severity <> 'error') AS warned,
+               count_if(severity = 'not_measurable') AS not_measurable
         FROM meta.dq_results GROUP BY run_id ORDER BY checked_at""",
         (),
     )

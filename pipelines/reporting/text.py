@@ -242,6 +242,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "dq_passed": ("合格", "Passed"),
     "dq_blocking": ("ブロッキング違反", "Blocking failures"),
     "dq_warned": ("警告", "Warnings"),
+    "dq_not_measurable": ("測定不可（ソースに項目なし）", "Not measurable (no source carries the field)"),
     "dq_checks": ("チェック数", "Checks"),
     "dq_suite": ("スイート", "Suite"),
     "dq_kind": ("チェック", "Check"),
@@ -309,7 +310,8 @@ CHECK_KINDS = {
     "expect_column_values_to_match_regex": ("形式", "Format"),
     "expect_column_pair_values_a_to_be_greater_than_b": ("日付の順序", "Date order"),
 }
-SEVERITIES = {"error": ("ブロッキング", "Blocking"), "warn": ("警告", "Warning")}
+SEVERITIES = {"error": ("ブロッキング", "Blocking"), "warn": ("警告", "Warning"),
+              "not_measurable": ("測定不可", "Not measurable")}
 REASON_KINDS = {
     "malformed_line": ("行の形式不正", "Malformed line"),
     "missing_required": ("必須項目の欠落", "Missing required field"),
