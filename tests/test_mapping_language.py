@@ -271,3 +271,12 @@ def test_two_fields_from_one_column_are_never_out_of_order(tmp_path):
     good, bad, stats = read_all(path, mapping)
     assert bad.is_empty() and stats.rows_flagged == 0
     assert good["created_at"].to_list() == [datetime(2017, 3, 2, 3, 0)]  # 22:00 EST = 03:00 UTC next day
+
+
+def test_a_time_with_its_own_offset_ignores_the_mapping_zone(tmp_path):
+    path = write_csv(tmp_path / "a.csv", "Id,Email,Created\n1,a@x.jp,2026-08-03T00:15:00.000Z\n"
+                     "2,b@x.jp,2026-08-03 09:15\n3,c@x.jp,2026-08-03T09:15:00+09:00\n")
+    mapping = leads_mapping(timestamp_formats=["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S%.f%#z"])
+    good, bad, _ = read_all(path, mapping)
+    assert bad.is_empty()
+    assert good["created_at"].to_list() == [datetime(2026, 8, 3, 0, 15)] * 3  # Z, JST local, +09:00
