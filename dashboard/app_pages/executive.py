@@ -23,7 +23,8 @@ mql_target = float(ctx.rules["target_mql_per_month"])
 month = ctx.report_month
 arr_in_period = arr[pd.to_datetime(arr["month"]).dt.date <= month] if len(arr) else arr
 complete = cohorts[pd.to_datetime(cohorts["cohort_month"]).dt.date <= month]
-c1, c2, c3, c4, c5, c6 = st.columns(6)
+c1, c2, c3 = st.columns(3)  # money
+c4, c5, c6 = st.columns(3)  # funnel and deals
 if not ui.measurable(missing, "money:arr"):
     ui.unmeasurable_metric(c1, ctx, t("kpi_arr", month=fmt_month(month, ctx.lang)), missing, "money:arr")
 elif len(arr_in_period):
