@@ -27,8 +27,8 @@ if step == "generate":
 else:
     from pipelines.ingest.loader import discover, ensure_schema, load_extract
     from pipelines.contract import EXTRACTS
-    from pipelines.sources.mapping import load_mappings
-    files = discover(root / "landing", load_mappings(None))
+    from pipelines.sources.mapping import load_sources
+    files = discover(root / "landing", load_sources(None))
     from pipelines.warehouse import connect
     con = connect(root / "warehouse.duckdb")
     ensure_schema(con)
