@@ -15,6 +15,7 @@ import duckdb
 import holidays
 import polars as pl
 
+from pipelines.kpi_functions import create_kpi_functions
 from pipelines.rules import WEEKDAYS, Rules
 
 CALENDAR_START = date(2010, 1, 1)
@@ -96,6 +97,7 @@ def rules_frame(rules: Rules) -> pl.DataFrame:
         "funnel_maturity_days": rules.funnel.maturity_days,
         "reporting_currency": rules.locale.currency,
         "target_new_arr_fiscal_year": rules.in_reporting_currency(rules.targets.new_arr_fiscal_year),
+        "target_min_sample_size": rules.targets.min_sample_size,
         "budgeting_season_start_month": rules.recycling.budgeting_season_start_month,
         "dormant_days": rules.recycling.dormant_days,
     }])
@@ -204,6 +206,7 @@ def write_config_tables(con: duckdb.DuckDBPyConnection, rules: Rules) -> dict[st
             con.register("_frame", frame)
             con.execute(f"CREATE OR REPLACE TABLE config.{name} AS SELECT * FROM _frame")
             con.unregister("_frame")
+        create_kpi_functions(con)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.kpi_functions import create_kpi_functions
+
 SERVED_SCHEMAS = ("marts", "meta", "config", "reference")
 
 
@@ -57,6 +59,7 @@ def publish(warehouse: Path, serving: Path, run_id: str) -> dict:
             con.execute(f"CREATE TABLE serving.{schema}.{table} AS SELECT * FROM {schema}.{table}")
             counts[f"{schema}.{table}"] = con.execute(
                 f"SELECT count(*) FROM serving.{schema}.{table}").fetchone()[0]
+        create_kpi_functions(con, "serving")
         published_at = datetime.now(UTC).replace(tzinfo=None)
         con.execute("CREATE TABLE serving.meta.publication AS SELECT ? AS run_id, ? AS published_at, "
                     "(SELECT as_of FROM intermediate.int_as_of) AS as_of", [run_id, published_at])

@@ -288,6 +288,7 @@ class Targets(_Strict):
     first_contact_hours_avg_max: float = Field(gt=0)
     sla_compliance_min: float = Field(ge=0, le=1)
     mqls_per_is_rep_month: int = Field(gt=0)
+    min_sample_size: int = Field(ge=1)
 
 
 class SegmentRule(_Strict):

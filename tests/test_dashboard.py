@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -129,6 +130,46 @@ def test_bottleneck_drill_down_lists_the_leads_behind_the_number(app, demo_works
     assert not at.exception
     label = [m.label for m in at.metric if "Did not convert" in m.label][0]
     assert metric(at, label) == fmt_int(entered - converted)
+
+
+def test_the_bottleneck_page_adds_up_under_the_filters(app, demo_workspace):
+    """Cards, gap table, segment table and drill-down follow one set of filters (the period
+    included) and show the same counts; without filters the segments are marts.bottlenecks'."""
+    from datetime import date
+
+    from pipelines.i18n import code_label
+    from pipelines.reporting import metrics
+    from pipelines.reporting.metrics import Filters
+
+    first, _last = months_range(demo_workspace)
+    start = date.fromisoformat(f"{first}-01")
+    end = (pd.Timestamp(start) + pd.DateOffset(months=11)).date()
+    at = app("bottlenecks", lang="en", channel="webinar", **{"from": first, "to": f"{end:%Y-%m}"})
+
+    def q(sql, params=()):
+        with serving(demo_workspace) as con:
+            return con.execute(sql, list(params)).df()
+
+    f = Filters(start=start, end=end, values={"channel": ("webinar",)})
+    gaps = metrics.transitions(q, f)
+    for row in gaps.head(3).itertuples():
+        assert metric(at, f"{code_label('kpi', row.kpi, 'en')} · Leads lost") == fmt_int(row.leads_lost)
+    tables = {tuple(d.value.columns): d.value for d in at.dataframe}
+    gap_table = next(v for k, v in tables.items() if "Against target" in k)
+    assert list(gap_table["Entered"]) == list(gaps["entered_leads"])
+    assert list(gap_table["Converted"]) == list(gaps["converted_leads"])
+    expected = metrics.bottleneck_segments(q, f)
+    segment_table = next((v for k, v in tables.items() if "Dimension" in k), None)
+    assert len(expected) > 3  # segments below their band in this period
+    assert list(segment_table["Leads lost"]) == list(expected["leads_lost"])
+    assert list(segment_table["Entered"]) == list(expected["entered_leads"])
+    top = gaps.iloc[0]
+    label = next(m.label for m in at.metric if "Did not convert" in m.label)
+    assert metric(at, label) == fmt_int(top["entered_leads"] - top["converted_leads"])
+    unfiltered = metrics.bottleneck_segments(q, Filters(), limit=10_000)
+    mart = q("SELECT kpi, dimension, dimension_value, entered_leads, converted_leads, leads_lost "
+             "FROM marts.bottlenecks WHERE leads_lost > 0 ORDER BY bottleneck_rank")
+    assert unfiltered[list(mart.columns)].values.tolist() == mart.values.tolist()
 
 
 def test_personal_data_is_masked(app):

@@ -9,6 +9,7 @@ import duckdb
 import pytest
 
 from dashboard.ui import mask_email, mask_name, mask_phone
+from pipelines.kpi_functions import create_kpi_functions
 from pipelines.reporting import metrics
 from pipelines.reporting.metrics import Filters
 from pipelines.reporting.text import fmt_bucket, fmt_date, fmt_money, fmt_month, fmt_pct, fmt_points
@@ -70,6 +71,16 @@ def q(tmp_path_factory):
         ) AS t(lead_id, cycle_number, notified_at, owner_team, owner, sla_first_contact_met, sla_attempts_met,
                sla_decision_met, sla_reason_met, sla_all_met, hours_to_first_contact, decision, decided_at,
                non_sql_reason)""")
+    # the marts' months are in the business time zone: L1's 31 Jan 16:00 UTC hand-off is February
+    con.execute("""
+        ALTER TABLE marts.lead_journey ADD COLUMN notified_month DATE;
+        ALTER TABLE marts.lead_journey ADD COLUMN decided_month DATE;
+        UPDATE marts.lead_journey SET
+            notified_month = CASE lead_id WHEN 'L1' THEN DATE '2026-02-01' WHEN 'L5' THEN NULL
+                                          ELSE DATE '2026-01-01' END,
+            decided_month = CASE lead_id WHEN 'L1' THEN DATE '2026-02-01' ELSE DATE '2026-01-01' END""")
+    con.execute("CREATE TABLE config.rules AS SELECT 1 AS target_min_sample_size")
+    create_kpi_functions(con)
     con.close()
 
     def query(sql, params=()):
@@ -113,7 +124,7 @@ def test_transitions_rank_gaps_by_leads_lost(q):
 
 
 def test_sla_results_by_business_month_with_pending(q):
-    df = metrics.sla_results(q, Filters(), "Asia/Tokyo")
+    df = metrics.sla_results(q, Filters())
     first = metrics.sla_summary(df[df["sla_rule"] == "first_contact"], ["notified_month"]).set_index(
         "notified_month")
     # January (Tokyo): L2 missed, L3 pending, L4 met -> 1 of 2 decided = 50%; February: L1 met.
@@ -127,12 +138,12 @@ def test_sla_results_by_business_month_with_pending(q):
     teams = metrics.sla_summary(df[df["sla_rule"] == "all"], ["team"]).set_index("team")
     assert teams.loc["IS 東", "compliance_rate"] == pytest.approx(0.5)
     assert teams.loc["IS 西", "compliance_rate"] == pytest.approx(1.0)
-    hours = metrics.first_contact_hours(q, Filters(), "Asia/Tokyo").set_index("notified_month")
+    hours = metrics.first_contact_hours(q, Filters()).set_index("notified_month")
     assert hours.loc[JAN.isoformat(), "avg_hours"] == pytest.approx((30.0 + 1.0) / 2)
 
 
 def test_non_sql_reasons_pareto(q):
-    df = metrics.non_sql_reasons(q, Filters(start=JAN, end=JAN), "Asia/Tokyo")
+    df = metrics.non_sql_reasons(q, Filters(start=JAN, end=JAN))
     # January decisions: no_budget (L2, L5), competitor (L3), missing (L4); L1's is in February.
     assert list(df["reason"]) == ["no_budget", "competitor", "missing"]
     assert list(df["leads"]) == [2, 1, 1]

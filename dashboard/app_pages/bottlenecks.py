@@ -17,6 +17,7 @@ missing = ui.coverage_notice(ctx, measures)
 gaps = metrics.transitions(ctx.q, ctx.filters)
 gaps = gaps[gaps["is_measurable"]].reset_index(drop=True)  # a rate no source can carry is not shown as 0
 st.subheader(t("gaps_title"))
+st.caption(t("leads_lost_help", n=int(ctx.rules["target_min_sample_size"])))
 if gaps.empty:
     st.info(t("not_measurable_help", what=", ".join(ui.measure_label(m, ctx.lang) for m in sorted(missing))))
 columns = st.columns(3)

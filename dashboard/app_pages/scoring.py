@@ -173,7 +173,7 @@ with left:
     )
 with right:
     st.subheader(t("reasons_title"))
-    reasons = metrics.non_sql_reasons(ctx.q, ctx.filters, ctx.timezone)
+    reasons = metrics.non_sql_reasons(ctx.q, ctx.filters)
     if reasons.empty:
         st.info(t("no_data"))
     else:

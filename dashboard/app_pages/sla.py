@@ -13,7 +13,7 @@ t = ctx.t
 st.title(t("page_sla"))
 target = float(ctx.rules["target_sla_compliance_min"])
 missing = ui.coverage_notice(ctx, [f"sla:{r}" for r in metrics.SLA_RULES if r != "all"])
-results = metrics.sla_results(ctx.q, ctx.filters, ctx.timezone)
+results = metrics.sla_results(ctx.q, ctx.filters)
 if results.empty:
     st.info(t("no_data"))
     st.stop()

@@ -375,7 +375,7 @@ class _Deck:
         self.bands = metrics.target_bands(self.q)
         self.cohorts = metrics.cohort_funnel(self.q, both_months, "mql")
         self.arr = metrics.arr_monthly(self.q)
-        self.sla_both = metrics.sla_results(self.q, both_months, self.tz)
+        self.sla_both = metrics.sla_results(self.q, both_months)
         self.sla = self.sla_both[_month_is(self.sla_both["notified_month"], self.month)]
         self.coverage = metrics.coverage(self.q)
         self.deals = metrics.closed_deals(self.q, Filters(start=self.prev, end=self.month))
@@ -430,7 +430,7 @@ class _Deck:
     def kpi_rows(self) -> list[dict]:
         """Headline KPIs: value this month and last month, target and status (also used by tests)."""
         by_month = metrics.sla_summary(self.sla_both, ["notified_month", "sla_rule"])
-        hours = metrics.first_contact_hours(self.q, Filters(start=self.prev, end=self.month), self.tz)
+        hours = metrics.first_contact_hours(self.q, Filters(start=self.prev, end=self.month))
         this = self._month_values(self.month, by_month, hours)
         last = self._month_values(self.prev, by_month, hours)
         mql_target = float(self.rules["target_mql_per_month"])
@@ -921,7 +921,7 @@ class _Deck:
         slide = self.measured_slide(self.t("reasons", month=self.m(self.month)), ["sla:reason"])
         if slide is None:
             return
-        reasons = metrics.non_sql_reasons(self.q, Filters(start=self.month, end=self.month), self.tz)
+        reasons = metrics.non_sql_reasons(self.q, Filters(start=self.month, end=self.month))
         if reasons.empty:
             self.note(
                 slide,
@@ -1047,7 +1047,7 @@ class _Deck:
         """Next month's MQL plan against IS capacity (also used by tests)."""
         cohort = self._cohort(self.month)
         coverage = metrics.pipeline_coverage(self.q)
-        reps = metrics.active_is_reps(self.q, self.month, self.tz)
+        reps = metrics.active_is_reps(self.q, self.month)
         per_rep = int(self.rules["target_mqls_per_is_rep_month"])
         target = float(self.rules["target_mql_per_month"])
         needed = coverage.get("mqls_needed_per_month")

@@ -197,41 +197,57 @@ def period_funnel(q: Query, f: Filters, style: str = "reached") -> pd.DataFrame:
     )
 
 
-def transitions(q: Query, f: Filters) -> pd.DataFrame:
-    """Conversion of mature MQL cohorts per target transition, against its band, with leads lost
-    (how many more would have converted at the band's low end), ranked by leads lost."""
-    lead_sql, lead_params = f.lead_clause()
+def _transition_sums(f: Filters, by: str | None = None) -> tuple[str, tuple]:
+    """SQL of entered and converted lead cycles per target transition (mature MQL cohorts under the
+    filters), optionally per value of one dimension (`by`), judged against the band by the KPI
+    functions of pipelines/kpi_functions.py, as the marts are."""
+    lead_sql, lead_params = f.lead_clause("a")
     month_sql, month_params = f.month_clause("m.cohort_month")
+    group = f"'{by}' AS dimension, a.{by} AS dimension_value, " if by else ""
+    group_by = f" GROUP BY a.{by}" if by else ""
     parts = []
     for kpi, src, dst in TRANSITIONS:
         entered = "count(*)" if src == "mql" else f"sum(m.reached_{src})"
         converted = f"sum(m.reached_{dst})" if src == "mql" else f"sum(m.reached_{src} * m.reached_{dst})"
         parts.append(
-            f"SELECT '{kpi}' AS kpi, '{src}' AS from_stage, '{dst}' AS to_stage, "
-            f"{entered} AS entered_leads, {converted} AS converted_leads FROM members AS m"
-        )
-    df = q(
-        f"""
+            f"SELECT '{kpi}' AS kpi, '{src}' AS from_stage, '{dst}' AS to_stage, {group}"
+            f"coalesce({entered}, 0) AS entered_leads, coalesce({converted}, 0) AS converted_leads "
+            f"FROM members AS m INNER JOIN marts.lead_attributes AS a USING (lead_id, cycle_number) "
+            f"WHERE true{lead_sql}{group_by}")
+    sql = f"""
         WITH members AS (
-            SELECT m.* FROM marts.funnel_cohort_members AS m{f.join("m")}
+            SELECT m.* FROM marts.funnel_cohort_members AS m
             WHERE m.cohort_basis = 'mql' AND m.metric_style = 'cumulative' AND m.window_days = 0
-                AND NOT m.is_young{month_sql}{lead_sql}
+                AND NOT m.is_young{month_sql}
         ),
-        rates AS ({" UNION ALL ".join(parts)})
-        SELECT r.*, b.low AS target_low, b.high AS target_high
-        FROM rates AS r INNER JOIN config.target_bands AS b ON b.kpi = r.kpi""",
-        (*month_params, *lead_params),
-    )
+        sums AS ({" UNION ALL ".join(parts)}),
+        rated AS (
+            SELECT s.*, b.low AS target_low, b.high AS target_high,
+                   CAST(s.converted_leads AS DOUBLE) / nullif(s.entered_leads, 0) AS conversion_rate
+            FROM sums AS s INNER JOIN config.target_bands AS b ON b.kpi = s.kpi
+        )
+        SELECT r.*, r.conversion_rate - r.target_low AS gap_to_target,
+               leads_lost(r.entered_leads, r.converted_leads, r.target_low) AS leads_lost,
+               band_status(r.conversion_rate, r.target_low, r.target_high, r.entered_leads,
+                           (SELECT target_min_sample_size FROM config.rules)) AS target_status
+        FROM rated AS r"""
+    return sql, (*month_params, *(lead_params * len(TRANSITIONS)))
+
+
+def transitions(q: Query, f: Filters) -> pd.DataFrame:
+    """Conversion of mature MQL cohorts per target transition, against its band, with leads lost
+    (how many more would have converted at the band's low end), ranked by leads lost. A
+    transition no loaded source can carry is not measurable: no rate, no leads lost."""
+    sql, params = _transition_sums(f)
+    df = q(sql, params)
     known = coverage(q)
     df["is_measurable"] = [all(known.get(m, False) for m in transition_measures(k)) for k in df["kpi"]]
-    df["entered_leads"] = df["entered_leads"].fillna(0).astype("int64")
-    df["converted_leads"] = df["converted_leads"].fillna(0).astype("int64")
-    df["conversion_rate"] = (df["converted_leads"] / df["entered_leads"].where(df["entered_leads"] > 0)
-                             ).where(df["is_measurable"])
-    df["gap_to_target"] = df["conversion_rate"] - df["target_low"]
-    lost = (df["target_low"] * df["entered_leads"] - df["converted_leads"]).round().clip(lower=0)
-    df["leads_lost"] = lost.where(df["is_measurable"]).astype("Int64")
-    df["target_status"] = df.apply(_band_status, axis=1).where(df["is_measurable"], "not_measurable")
+    for column in ("entered_leads", "converted_leads"):
+        df[column] = df[column].astype("int64")
+    df["conversion_rate"] = df["conversion_rate"].where(df["is_measurable"])
+    df["gap_to_target"] = df["gap_to_target"].where(df["is_measurable"])
+    df["leads_lost"] = df["leads_lost"].where(df["is_measurable"]).astype("Int64")
+    df["target_status"] = df["target_status"].where(df["is_measurable"], "not_measurable")
     order = {k: i for i, (k, _s, _d) in enumerate(TRANSITIONS)}
     df["transition_order"] = df["kpi"].map(order)
     return df.sort_values(
@@ -239,31 +255,22 @@ def transitions(q: Query, f: Filters) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
-def _band_status(row) -> str:
-    rate = row["conversion_rate"]
-    if pd.isna(rate):
-        return "no_data"
-    if rate < row["target_low"]:
-        return "below"
-    return "above" if rate > row["target_high"] else "in_band"
-
-
 def bottleneck_segments(q: Query, f: Filters, limit: int = 50) -> pd.DataFrame:
-    """The bottlenecks mart (dimension values ranked by leads lost), kept to the filtered values."""
-    clauses, params = [], []
+    """The dimension values that lose most, per transition, under the same filters as the cards
+    (the period included): marts.bottlenecks' figures for these filters (without filters, equal)."""
+    parts, params = [], []
     for dim in DIMENSIONS:
-        chosen = f.values.get(dim) or ()
-        if chosen:
-            mart_dim = dim
-            clauses.append(f"(dimension <> ? OR dimension_value IN ({', '.join('?' for _ in chosen)}))")
-            params.extend([mart_dim, *chosen])
-    where = " AND ".join(clauses) or "true"
-    return q(
+        sql, p = _transition_sums(f, by=dim)
+        parts.append(f"SELECT * FROM ({sql}) AS d{len(parts)}")
+        params.extend(p)
+    df = q(
         f"""
-        SELECT * FROM marts.bottlenecks WHERE {where} AND leads_lost > 0
-        ORDER BY bottleneck_rank LIMIT ?""",
+        SELECT * FROM ({" UNION ALL ".join(parts)}) AS segments
+        WHERE leads_lost > 0
+        ORDER BY leads_lost DESC, gap_to_target, kpi, dimension, dimension_value LIMIT ?""",
         (*params, limit),
     )
+    return df.astype({"entered_leads": "int64", "converted_leads": "int64", "leads_lost": "int64"})
 
 
 _LEAD_LIST = """
@@ -384,7 +391,7 @@ def stalled_leads(q: Query, f: Filters, limit: int = 1000) -> tuple[pd.DataFrame
 # --- SLA -------------------------------------------------------------------------------------
 
 
-def sla_results(q: Query, f: Filters, timezone: str) -> pd.DataFrame:
+def sla_results(q: Query, f: Filters) -> pd.DataFrame:
     """Hand-offs per notification month (business time zone), team, rep and SLA rule, with met,
     missed and pending (the rule's deadline has not passed) counts."""
     lead_sql, lead_params = f.lead_clause()
@@ -400,8 +407,7 @@ def sla_results(q: Query, f: Filters, timezone: str) -> pd.DataFrame:
         f"""
         WITH h AS (
             SELECT * FROM (
-                SELECT cast(date_trunc('month', timezone(?, timezone('UTC', j.notified_at))) AS DATE)
-                           AS notified_month,
+                SELECT j.notified_month,
                        coalesce(j.owner_team, '{NO_VALUE}') AS team, coalesce(j.owner, '{NO_VALUE}') AS owner,
                        {columns}
                 FROM marts.lead_journey AS j{f.join("j")}
@@ -409,7 +415,7 @@ def sla_results(q: Query, f: Filters, timezone: str) -> pd.DataFrame:
             ) AS h WHERE true{month_sql}
         )
         {" UNION ALL ".join(parts)}""",
-        (timezone, *lead_params, *month_params),
+        (*lead_params, *month_params),
     )
     # Rules that apply only to some hand-offs (attempts: leads never reached; reason: non-SQL
     # decisions) leave the rest out, as marts.sla_compliance does.
@@ -424,7 +430,7 @@ def sla_summary(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     return out
 
 
-def first_contact_hours(q: Query, f: Filters, timezone: str) -> pd.DataFrame:
+def first_contact_hours(q: Query, f: Filters) -> pd.DataFrame:
     """Average hours from MQL notification to first contact, per notification month."""
     lead_sql, lead_params = f.lead_clause()
     month_sql, month_params = f.month_clause("h.notified_month")
@@ -433,25 +439,22 @@ def first_contact_hours(q: Query, f: Filters, timezone: str) -> pd.DataFrame:
         SELECT notified_month, avg(hours_to_first_contact) AS avg_hours,
                count(hours_to_first_contact) AS contacted
         FROM (
-            SELECT cast(date_trunc('month', timezone(?, timezone('UTC', j.notified_at))) AS DATE)
-                       AS notified_month,
-                   j.hours_to_first_contact
+            SELECT j.notified_month, j.hours_to_first_contact
             FROM marts.lead_journey AS j{f.join("j")}
             WHERE j.notified_at IS NOT NULL{lead_sql}
         ) AS h WHERE true{month_sql}
         GROUP BY notified_month ORDER BY notified_month""",
-        (timezone, *lead_params, *month_params),
+        (*lead_params, *month_params),
     )
 
 
-def active_is_reps(q: Query, month: date, timezone: str) -> int:
+def active_is_reps(q: Query, month: date) -> int:
     """Inside-sales reps who received MQL hand-offs in the month (business time zone)."""
     df = q(
         """
         SELECT count(DISTINCT owner) AS reps FROM marts.lead_journey
-        WHERE owner IS NOT NULL AND notified_at IS NOT NULL
-            AND cast(date_trunc('month', timezone(?, timezone('UTC', notified_at))) AS DATE) = ?""",
-        (timezone, month),
+        WHERE owner IS NOT NULL AND notified_month = ?""",
+        (month,),
     )
     return int(df["reps"].iloc[0])
 
@@ -525,7 +528,7 @@ def grade_outcomes(q: Query, f: Filters) -> pd.DataFrame:
     )
 
 
-def non_sql_reasons(q: Query, f: Filters, timezone: str) -> pd.DataFrame:
+def non_sql_reasons(q: Query, f: Filters) -> pd.DataFrame:
     """Non-SQL decisions per reason (month of the decision, business time zone), most frequent
     first, with the cumulative share (Pareto)."""
     lead_sql, lead_params = f.lead_clause()
@@ -533,14 +536,12 @@ def non_sql_reasons(q: Query, f: Filters, timezone: str) -> pd.DataFrame:
     df = q(
         f"""
         SELECT reason, count(*) AS leads FROM (
-            SELECT coalesce(j.non_sql_reason, 'missing') AS reason,
-                   cast(date_trunc('month', timezone(?, timezone('UTC', j.decided_at))) AS DATE)
-                       AS decided_month
+            SELECT coalesce(j.non_sql_reason, 'missing') AS reason, j.decided_month
             FROM marts.lead_journey AS j{f.join("j")}
             WHERE j.decision = 'non_sql'{lead_sql}
         ) AS d WHERE true{month_sql}
         GROUP BY reason ORDER BY leads DESC, reason""",
-        (timezone, *lead_params, *month_params),
+        (*lead_params, *month_params),
     )
     total = df["leads"].sum()
     df["share"] = df["leads"] / total if total else 0.0

@@ -65,6 +65,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "status_above": ("目標超過", "Above target"),
     "status_no_data": ("データなし", "No data"),
     "status_not_measurable": ("測定不可", "Not measurable"),
+    "status_not_enough_data": ("件数不足", "Not enough data"),
     "kpi_win_rate": ("勝率（{month}）", "Win rate ({month})"),
     "kpi_win_rate_help": (
         "受注 {won} 件 ÷（受注 {won} 件＋失注 {lost} 件）。商談中の案件は含みません。前月比。",
@@ -140,6 +141,14 @@ TEXT: dict[str, tuple[str, str]] = {
     # bottlenecks
     "gaps_title": ("目標とのギャップ（失ったリード数順）", "Gaps to target, ranked by leads lost"),
     "leads_lost": ("失ったリード数", "Leads lost"),
+    "leads_lost_help": (
+        "失ったリード数 = 目標レンジ下限の転換率なら転換していたはずの件数（下限 × 流入数 − 転換数、0 未満は 0）。"
+        "対象は成熟した MQL コホートで、カード・表・ドリルダウンは同じフィルター（期間を含む）に従います。"
+        "流入数が {n} 件未満の率は判定しません（件数不足）。",
+        "Leads lost = the conversions the band's low end asks for beyond those made (low x entered - converted, "
+        "at least 0), on mature MQL cohorts; the cards, tables and drill-down follow the same filters, the "
+        "period included. A rate over fewer than {n} lead cycles is not judged (not enough data).",
+    ),
     "entered_leads": ("対象件数", "Entered"),
     "converted_leads": ("転換件数", "Converted"),
     "conversion_rate": ("転換率", "Conversion"),
@@ -326,6 +335,7 @@ VERDICTS = {
     "in_band": ("MQL 定義は適切（目標レンジ内）", "MQL definition is right (in the band)"),
     "too_young": ("判定するには早すぎる", "Too young to judge"),
     "not_measurable": ("判定不可（SQL を含むソースがありません）", "Cannot judge (no loaded source carries SQL)"),
+    "not_enough_data": ("判定不可（件数不足）", "Not enough data to judge"),
 }
 
 

@@ -96,6 +96,8 @@ local_times as (
         {{ to_business_time('b.decided_at') }} as decided_local,
         {{ to_business_time('b.as_of') }} as as_of_local,
         cast({{ dbt.date_trunc('month', to_business_time('b.mql_reached_at')) }} as date) as cohort_month,
+        cast({{ dbt.date_trunc('month', to_business_time('b.notified_at')) }} as date) as notified_month,
+        cast({{ dbt.date_trunc('month', to_business_time('b.decided_at')) }} as date) as decided_month,
         cast({{ dbt.date_trunc('month', to_business_time('b.known_reached_at')) }} as date) as known_month,
         cast({{ to_business_time('b.mql_reached_at') }} as date) as mql_local_date
     from base as b
@@ -281,6 +283,8 @@ select
 
     -- periods (business time zone)
     f.cohort_month,
+    f.notified_month,
+    f.decided_month,
     f.known_month,
     f.cohort_fiscal_year,
     f.cohort_fiscal_quarter,

@@ -53,12 +53,10 @@ scored as (
         b.low as target_low,
         b.high as target_high,
         r.conversion_rate - b.low as gap_to_target,
-        case
-            when r.conversion_rate < b.low then 'below'
-            when r.conversion_rate > b.high then 'above'
-            else 'in_band'
-        end as target_status,
-        cast(greatest(0, round(b.low * r.entered_leads - r.converted_leads)) as {{ dbt.type_bigint() }}) as leads_lost
+        -- the KPI rules (pipelines/kpi_functions.py), the same the dashboard applies under filters
+        band_status(r.conversion_rate, b.low, b.high, r.entered_leads, {{ rule('target_min_sample_size') }})
+            as target_status,
+        leads_lost(r.entered_leads, r.converted_leads, b.low) as leads_lost
     from rates as r
     inner join {{ source('config', 'target_bands') }} as b on b.kpi = r.kpi
 )

@@ -3,9 +3,7 @@
 -- apply to a hand-off (e.g. the 3-attempt rule for a lead that was reached) are left out.
 
 with handoffs as (
-    select
-        j.*,
-        cast({{ dbt.date_trunc('month', to_business_time('j.notified_at')) }} as date) as notified_month
+    select j.*
     from {{ ref('lead_journey') }} as j
     where j.notified_at is not null
 ),

@@ -41,9 +41,11 @@ select
     case
         when r.mql_to_sql_rate is null then 'not_measurable'
         when r.is_young then 'too_young'
-        when r.mql_to_sql_rate < b.low then 'too_loose'
-        when r.mql_to_sql_rate > b.high then 'too_strict'
-        else 'in_band'
+        else case band_status(r.mql_to_sql_rate, b.low, b.high, r.mql_leads, {{ rule('target_min_sample_size') }})
+            when 'below' then 'too_loose'
+            when 'above' then 'too_strict'
+            else band_status(r.mql_to_sql_rate, b.low, b.high, r.mql_leads, {{ rule('target_min_sample_size') }})
+        end
     end as verdict,
     {{ rule('target_mql_per_month') }} as target_mql_per_month
 from rates as r
