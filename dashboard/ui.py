@@ -46,13 +46,18 @@ class Context:
     rules: dict
     as_of: pd.Timestamp
     months: list[date]
-    last_complete_month: date  # the month before the as-of month (business time zone)
+    last_complete_month: date  # the reporting month: the one before the as-of month (marts.int_as_of)
+    as_of_month: date  # the month in progress, drawn and labelled as partial
 
     @property
     def report_month(self) -> date:
-        """Headline month: the filter's end month, but never a month still in progress."""
-        end = self.filters.end or self.last_complete_month
-        return min(end, self.last_complete_month)
+        """Headline month: the filter's end month (by default the last complete month); a month
+        still in progress is the user's pick, and says it is partial (month_label)."""
+        return self.filters.end or self.last_complete_month
+
+    def month_label(self, month) -> str:
+        month = pd.Timestamp(month).date()
+        return fmt_month(month, self.lang) + (self.t("partial_suffix") if month >= self.as_of_month else "")
 
     def t(self, key: str, **values) -> str:
         return text(key, self.lang, **values)
@@ -140,7 +145,7 @@ def setup() -> Context | None:
         st.error(text("stale_serving", lang, path=ws.serving, error=str(exc).splitlines()[0]))
         return None
     as_of_local = local_column(pd.Series([pub["as_of"]]), rules["business_timezone"]).iloc[0]
-    last_complete = (pd.Timestamp(as_of_local.year, as_of_local.month, 1) - pd.DateOffset(months=1)).date()
+    last_complete = pd.Timestamp(pub["last_complete_month"]).date()
     complete = [m for m in months if m <= last_complete]
     filters = _filters(q, lang, months, complete[-1] if complete else None)
     ctx = Context(
@@ -154,6 +159,7 @@ def setup() -> Context | None:
         as_of=pd.Timestamp(pub["as_of"]),
         months=months,
         last_complete_month=last_complete,
+        as_of_month=pd.Timestamp(pub["as_of_month"]).date(),
     )
     st.sidebar.caption(f"{ctx.t('data_as_of')}: {as_of_local:%Y-%m-%d %H:%M} ({ctx.timezone})")
     return ctx
@@ -368,4 +374,5 @@ def chart(fig: go.Figure, key: str) -> None:
 
 
 def month_labels(ctx: Context, values) -> list[str]:
-    return [fmt_month(v, ctx.lang) for v in values]
+    """Month axis labels; the month in progress says it is partial."""
+    return [ctx.month_label(v) for v in values]

@@ -362,29 +362,34 @@ def ui(workspace: str | None, port: int) -> None:
 
 @main.command()
 @workspace_option
-@click.option("--month", required=True, metavar="YYYY-MM", help="The month to review.")
+@click.option("--month", default=None, metavar="YYYY-MM",
+              help="The month to review (default: the last complete month of the data).")
+@click.option("--partial", is_flag=True,
+              help="Allow the month still in progress; every slide then says it is partial.")
 @click.option("--lang", default=None, type=click.Choice(["ja", "en"]),
               help="Language (default: locale.default_language in the rules file).")
 @click.option("--out", "out_file", default=None, type=click.Path(dir_okay=False), metavar="FILE.pptx",
               help="Output file (default: WORKSPACE/decks/monthly_review_YYYY-MM_<lang>.pptx).")
-def deck(workspace: str | None, month: str, lang: str | None, out_file: str | None) -> None:
+def deck(workspace: str | None, month: str | None, partial: bool, lang: str | None,
+         out_file: str | None) -> None:
     """Build the monthly review deck (editable PowerPoint) from the published serving copy."""
-    from pipelines.reporting.deck import FutureMonthError, build_deck, deck_path, parse_month
+    from pipelines.reporting.deck import MonthError, build_deck, deck_path, parse_month, reporting_months
 
     ws = _ws(workspace)
     if not ws.serving.exists():
         _fail(f"nothing published yet in {ws.root}: run `leadjourney demo` or `leadjourney run` first")
     try:
-        chosen = parse_month(month)
+        chosen = parse_month(month) if month else reporting_months(ws.serving)[0]
     except ValueError as exc:
         _fail(f"--month: {exc}")
     lang = lang or (ws.rules().locale.default_language if ws.rules_file.exists() else "ja")
     out = Path(out_file) if out_file else deck_path(ws, chosen, lang)
     try:
-        result = build_deck(ws.serving, chosen, lang, out)
-    except FutureMonthError as exc:
+        result = build_deck(ws.serving, chosen, lang, out, partial=partial)
+    except MonthError as exc:
         _fail(str(exc))
     note = "" if result.has_data else "  (no data for this month: the deck says so)"
+    note += "  (partial month: every slide says so)" if chosen >= reporting_months(ws.serving)[1] else ""
     click.echo(f"deck: {result.path}  ({result.slides} slides){note}")
 
 

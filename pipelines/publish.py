@@ -62,7 +62,8 @@ def publish(warehouse: Path, serving: Path, run_id: str) -> dict:
         create_kpi_functions(con, "serving")
         published_at = datetime.now(UTC).replace(tzinfo=None)
         con.execute("CREATE TABLE serving.meta.publication AS SELECT ? AS run_id, ? AS published_at, "
-                    "(SELECT as_of FROM intermediate.int_as_of) AS as_of", [run_id, published_at])
+                    "as_of, as_of_month, last_complete_month FROM intermediate.int_as_of",
+                    [run_id, published_at])
         con.execute("DETACH serving")
     finally:
         con.close()

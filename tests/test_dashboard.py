@@ -172,6 +172,20 @@ def test_the_bottleneck_page_adds_up_under_the_filters(app, demo_workspace):
     assert unfiltered[list(mart.columns)].values.tolist() == mart.values.tolist()
 
 
+def test_one_arr_and_one_reporting_month_on_every_page(app, demo_workspace):
+    """ARR reads the same on the executive and accounts pages (end of the last complete month,
+    nothing dated after the as-of time); choosing the month in progress labels it partial."""
+    with serving(demo_workspace) as con:
+        last, in_progress = con.execute(
+            "SELECT last_complete_month, as_of_month FROM meta.publication").fetchone()
+        ending = con.execute("SELECT ending_arr FROM marts.arr_monthly WHERE month = ?", [last]).fetchone()[0]
+    label = f"ARR (end of {fmt_month(last, 'en')})"
+    executive, accounts = app("executive", lang="en"), app("accounts", lang="en")
+    assert metric(executive, label) == metric(accounts, label) == fmt_money(ending, "JPY", "en", compact=True)
+    partial = app("executive", lang="en", to=f"{in_progress:%Y-%m}")
+    assert any(m.label == f"MQLs ({fmt_month(in_progress, 'en')} (partial))" for m in partial.metric)
+
+
 def test_personal_data_is_masked(app):
     at = app("sla", lang="en")
     frames = [df.value for df in at.dataframe]

@@ -11,7 +11,7 @@ import pytest
 from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 
-from pipelines.reporting.deck import FutureMonthError, build_deck
+from pipelines.reporting.deck import MonthError, build_deck
 from tests.conftest import cli
 
 MONTH = date(2026, 9, 1)
@@ -145,12 +145,24 @@ def test_english_deck_and_a_month_without_data(demo_workspace, tmp_path):
     assert prs.slides[1].shapes.title.text == "No data for Jan 2020"
 
 
-def test_a_future_month_is_refused(demo_workspace, tmp_path):
-    with pytest.raises(FutureMonthError, match="2026-12 is in the future"):
-        build_deck(demo_workspace / "serving.duckdb", date(2026, 12, 1), "ja", today=date(2026, 11, 21))
-    result = cli("deck", "--workspace", str(demo_workspace), "--month", "2999-01", check=False)
-    assert result.returncode == 2
-    assert "2999-01 is in the future" in result.stderr + result.stdout
+def test_months_after_the_data_and_the_month_in_progress_are_refused(demo_workspace, tmp_path):
+    # the demo's data run to 31 October 2026: October is in progress, September the last complete
+    serving = demo_workspace / "serving.duckdb"
+    with pytest.raises(MonthError, match="2026-11 is after the data"):
+        build_deck(serving, date(2026, 11, 1), "ja")
+    with pytest.raises(MonthError, match="2026-10 is still in progress; review 2026-09"):
+        build_deck(serving, date(2026, 10, 1), "en")
+    partial = build_deck(serving, date(2026, 10, 1), "en", tmp_path / "partial.pptx", partial=True)
+    prs = Presentation(str(partial.path))
+    for slide in prs.slides:
+        texts = [s.text_frame.text for s in slide.shapes if s.has_text_frame]
+        assert any(t.startswith("Partial: Oct 2026 is not over yet (data as of") for t in texts)
+    result = cli("deck", "--workspace", str(demo_workspace), "--month", "2026-10", check=False)
+    assert result.returncode == 2 and "--partial" in result.stderr
+    default = cli("deck", "--workspace", str(demo_workspace), "--lang", "en",
+                  "--out", str(tmp_path / "d.pptx"))
+    assert "d.pptx" in default.stdout
+    assert Presentation(str(tmp_path / "d.pptx")).slides[0].shapes.title.text.endswith("Sep 2026")
     bad = cli("deck", "--workspace", str(demo_workspace), "--month", "Sept", check=False)
     assert bad.returncode == 2 and "YYYY-MM" in bad.stderr + bad.stdout
 

@@ -20,11 +20,12 @@ if segments.empty:
 c1, c2, c3, c4 = st.columns(4)
 c1.metric(t("accounts"), fmt_int(segments["accounts"].sum()))
 c2.metric(t("customers"), fmt_int(segments["customers"].sum()))
+arr_label = t("kpi_arr", month=ctx.month_label(ctx.last_complete_month))  # as on the executive page
 if missing:
-    ui.unmeasurable_metric(c3, ctx, t("current_arr"), missing, "money:arr")
+    ui.unmeasurable_metric(c3, ctx, arr_label, missing, "money:arr")
 else:
     c3.metric(
-        t("current_arr"),
+        arr_label,
         fmt_money(segments["current_arr"].astype(float).sum(), ctx.currency, ctx.lang, compact=True),
     )
 weights = segments["accounts_with_mqls"]

@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard import ui
 from pipelines.reporting import metrics
-from pipelines.reporting.text import fmt_int, fmt_money, fmt_month, fmt_pct, fmt_points
+from pipelines.reporting.text import fmt_int, fmt_money, fmt_pct, fmt_points
 
 ctx = ui.context()
 t = ctx.t
@@ -26,7 +26,7 @@ complete = cohorts[pd.to_datetime(cohorts["cohort_month"]).dt.date <= month]
 c1, c2, c3 = st.columns(3)  # money
 c4, c5, c6 = st.columns(3)  # funnel and deals
 if not ui.measurable(missing, "money:arr"):
-    ui.unmeasurable_metric(c1, ctx, t("kpi_arr", month=fmt_month(month, ctx.lang)), missing, "money:arr")
+    ui.unmeasurable_metric(c1, ctx, t("kpi_arr", month=ctx.month_label(month)), missing, "money:arr")
 elif len(arr_in_period):
     last, prev = arr_in_period.iloc[-1], arr_in_period.iloc[-2] if len(arr_in_period) > 1 else None
     delta = (
@@ -35,7 +35,7 @@ elif len(arr_in_period):
         else fmt_money(last["ending_arr"] - prev["ending_arr"], ctx.currency, ctx.lang, compact=True)
     )
     c1.metric(
-        t("kpi_arr", month=fmt_month(last["month"], ctx.lang)),
+        t("kpi_arr", month=ctx.month_label(last["month"])),
         fmt_money(last["ending_arr"], ctx.currency, ctx.lang, compact=True),
         delta,
     )
@@ -60,13 +60,13 @@ elif coverage:
         help=t("kpi_coverage_help"),
     )
 if not ui.measurable(missing, "stage:mql"):
-    label = t("kpi_mql_month", month=fmt_month(month, ctx.lang))
+    label = t("kpi_mql_month", month=ctx.month_label(month))
     ui.unmeasurable_metric(c4, ctx, label, missing, "stage:mql")
 elif len(complete):
     latest = complete.iloc[-1]
     previous = complete.iloc[-2] if len(complete) > 1 else None
     c4.metric(
-        t("kpi_mql_month", month=fmt_month(latest["cohort_month"], ctx.lang)),
+        t("kpi_mql_month", month=ctx.month_label(latest["cohort_month"])),
         fmt_int(latest["cohort_leads"]),
         None if previous is None else f"{int(latest['cohort_leads'] - previous['cohort_leads']):+,}",
         help=f"{t('target')}: {mql_target:,.0f}",
@@ -82,7 +82,7 @@ else:
         help=f"{t('target_band')}: {shared['target_low']:.0%}–{shared['target_high']:.0%}",
     )
 
-win_label = t("kpi_win_rate", month=fmt_month(month, ctx.lang))
+win_label = t("kpi_win_rate", month=ctx.month_label(month))
 if not ui.measurable(missing, "stage:won", "stage:lost"):
     ui.unmeasurable_metric(c6, ctx, win_label, missing, "stage:won", "stage:lost")
 else:

@@ -14,7 +14,6 @@ from pipelines.reporting.text import (
     REASON_KINDS,
     SEVERITIES,
     fmt_int,
-    fmt_month,
     local_column,
     pick,
 )
@@ -54,7 +53,7 @@ else:
     for column in sorted(part["column_name"].unique()):
         series = part[part["column_name"] == column]
         fig.add_scatter(
-            x=[fmt_month(m + "-01", ctx.lang) for m in series["month"]],
+            x=ui.month_labels(ctx, [m + "-01" for m in series["month"]]),
             y=series["observed_value"],
             mode="lines+markers",
             name=column,

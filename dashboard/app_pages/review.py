@@ -9,7 +9,6 @@ from pptx import Presentation
 
 from dashboard import ui
 from pipelines.reporting.deck import build_deck
-from pipelines.reporting.text import fmt_month
 
 ctx = ui.context()
 t = ctx.t
@@ -17,8 +16,9 @@ st.title(t("page_review"))
 
 
 @st.cache_data(show_spinner=False, max_entries=24)
-def deck_bytes(serving: str, version: str, month, lang: str) -> tuple[bytes, list[str], list[list[str]]]:
-    result = build_deck(Path(serving), month, lang)
+def deck_bytes(serving: str, version: str, month, lang: str, partial: bool
+               ) -> tuple[bytes, list[str], list[list[str]]]:
+    result = build_deck(Path(serving), month, lang, partial=partial)
     prs = Presentation(io.BytesIO(result.content))
     titles = [slide.shapes.title.text for slide in prs.slides]
     first_table = next((s.table for s in prs.slides[0].shapes if s.has_table), None)
@@ -26,16 +26,18 @@ def deck_bytes(serving: str, version: str, month, lang: str) -> tuple[bytes, lis
     return result.content, titles, rows
 
 
-months = [m for m in ctx.months if m <= ctx.last_complete_month] or ctx.months
+months = [m for m in ctx.months if m <= ctx.as_of_month] or ctx.months  # the month in progress: partial
 month = st.selectbox(
     t("review_month"),
     list(reversed(months)),
+    index=list(reversed(months)).index(ctx.last_complete_month) if ctx.last_complete_month in months else 0,
     key="review_month",
-    format_func=lambda m: fmt_month(m, ctx.lang),
+    format_func=ctx.month_label,
 )
 serving = ui.workspace().serving
 with st.spinner(t("review_generate")):
-    content, titles, kpis = deck_bytes(str(serving), ui.serving_version(serving), month, ctx.lang)
+    content, titles, kpis = deck_bytes(str(serving), ui.serving_version(serving), month, ctx.lang,
+                                       month >= ctx.as_of_month)
 st.download_button(
     t("review_download"),
     content,

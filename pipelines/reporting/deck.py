@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import duckdb
 import pandas as pd
@@ -60,6 +59,8 @@ T: dict[str, tuple[str, str]] = {
     "new_arr": ("新規 ARR", "New ARR"),
     "ending_arr": ("期末 ARR", "Ending ARR"),
     "win_rate": ("勝率（受注 ÷ 受注＋失注）", "Win rate (won ÷ won + lost)"),
+    "partial_month": ("途中経過: {month} はまだ終わっていません（{as_of} 時点のデータ）",
+                      "Partial: {month} is not over yet (data as of {as_of})"),
     "no_chart_data": ("この期間に表示するデータがありません。", "Nothing to chart for this period."),
     "not_measurable": ("測定不可", "Not measurable"),
     "not_measurable_slide": (
@@ -166,8 +167,8 @@ def _row(df: pd.DataFrame, column: str, month: date):
     return None if rows.empty else rows.iloc[0]
 
 
-class FutureMonthError(ValueError):
-    pass
+class MonthError(ValueError):
+    """A month the data cannot review: after the as-of month, or in progress without `partial`."""
 
 
 @dataclass
@@ -200,22 +201,35 @@ def _query(con: duckdb.DuckDBPyConnection) -> metrics.Query:
     return q
 
 
+def reporting_months(serving: Path) -> tuple[date, date]:
+    """(the last complete month, the month in progress) of the published data (marts.int_as_of)."""
+    con = duckdb.connect(str(serving), read_only=True)
+    try:
+        pub = metrics.publication(_query(con))
+    finally:
+        con.close()
+    return pd.Timestamp(pub["last_complete_month"]).date(), pd.Timestamp(pub["as_of_month"]).date()
+
+
 def build_deck(
-    serving: Path, month: date, lang: str = "ja", out: Path | None = None, today: date | None = None
+    serving: Path, month: date, lang: str = "ja", out: Path | None = None, partial: bool = False
 ) -> DeckResult:
-    """Write the deck for `month` (first day) to `out` (when given) and return it."""
+    """Write the deck for `month` (first day) to `out` (when given) and return it. The month in
+    progress is refused unless `partial`, and then every slide says so."""
+    last_complete, in_progress = reporting_months(serving)
+    if month > in_progress:
+        raise MonthError(f"{month:%Y-%m} is after the data: the published data run to "
+                         f"{in_progress:%Y-%m} (in progress); the last complete month is "
+                         f"{last_complete:%Y-%m}")
+    if month == in_progress and not partial:
+        raise MonthError(f"{month:%Y-%m} is still in progress; review {last_complete:%Y-%m}, the last "
+                         "complete month, or pass --partial for a deck that says on every slide that "
+                         "its month is not over")
     con = duckdb.connect(str(serving), read_only=True)
     try:
         rules_q = _query(con)
         rules = metrics.rules(rules_q)
-        tz = rules["business_timezone"]
-        now_local = datetime.now(ZoneInfo(tz)).date() if today is None else today
-        if month > date(now_local.year, now_local.month, 1):
-            raise FutureMonthError(
-                f"{month:%Y-%m} is in the future (today is {now_local:%Y-%m-%d} in {tz}); "
-                "choose this month or an earlier one"
-            )
-        deck = _Deck(rules_q, rules, month, lang)
+        deck = _Deck(rules_q, rules, month, lang, partial=month == in_progress)
         deck.build()
     finally:
         con.close()
@@ -231,9 +245,11 @@ def build_deck(
 
 
 class _Deck:
-    def __init__(self, q: metrics.Query, rules: dict, month: date, lang: str):
-        self.q, self.rules, self.month, self.lang = q, rules, month, lang
+    def __init__(self, q: metrics.Query, rules: dict, month: date, lang: str, partial: bool = False):
+        self.q, self.rules, self.month, self.lang, self.partial = q, rules, month, lang, partial
         self.tz = rules["business_timezone"]
+        as_of = pd.Timestamp(metrics.publication(q)["as_of"]).tz_localize("UTC").tz_convert(self.tz)
+        self.as_of_text = f"{as_of:%Y-%m-%d %H:%M}"
         self.currency = rules["reporting_currency"]
         self.prev = (pd.Timestamp(month) - pd.DateOffset(months=1)).date()
         self.prs = Presentation()
@@ -261,6 +277,9 @@ class _Deck:
         heading.text_frame.paragraphs[0].alignment = PP_ALIGN.LEFT
         if subtitle:
             self.note(slide, subtitle, Inches(0.6), Inches(1.25), Inches(12), Inches(0.5), size=14)
+        if self.partial:  # every slide of a month in progress says so
+            self.note(slide, self.t("partial_month", month=self.m(self.month), as_of=self.as_of_text),
+                      Inches(0.6), Inches(7.0), Inches(12), Inches(0.4), size=12, bold=True, color=RED)
         return slide
 
     def missing(self, *measures: str) -> list[str]:
@@ -483,11 +502,9 @@ class _Deck:
 
     def title_slide(self) -> None:
         slide = self.slide(f"{self.t('title')} — {self.m(self.month)}")
-        pub = metrics.publication(self.q)
-        as_of = pd.Timestamp(pub["as_of"]).tz_localize("UTC").tz_convert(self.tz)
         self.note(
             slide,
-            self.t("as_of", as_of=f"{as_of:%Y-%m-%d %H:%M}", tz=self.tz),
+            self.t("as_of", as_of=self.as_of_text, tz=self.tz),
             Inches(0.6),
             Inches(1.25),
             Inches(12),

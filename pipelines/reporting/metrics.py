@@ -93,7 +93,8 @@ NO_FILTERS = Filters()
 
 
 def publication(q: Query) -> dict:
-    row = q("SELECT run_id, published_at, as_of FROM meta.publication", ()).iloc[0]
+    row = q("SELECT run_id, published_at, as_of, as_of_month, last_complete_month FROM meta.publication",
+            ()).iloc[0]
     return row.to_dict()
 
 

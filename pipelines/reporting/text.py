@@ -65,6 +65,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "status_above": ("目標超過", "Above target"),
     "status_no_data": ("データなし", "No data"),
     "status_not_measurable": ("測定不可", "Not measurable"),
+    "partial_suffix": ("（途中）", " (partial)"),
     "status_not_enough_data": ("件数不足", "Not enough data"),
     "kpi_win_rate": ("勝率（{month}）", "Win rate ({month})"),
     "kpi_win_rate_help": (

@@ -51,13 +51,16 @@ def build_deck_asset(timezone: str) -> dg.AssetsDefinition:
               description="The monthly review deck (PowerPoint, native charts) in Japanese and English, "
                           "from the serving copy: workspace/decks/monthly_review_YYYY-MM_<lang>.pptx.")
     def monthly_review_deck(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-        from pipelines.reporting.deck import build_deck, deck_path
+        from pipelines.reporting.deck import MonthError, build_deck, deck_path
 
         ws = warehouse.ws
         month = date.fromisoformat(context.partition_key)
         built = {}
         for lang in ("ja", "en"):
-            result = build_deck(ws.serving, month, lang, deck_path(ws, month, lang))
+            try:
+                result = build_deck(ws.serving, month, lang, deck_path(ws, month, lang))
+            except MonthError as exc:  # a month after the data, or still in progress in them
+                raise dg.Failure(description=str(exc)) from None
             built[lang] = result
             progress.report(f"  deck {result.path} ({result.slides} slides)")
         return dg.MaterializeResult(metadata={

@@ -1,6 +1,8 @@
 -- The moment "now" means for deadlines, overdue lists and young cohorts (reporting.as_of):
 -- the newest time recorded in the loaded extracts (latest_record: every stage time, the close
--- dates of closed deals included), the wall clock (now), or a fixed local time. One row.
+-- dates of closed deals included), the wall clock (now), or a fixed local time. One row, with the
+-- month in progress (as_of_month) and the reporting month every page, slide and export
+-- headlines unless the user picks another: the last complete month (business time zone).
 
 with recorded as (
     select max(recorded_at) as latest_record_at
@@ -39,5 +41,9 @@ resolved as (
 select
     as_of,
     cast({{ to_business_time('as_of') }} as date) as as_of_local_date,
+    -- the month in progress, and the headline month everywhere: the last complete one
+    cast({{ dbt.date_trunc('month', to_business_time('as_of')) }} as date) as as_of_month,
+    cast({{ dbt.dateadd('month', -1, dbt.date_trunc('month', to_business_time('as_of'))) }} as date)
+        as last_complete_month,
     latest_record_at
 from resolved

@@ -64,9 +64,10 @@ per_account as (
 ),
 
 current_arr as (
-    select account_id, arr
+    -- ARR at the end of the reporting month (the last complete one), as the executive page shows it
+    select account_id, month as arr_month, arr
     from {{ ref('arr_account_monthly') }}
-    where month = (select max(month) from {{ ref('arr_account_monthly') }})
+    where month = (select last_complete_month from {{ ref('int_as_of') }})
 )
 
 select
@@ -79,6 +80,7 @@ select
     a.relationship_stage,
     coalesce(c.arr, 0) > 0 as is_customer,
     cast(coalesce(c.arr, 0) as decimal(18, 2)) as current_arr,
+    (select last_complete_month from {{ ref('int_as_of') }}) as arr_month,
     coalesce(pa.leads, 0) as leads,
     coalesce(pa.mql_leads, 0) as mql_leads,
     coalesce(pa.engaged_contacts, 0) as engaged_contacts,

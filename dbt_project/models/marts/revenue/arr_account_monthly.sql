@@ -1,6 +1,6 @@
--- MRR and ARR (= MRR x 12) of every customer account at each month's end, in the reporting
--- currency, with the month's movement: new (from zero, a returning customer included), expansion,
--- contraction, churn (to zero).
+-- MRR and ARR (= MRR x 12) of every customer account at each month's end (the month in progress:
+-- on the as-of date, marked is_partial), in the reporting currency, with the month's movement: new
+-- (from zero, a returning customer included), expansion, contraction, churn (to zero).
 
 with lines as (
     select * from {{ ref('int_subscription_lines') }}
@@ -19,22 +19,30 @@ months as (
 ),
 
 grid as (
-    select a.account_id, m.month_start, cast({{ dbt.last_day('m.month_start', 'month') }} as date) as month_end
+    -- each month is measured on its last day; the month in progress on the as-of date (nothing
+    -- dated after it counts)
+    select
+        a.account_id,
+        m.month_start,
+        least(cast({{ dbt.last_day('m.month_start', 'month') }} as date), o.as_of_local_date) as month_end,
+        m.month_start = o.as_of_month as is_partial
     from (select distinct account_id from lines) as a
     cross join months as m
+    cross join as_of as o
 ),
 
 mrr as (
     select
         g.account_id,
         g.month_start,
+        g.is_partial,
         cast(coalesce(sum(l.mrr_reporting), 0) as decimal(18, 2)) as mrr
     from grid as g
     left join lines as l
         on l.account_id = g.account_id
         and l.start_date <= g.month_end
         and (l.end_date is null or l.end_date >= g.month_end)
-    group by g.account_id, g.month_start
+    group by g.account_id, g.month_start, g.is_partial
 ),
 
 moves as (
@@ -47,6 +55,7 @@ moves as (
 select
     account_id,
     month_start as month,
+    is_partial,
     mrr,
     cast(mrr * 12 as decimal(18, 2)) as arr,
     cast(previous_mrr * 12 as decimal(18, 2)) as previous_arr,

@@ -10,6 +10,7 @@ with accounts as (
 bridge as (
     select
         month,
+        bool_or(is_partial) as is_partial,
         sum(previous_arr) as starting_arr,
         sum(new_arr) as new_arr,
         sum(expansion_arr) as expansion_arr,
