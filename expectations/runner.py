@@ -208,7 +208,8 @@ def summary(con: duckdb.DuckDBPyConnection, run_id: str) -> dict:
         SELECT DISTINCT suite, column_name FROM meta.dq_results
         WHERE run_id = ? AND severity = 'not_measurable' ORDER BY 1, 2""", [run_id]).fetchall()
     failures = con.execute("""
-        SELECT suite, label, coalesce(month, 'all months'), observed_value, threshold, severity
+        SELECT suite, label, coalesce(month, 'all months'), observed_value, threshold, severity,
+               unexpected_count
         FROM meta.dq_results WHERE run_id = ? AND NOT passed
         ORDER BY severity, suite, label, month""", [run_id]).fetchall()
     return {"passed": counts.get("passed", 0), "warned": counts.get("warned", 0),

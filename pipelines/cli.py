@@ -125,8 +125,9 @@ def _print_quality(quality: dict) -> None:
         by_suite.setdefault(suite, []).append(column)
     for suite, columns in by_suite.items():
         click.echo(f"  not measurable ({suite}): the loaded sources carry no {', '.join(columns)}")
-    for suite, label, month, observed, threshold, severity in quality["failures"][:12]:
-        shown = f"{observed:.3f} vs {threshold}" if observed is not None and threshold is not None else ""
+    for suite, label, month, observed, threshold, severity, unexpected in quality["failures"][:12]:
+        shown = (f"{observed:.3f} vs {threshold}" if observed is not None and threshold is not None
+                 else f"{unexpected:,} rows" if unexpected else "")
         line = f"  {'FAIL' if severity == 'error' else 'warn'}  {suite}: {label} ({month}) {shown}"
         click.secho(line, fg="red" if severity == "error" else "yellow")
     if quality["worst_completeness"]:

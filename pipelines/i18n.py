@@ -119,6 +119,7 @@ CODE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "subscriptions_validity": ("契約の妥当性", "Subscriptions validity"),
         "campaigns_validity": ("キャンペーンの妥当性", "Campaigns validity"),
         "nps_validity": ("NPS の妥当性", "NPS validity"),
+        "dbt_tests": ("変換時の整合性テスト（dbt）", "Integrity tests during transformation (dbt)"),
     },
     "dimension": {
         "channel": ("チャネル", "Channel"),

@@ -202,3 +202,17 @@ def test_executive_arr_equals_the_mart(app, demo_workspace):
                                        ORDER BY month DESC LIMIT 1""").fetchone()
     label = f"ARR (end of {fmt_month(month, 'en')})"
     assert metric(at, label) == fmt_money(ending, "JPY", "en", compact=True)
+
+
+def test_dbt_test_warnings_are_on_the_quality_page(app, demo_workspace):
+    at = app("quality", lang="en")
+    with serving(demo_workspace) as con:
+        expected = con.execute("""
+            SELECT column_name, unexpected_count FROM meta.dq_results
+            WHERE suite = 'dbt_tests' AND run_id = (SELECT run_id FROM meta.dq_results
+                                                    ORDER BY checked_at DESC LIMIT 1)""").fetchall()
+    assert expected, "the demo's orphan activities warn in dbt"
+    latest = next(f.value for f in at.dataframe if "Suite" in f.value and "Check" in f.value)
+    dbt_rows = latest[latest["Suite"] == "Integrity tests during transformation (dbt)"]
+    assert sorted(zip(dbt_rows["Field"], dbt_rows["Failing rows"], strict=True)) == sorted(expected)
+    assert set(dbt_rows["Check"]) == {"Referenced record exists"}

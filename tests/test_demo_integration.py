@@ -43,6 +43,7 @@ def test_a_second_run_changes_no_row_count(demo_workspace: Path):
     before = _table_counts(demo_workspace / "warehouse.duckdb")
     result = cli("run", "--workspace", str(demo_workspace))
     assert "unchanged" in result.stdout
+    assert "warn  dbt_tests: ma_activities.lead_id not in ma_leads (all months) " in result.stdout
     after = _table_counts(demo_workspace / "warehouse.duckdb")
     assert after.pop("meta.dq_results") == 2 * before.pop("meta.dq_results")
     assert after == before
@@ -93,6 +94,22 @@ def test_dbt_unit_tests_and_data_tests_ran_in_the_build(demo_workspace: Path):
     assert set(by_type["unit_test"]) == {"pass"}
     assert set(by_type["model"]) == {"success"}
     assert set(by_type["test"]) <= {"pass", "warn"}
+
+
+def test_dbt_test_warnings_reach_the_quality_results(demo_workspace: Path):
+    """The demo's activities that point at leads no export contains warn in dbt; the warning is a
+    data-quality result of the run (run summary, quality page), counted as dbt counted it."""
+    con = duckdb.connect(str(demo_workspace / "warehouse.duckdb"), read_only=True)
+    recorded = con.execute("""SELECT column_name, unexpected_count, severity, passed FROM meta.dq_results
+        WHERE suite = 'dbt_tests' AND run_id = (SELECT run_id FROM meta.dq_results
+                                                ORDER BY checked_at LIMIT 1)
+        ORDER BY 1""").fetchall()
+    orphans = {source: con.execute(f"""SELECT count(*) FROM staging.stg_{source}__activities
+                   WHERE {key} IS NOT NULL AND {key} NOT IN (SELECT {key} FROM staging.stg_{source}__leads)
+               """).fetchone()[0] for source, key in [("ma", "lead_id"), ("sfa", "sfa_lead_id")]}
+    assert orphans["ma"] > 0 and orphans["sfa"] > 0
+    assert recorded == [("ma_activities.lead_id → ma_leads.lead_id", orphans["ma"], "warn", False),
+                        ("sfa_activities.sfa_lead_id → sfa_leads.sfa_lead_id", orphans["sfa"], "warn", False)]
 
 
 def test_no_demo_record_is_after_the_end_date(demo_workspace: Path):

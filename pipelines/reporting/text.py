@@ -319,6 +319,11 @@ CHECK_KINDS = {
     "expect_column_values_to_be_between": ("値の範囲", "Value range"),
     "expect_column_values_to_match_regex": ("形式", "Format"),
     "expect_column_pair_values_a_to_be_greater_than_b": ("日付の順序", "Date order"),
+    # dbt's own tests, run while the marts are built
+    "dbt_relationships": ("参照先の存在", "Referenced record exists"),
+    "dbt_not_null": ("入力必須", "Not null"),
+    "dbt_unique": ("一意性", "Uniqueness"),
+    "dbt_accepted_values": ("既知のコード", "Known codes"),
 }
 SEVERITIES = {"error": ("ブロッキング", "Blocking"), "warn": ("警告", "Warning"),
               "not_measurable": ("測定不可", "Not measurable")}

@@ -8,7 +8,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from pipelines import progress
 from pipelines.config_tables import all_frames, write_config_tables
 from pipelines.defs.resources import WarehouseResource
-from pipelines.defs.transform.dbt import WAREHOUSE_ENV, dbt_executable
+from pipelines.defs.transform.dbt import WAREHOUSE_ENV, dbt_executable, dbt_test_results
 from pipelines.rules import load_rules
 
 CONFIG_TABLES = list(all_frames(load_rules(None)))
@@ -29,6 +29,20 @@ def business_rules(context: dg.AssetExecutionContext, warehouse: WarehouseResour
         yield dg.MaterializeResult(asset_key=["config", name], metadata={"rows": rows})
 
 
+def record_dbt_tests(warehouse: WarehouseResource, target_path, run_id: str) -> None:
+    """dbt's warned and failed tests join the data-quality results (run summary, quality page)."""
+    from datetime import UTC, datetime
+
+    from expectations.runner import record
+
+    rows = dbt_test_results(target_path)
+    if rows:
+        now = datetime.now(UTC).replace(tzinfo=None)
+        with warehouse.connect() as con:
+            record(con, [{"run_id": run_id, "checked_at": now, "suite": "dbt_tests", "passed": False,
+                          "sample_failing_ids": "[]", **row} for row in rows])
+
+
 class Translator(DagsterDbtTranslator):
     def get_group_name(self, dbt_resource_props) -> str:
         return "transform"
@@ -40,10 +54,14 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         os.environ[WAREHOUSE_ENV] = str(warehouse.ws.warehouse)
         dbt = DbtCliResource(project_dir=project, dbt_executable=dbt_executable())
         # The project's own target path (not a fresh one per run) keeps dbt's partial parsing.
-        for event in dbt.cli(["build"], context=context, target_path=project.target_path).stream():
-            yield event
-            label = getattr(event, "output_name", None) or getattr(event, "check_name", None)
-            if label:
-                progress.report(f"  dbt: {label}")
+        (project.target_path / "run_results.json").unlink(missing_ok=True)  # no stale results
+        try:
+            for event in dbt.cli(["build"], context=context, target_path=project.target_path).stream():
+                yield event
+                label = getattr(event, "output_name", None) or getattr(event, "check_name", None)
+                if label:
+                    progress.report(f"  dbt: {label}")
+        finally:  # dbt's test warnings reach the run summary and the quality page, not just its log
+            record_dbt_tests(warehouse, project.target_path, context.run_id)
 
     return leadjourney_dbt

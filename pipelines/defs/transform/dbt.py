@@ -51,3 +51,38 @@ def ensure_manifest(ws: Workspace) -> DbtProject:
             errors = [line for line in output if "rror" in line] or output[-5:]
             raise DbtProjectError("dbt could not parse dbt_project/: " + " | ".join(errors[-3:]))
     return project
+
+
+def _extract_name(model: str) -> str:
+    """stg_ma__activities -> ma_activities: a staging model is named after the extract it cleans."""
+    return model.removeprefix("stg_").replace("__", "_", 1) if model.startswith("stg_") else model
+
+
+def dbt_test_results(target_path: Path) -> list[dict]:
+    """The dbt tests of the last invocation that did not pass (e.g. activities that point at leads
+    never loaded), as data-quality result rows: what they check and how many rows break it."""
+    import json
+
+    results_file, manifest_file = target_path / "run_results.json", target_path / "manifest.json"
+    if not results_file.exists() or not manifest_file.exists():
+        return []
+    nodes = json.loads(manifest_file.read_text(encoding="utf-8"))["nodes"]
+    rows = []
+    for result in json.loads(results_file.read_text(encoding="utf-8"))["results"]:
+        node = nodes.get(result["unique_id"], {})
+        if node.get("resource_type") != "test" or result["status"] not in ("warn", "fail"):
+            continue
+        test = (node.get("test_metadata") or {}).get("name") or node.get("name")
+        kwargs = (node.get("test_metadata") or {}).get("kwargs") or {}
+        model = (node.get("attached_node") or "").split(".")[-1]
+        column = node.get("column_name")
+        subject = f"{_extract_name(model)}.{column}" if column else _extract_name(model)
+        if test == "relationships":  # the field names both ends: ma_activities.lead_id → ma_leads.lead_id
+            parent = _extract_name(str(kwargs.get("to", "")).removeprefix("ref('").removesuffix("')"))
+            subject, label = f"{subject} → {parent}.{kwargs.get('field')}", f"{subject} not in {parent}"
+        else:
+            label = f"{subject}: {test}"
+        rows.append({"asset": model, "expectation": f"dbt_{test}", "column_name": subject, "label": label,
+                     "unexpected_count": result.get("failures") or 0,
+                     "severity": "warn" if result["status"] == "warn" else "error"})
+    return rows
