@@ -120,12 +120,18 @@ def setup() -> Context | None:
     """Sidebar language switch and global filters; returns the page context, or None (with a
     message shown) when nothing has been published yet."""
     ws = workspace()
-    rules_file = ws.rules() if ws.rules_file.exists() else None
-    default_lang = rules_file.locale.default_language if rules_file else "ja"
-    mask = rules_file.locale.mask_personal_data if rules_file else True
+    q = query_for(ws.serving) if ws.serving.exists() else None
+    rules, stale = {}, None
+    if q is not None:
+        try:  # the rules the published data was built with (config.rules), read once
+            rules = metrics.rules(q)
+            months = metrics.months(q)
+            pub = metrics.publication(q)
+        except duckdb.CatalogException as exc:  # published by an older leadjourney
+            stale = str(exc).splitlines()[0]
     if "lang" not in st.session_state:
         url_lang = st.query_params.get("lang")
-        st.session_state["lang"] = url_lang if url_lang in LANGUAGES else default_lang
+        st.session_state["lang"] = url_lang if url_lang in LANGUAGES else rules.get("default_language", "ja")
     lang = st.sidebar.radio(
         text("language", st.session_state["lang"]),
         list(LANGUAGES),
@@ -133,17 +139,13 @@ def setup() -> Context | None:
         key="lang",
         horizontal=True,
     )
-    if not ws.serving.exists():
+    if q is None:
         st.error(text("no_serving", lang, path=ws.serving))
         return None
-    q = query_for(ws.serving)
-    try:
-        rules = metrics.rules(q)
-        months = metrics.months(q)
-        pub = metrics.publication(q)
-    except duckdb.CatalogException as exc:  # published by an older leadjourney
-        st.error(text("stale_serving", lang, path=ws.serving, error=str(exc).splitlines()[0]))
+    if stale is not None:
+        st.error(text("stale_serving", lang, path=ws.serving, error=stale))
         return None
+    mask = bool(rules.get("mask_personal_data", True))  # masked unless the rules turn it off
     as_of_local = local_column(pd.Series([pub["as_of"]]), rules["business_timezone"]).iloc[0]
     last_complete = pd.Timestamp(pub["last_complete_month"]).date()
     complete = [m for m in months if m <= last_complete]

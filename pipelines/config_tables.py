@@ -63,22 +63,25 @@ def calendar_frame(rules: Rules, start: date = CALENDAR_START, end: date = CALEN
 
 
 def rules_frame(rules: Rules) -> pl.DataFrame:
-    fe = rules.scoring.fit_engagement
+    scoring, model = rules.scoring, rules.scoring.active
+    fe = scoring.model == "fit_engagement"  # the MQL thresholds of the other model are not carried
     cal, sla, g = rules.calendar, rules.sla, rules.grades
     as_of = rules.reporting.as_of
     return pl.DataFrame([{
+        "default_language": rules.locale.default_language,
+        "mask_personal_data": rules.locale.mask_personal_data,
         "business_timezone": cal.timezone,
         "fiscal_year_start_month": cal.fiscal_year_start_month,
         "business_day_start_minute": _minutes(cal.business_hours.start),
         "business_day_end_minute": _minutes(cal.business_hours.end),
         "as_of_mode": as_of if as_of in ("latest_record", "now") else "fixed",
         "as_of_fixed": datetime.fromisoformat(as_of) if as_of not in ("latest_record", "now") else None,
-        "scoring_model": rules.scoring.model,
-        "mql_fit_min": float(fe.mql.fit_min),
-        "mql_engagement_min": float(fe.mql.engagement_min),
-        "additive_handoff_min": float(rules.scoring.additive.handoff_min),
+        "scoring_model": scoring.model,
+        "mql_fit_min": float(model.mql.fit_min) if fe else None,
+        "mql_engagement_min": float(model.mql.engagement_min) if fe else None,
+        "mql_score_min": None if fe else float(model.mql.score_min),
         "bant_sql_min_yes": rules.bant.sql_min_yes,
-        "grade_a_min_total_score": float(g.a.min_total_score),
+        "grade_a_min_score": float(model.grade_a_min_score),
         "grade_a_need": g.a.need,
         "grade_a_authority": g.a.authority,
         "grade_a_max_timeline_months": g.a.max_timeline_months,
@@ -100,13 +103,14 @@ def rules_frame(rules: Rules) -> pl.DataFrame:
         "target_min_sample_size": rules.targets.min_sample_size,
         "budgeting_season_start_month": rules.recycling.budgeting_season_start_month,
         "dormant_days": rules.recycling.dormant_days,
-    }])
+    }], schema_overrides={c: pl.Float64 for c in ("mql_fit_min", "mql_engagement_min", "mql_score_min")})
 
 
 def list_frames(rules: Rules) -> dict[str, pl.DataFrame]:
     fe = rules.scoring.fit_engagement
     t = rules.targets
-    bands = rules.scoring.score_bands
+    model = rules.scoring.active
+    bands = model.score_bands
     stl = rules.sla.speed_to_lead_minutes
 
     def _label_minutes(m: float) -> str:
@@ -171,9 +175,11 @@ def list_frames(rules: Rules) -> dict[str, pl.DataFrame]:
             schema={"bucket_order": pl.Int32, "max_minutes": pl.Float64, "bucket_label": pl.Utf8},
             orient="row"),
         "what_if_thresholds": pl.DataFrame(
-            [(float(f), float(e)) for f in rules.scoring.what_if.fit_min
-             for e in rules.scoring.what_if.engagement_min],
-            schema={"fit_min": pl.Float64, "engagement_min": pl.Float64}, orient="row"),
+            [(float(f), float(e), None) for f in model.what_if.fit_min for e in model.what_if.engagement_min]
+            if rules.scoring.model == "fit_engagement" else
+            [(None, None, float(m)) for m in model.what_if.score_min],
+            schema={"fit_min": pl.Float64, "engagement_min": pl.Float64, "score_min": pl.Float64},
+            orient="row"),
         "target_bands": pl.DataFrame(
             [(k, getattr(t, k).low, getattr(t, k).high) for k in
              ("mql_to_sql", "sql_to_opportunity", "opportunity_to_won", "sql_to_won", "mql_to_won")],
@@ -196,10 +202,12 @@ def all_frames(rules: Rules) -> dict[str, pl.DataFrame]:
             "measure_sources": measure_sources_frame()}
 
 
-def write_config_tables(con: duckdb.DuckDBPyConnection, rules: Rules) -> dict[str, int]:
-    """Replace every config.* table in one transaction; returns row counts."""
+def write_config_tables(con: duckdb.DuckDBPyConnection, rules: Rules,
+                        transaction: bool = True) -> dict[str, int]:
+    """Replace every config.* table (in one transaction unless the caller holds one); row counts."""
     frames = all_frames(rules)
-    con.execute("BEGIN TRANSACTION")
+    if transaction:
+        con.execute("BEGIN TRANSACTION")
     try:
         con.execute("CREATE SCHEMA IF NOT EXISTS config")
         for name, frame in frames.items():
@@ -207,8 +215,10 @@ def write_config_tables(con: duckdb.DuckDBPyConnection, rules: Rules) -> dict[st
             con.execute(f"CREATE OR REPLACE TABLE config.{name} AS SELECT * FROM _frame")
             con.unregister("_frame")
         create_kpi_functions(con)
-        con.execute("COMMIT")
+        if transaction:
+            con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        if transaction:
+            con.execute("ROLLBACK")
         raise
     return {name: frame.height for name, frame in frames.items()}

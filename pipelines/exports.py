@@ -39,7 +39,7 @@ ACTION_LISTS = (
         ("owner_team", "チーム", "Team"), ("sla_status", "SLA 状況", "SLA status"),
         ("first_contact_due_at", "初回接触期限", "First contact due"),
         ("notified_at", "MQL 通知日時", "Notified at"), ("hours_waiting", "経過時間（h）", "Hours waiting"),
-        ("grade", "グレード", "Grade"), ("total_score", "スコア", "Score"),
+        ("grade", "グレード", "Grade"), ("score", "スコア", "Score"),
         ("person_name", "氏名", "Name"), ("email", "メール", "E-mail"),
         ("account_name", "会社名", "Company"), ("original_channel", "チャネル", "Channel"),
         ("sfa_lead_id", "SFA リード ID", "SFA lead id"), ("lead_id", "リード ID", "Lead id"),

@@ -53,12 +53,17 @@ CODE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "missing": ("（未入力）", "(missing)"),
     },
     "decision": {"sql": ("SQL", "SQL"), "non_sql": ("非 SQL", "Non-SQL"), "pending": ("未判定", "Pending")},
+    "scoring_model": {
+        "fit_engagement": ("属性スコア × 行動スコア", "Fit × engagement"),
+        "additive": ("加点モデル", "Additive points"),
+    },
     "sla_rule": {
         "first_contact": ("初回接触期限", "First contact deadline"),
         "attempts": ("接触試行回数", "Attempts"),
         "decision": ("判定期限（営業日）", "Decision deadline"),
         "reason": ("非 SQL 理由の入力", "Non-SQL reason"),
-        "all": ("すべて", "All"),
+        "bant": ("SQL 判定の BANT 基準", "BANT rule at SQL"),
+        "all": ("SLA すべて", "All SLA rules"),
     },
     "sla_status": {"due": ("期限内", "Due"), "overdue": ("期限超過", "Overdue")},
     "action": {

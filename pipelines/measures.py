@@ -17,7 +17,7 @@ import polars as pl
 
 from pipelines.contract import EXTRACTS, JOURNEY_STAGES
 
-SLA_RULES = ("first_contact", "attempts", "decision", "reason")
+SLA_RULES = ("first_contact", "attempts", "decision", "reason", "bant")
 MONEY = ("arr", "pipeline")
 MEASURES = (tuple(f"stage:{s}" for s in JOURNEY_STAGES) + tuple(f"sla:{r}" for r in SLA_RULES)
             + tuple(f"money:{m}" for m in MONEY))
@@ -26,6 +26,7 @@ _SLA_LABELS = {
     "first_contact": ("初回接触SLA", "first-contact SLA"),
     "attempts": ("追客回数SLA", "follow-up attempts SLA"),
     "decision": ("判定SLA", "decision SLA"), "reason": ("非SQL理由SLA", "non-SQL reason SLA"),
+    "bant": ("SQL判定のBANT基準", "BANT rule at SQL decisions"),
 }
 _MONEY_LABELS = {"arr": ("ARR（契約・MRR）", "ARR (subscriptions)"),
                  "pipeline": ("商談金額", "opportunity amounts")}

@@ -16,7 +16,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 DEFAULTS_PATH = Path(__file__).parent / "defaults" / "leadjourney.yml"
 
-STAGES = ("known", "mql", "sal", "sql", "opportunity", "won", "lost", "customer", "advocate")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -103,17 +102,8 @@ class Reporting(_Strict):
 
 
 class Stages(_Strict):
-    funnel: list[str]
     contact_activity_types: list[str] = Field(min_length=1)
     advocate_subscription_types: list[str]
-
-    @field_validator("funnel")
-    @classmethod
-    def _known(cls, v: list[str]) -> list[str]:
-        unknown = [s for s in v if s not in STAGES]
-        if unknown:
-            raise ValueError(f"unknown stages {unknown}; known stages are {list(STAGES)}")
-        return v
 
 
 class SizePoints(_Strict):
@@ -159,10 +149,26 @@ class MqlRule(_Strict):
     engagement_min: float
 
 
+def _ascending_bands(v: list[float]) -> list[float]:
+    if v != sorted(v) or len(set(v)) != len(v):
+        raise ValueError("score bands must be strictly ascending lower bounds")
+    return v
+
+
+class FitEngagementWhatIf(_Strict):
+    fit_min: list[float] = Field(min_length=1)
+    engagement_min: list[float] = Field(min_length=1)
+
+
 class FitEngagement(_Strict):
     mql: MqlRule
+    score_bands: list[float] = Field(min_length=1)
+    grade_a_min_score: float
+    what_if: FitEngagementWhatIf
     fit: Fit
     engagement: list[EngagementRule] = Field(min_length=1)
+
+    _bands = field_validator("score_bands")(_ascending_bands)
 
 
 class AdditiveRule(_Strict):
@@ -186,29 +192,33 @@ class AdditiveRule(_Strict):
         return self
 
 
+class AdditiveMql(_Strict):
+    score_min: float
+
+
+class AdditiveWhatIf(_Strict):
+    score_min: list[float] = Field(min_length=1)
+
+
 class Additive(_Strict):
-    handoff_min: float
+    mql: AdditiveMql
+    score_bands: list[float] = Field(min_length=1)
+    grade_a_min_score: float
+    what_if: AdditiveWhatIf
     rules: list[AdditiveRule] = Field(min_length=1)
 
-
-class WhatIf(_Strict):
-    fit_min: list[float] = Field(min_length=1)
-    engagement_min: list[float] = Field(min_length=1)
+    _bands = field_validator("score_bands")(_ascending_bands)
 
 
 class Scoring(_Strict):
     model: Literal["fit_engagement", "additive"]
     fit_engagement: FitEngagement
     additive: Additive
-    score_bands: list[float] = Field(min_length=1)
-    what_if: WhatIf
 
-    @field_validator("score_bands")
-    @classmethod
-    def _ascending(cls, v: list[float]) -> list[float]:
-        if v != sorted(v) or len(set(v)) != len(v):
-            raise ValueError("score bands must be strictly ascending lower bounds")
-        return v
+    @property
+    def active(self) -> FitEngagement | Additive:
+        """The settings of the model in use (thresholds, bands and what-if are on its scale)."""
+        return self.fit_engagement if self.model == "fit_engagement" else self.additive
 
 
 class Bant(_Strict):
@@ -216,7 +226,6 @@ class Bant(_Strict):
 
 
 class GradeA(_Strict):
-    min_total_score: float
     need: bool
     authority: bool
     max_timeline_months: int = Field(ge=0)
@@ -369,11 +378,22 @@ def _deep_merge(base: dict, override: dict) -> dict:
     return merged
 
 
+# Keys of earlier versions of the rules file and where their setting lives now.
+MOVED_KEYS = {
+    "scoring.score_bands": "moved to scoring.<model>.score_bands: each scoring model has its own scale",
+    "scoring.what_if": "moved to scoring.<model>.what_if",
+    "scoring.additive.handoff_min": "moved to scoring.additive.mql.score_min",
+    "grades.a.min_total_score": "moved to scoring.<model>.grade_a_min_score",
+    "stages.funnel": "no longer read: the stage order is fixed (known, MQL, SAL, SQL, ...); remove it",
+}
+
+
 def _format_errors(source: str, exc: ValidationError) -> str:
     lines = [f"{source}: {len(exc.errors())} problem(s) in the business rules:"]
     for err in exc.errors():
         key = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        lines.append(f"  - {key}: {err['msg']}")
+        moved = f" ({MOVED_KEYS[key]})" if key in MOVED_KEYS else ""
+        lines.append(f"  - {key}: {err['msg']}{moved}")
     return "\n".join(lines)
 
 

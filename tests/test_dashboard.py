@@ -111,8 +111,8 @@ def test_what_if_slider_shows_the_grid_value(app, demo_workspace):
             SELECT fit_min, engagement_min, would_be_mqls_per_month, mql_to_sql_rate
             FROM marts.mql_threshold_what_if WHERE NOT is_current
             ORDER BY engagement_min DESC, fit_min DESC LIMIT 1""").fetchone()
-    at.select_slider(key="whatif_fit").set_value(fit)
-    at.select_slider(key="whatif_engagement").set_value(engagement).run()
+    at.select_slider(key="whatif_fit_min").set_value(fit)
+    at.select_slider(key="whatif_engagement_min").set_value(engagement).run()
     assert not at.exception
     assert metric(at, "MQLs per month") == f"{per_month:,.1f}"
     assert metric(at, "MQL→SQL") == fmt_pct(rate)

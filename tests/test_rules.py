@@ -12,7 +12,7 @@ def test_defaults_are_the_design_numbers():
     assert rules.sla.decision_business_days == 5
     assert rules.scoring.fit_engagement.mql.fit_min == 30
     assert rules.scoring.fit_engagement.mql.engagement_min == 50
-    assert rules.scoring.additive.handoff_min == 30
+    assert rules.scoring.additive.mql.score_min == 30
     assert rules.bant.sql_min_yes == 2
     assert rules.calendar.timezone == "Asia/Tokyo"
     assert rules.calendar.fiscal_year_start_month == 4

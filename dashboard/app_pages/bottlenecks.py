@@ -162,7 +162,7 @@ shown = ui.prepare(
         "original_channel",
         "owner",
         "grade",
-        "total_score",
+        "score",
         "mql_reached_at",
         "sql_reached_at",
         "decision",

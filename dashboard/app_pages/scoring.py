@@ -11,6 +11,7 @@ from pipelines.reporting.text import VERDICTS, fmt_int, fmt_pct, pick
 ctx = ui.context()
 t = ctx.t
 st.title(t("page_scoring"))
+st.caption(f"{t('scoring_model')}: {ctx.label('scoring_model', ctx.rules['scoring_model'])}")
 bands = metrics.target_bands(ctx.q)
 low, high = bands["mql_to_sql"]
 missing = ui.coverage_notice(ctx, ["stage:mql", "stage:sql"])
@@ -97,19 +98,21 @@ with right:
     st.subheader(t("whatif_title"))
     grid = metrics.what_if(ctx.q)
     current = grid[grid["is_current"]].iloc[0] if grid["is_current"].any() else grid.iloc[0]
-    fits = sorted(grid["fit_min"].unique())
-    engagements = sorted(grid["engagement_min"].unique())
-    fit = st.select_slider(
-        t("fit_min"), fits, value=current["fit_min"], key="whatif_fit", format_func=lambda v: f"{v:g}"
-    )
-    engagement = st.select_slider(
-        t("engagement_min"),
-        engagements,
-        value=current["engagement_min"],
-        key="whatif_engagement",
-        format_func=lambda v: f"{v:g}",
-    )
-    row = grid[(grid["fit_min"] == fit) & (grid["engagement_min"] == engagement)].iloc[0]
+    axes = metrics.what_if_axes(grid)  # the thresholds of the scoring model in use
+    chosen = {
+        axis: st.select_slider(
+            t(axis),
+            sorted(grid[axis].unique()),
+            value=current[axis],
+            key=f"whatif_{axis}",
+            format_func=lambda v: f"{v:g}",
+        )
+        for axis in axes
+    }
+    picked = grid
+    for axis, value in chosen.items():
+        picked = picked[picked[axis] == value]
+    row = picked.iloc[0]
     mql_target = float(ctx.rules["target_mql_per_month"])
     c1, c2 = st.columns(2)
     c1.metric(
@@ -124,28 +127,31 @@ with right:
         f"{(row['mql_to_sql_rate'] - current['mql_to_sql_rate']) * 100:+.1f} pt",
         help=f"{t('target_band')} {low:.0%}–{high:.0%}",
     )
-    st.caption(f"{t('whatif_current')}: {current['fit_min']:g} / {current['engagement_min']:g}")
-    same_fit = grid[grid["fit_min"] == fit]
+    st.caption(f"{t('whatif_current')}: " + " / ".join(f"{current[a]:g}" for a in axes))
+    along, fixed = axes[-1], dict(list(chosen.items())[:-1])  # the last threshold on the x axis
+    line = grid
+    for axis, value in fixed.items():
+        line = line[line[axis] == value]
     fig = go.Figure()
     fig.add_scatter(
-        x=same_fit["engagement_min"],
-        y=same_fit["mql_to_sql_rate"],
+        x=line[along],
+        y=line["mql_to_sql_rate"],
         mode="lines+markers",
         name=t("whatif_rate"),
         line_color=ui.COLORS["primary"],
     )
     fig.add_scatter(
-        x=same_fit["engagement_min"],
-        y=same_fit["would_be_mqls_per_month"],
+        x=line[along],
+        y=line["would_be_mqls_per_month"],
         mode="lines+markers",
         name=t("whatif_mqls"),
         yaxis="y2",
         line_color=ui.COLORS["accent"],
     )
     ui.band(fig, ctx, low, high)
-    fig.add_vline(x=engagement, line_dash="dot")
+    fig.add_vline(x=chosen[along], line_dash="dot")
     fig.update_layout(yaxis={"tickformat": ".0%"}, yaxis2={"overlaying": "y", "side": "right"})
-    fig.update_xaxes(title=t("engagement_min"))
+    fig.update_xaxes(title=t(along))
     ui.chart(ui.layout(fig), "whatif_chart")
 
 left, right = st.columns(2)

@@ -142,7 +142,7 @@ shown = ui.prepare(
         "notified_at",
         "hours_waiting",
         "grade",
-        "total_score",
+        "score",
         "person_name",
         "email",
         "account_name",

@@ -726,8 +726,8 @@ class Generator:
             recyclable = reason in ("no_budget", "too_early", "info_gathering")
             status = "recycled" if recyclable and rng.random() < 0.6 else "disqualified"
         # BANT
-        if status == "sql":
-            yes = rng.choices([2, 3, 4], weights=[45, 35, 20])[0]
+        if status == "sql":  # a few reps call an SQL on one BANT item (the BANT rule's misses)
+            yes = rng.choices([1, 2, 3, 4], weights=[6, 40, 35, 19])[0]
             months = rng.choice([1, 2, 3, 3, 6, 6, 9])
         elif reached and status != "open":
             yes = rng.choices([0, 1], weights=[40, 60])[0]

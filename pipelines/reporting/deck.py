@@ -864,13 +864,18 @@ class _Deck:
         if current.empty:
             return current
         cur = current.iloc[0]
-        fits = sorted(grid["fit_min"].unique())
-        engs = sorted(grid["engagement_min"].unique())
-        fi, ei = fits.index(cur["fit_min"]), engs.index(cur["engagement_min"])
-        wanted = {(cur["fit_min"], engs[j]) for j in (ei - 1, ei, ei + 1) if 0 <= j < len(engs)}
-        wanted |= {(fits[i], cur["engagement_min"]) for i in (fi - 1, fi + 1) if 0 <= i < len(fits)}
-        keep = grid[[(f, e) in wanted for f, e in zip(grid["fit_min"], grid["engagement_min"], strict=True)]]
-        return keep.sort_values(["fit_min", "engagement_min"]).reset_index(drop=True)
+        axes = metrics.what_if_axes(grid)
+        keep = pd.Series(False, index=grid.index)
+        for axis in axes:  # one step either way along each threshold, the others as today
+            values = sorted(grid[axis].unique())
+            at = values.index(cur[axis])
+            near = values[max(at - 1, 0) : at + 2]
+            others = pd.Series(True, index=grid.index)
+            for other in axes:
+                if other != axis:
+                    others &= grid[other] == cur[other]
+            keep |= others & grid[axis].isin(near)
+        return grid[keep].sort_values(axes).reset_index(drop=True)
 
     def scoring_slide(self) -> None:
         slide = self.measured_slide(self.t("scoring"), ["stage:mql", "stage:sql"])
@@ -905,8 +910,9 @@ class _Deck:
             )
         options = self.neighbours()
         labels = [
-            f"{r.fit_min:g} / {r.engagement_min:g}" + (f" ({self.t('current')})" if r.is_current else "")
-            for r in options.itertuples()
+            " / ".join(f"{r[a]:g}" for a in metrics.what_if_axes(options))
+            + (f" ({self.t('current')})" if r["is_current"] else "")
+            for _, r in options.iterrows()
         ]
         self.chart(
             slide,
@@ -1061,23 +1067,19 @@ class _Deck:
         )
 
     def plan(self) -> dict:
-        """Next month's MQL plan against IS capacity (also used by tests)."""
+        """Next month's MQL plan against IS capacity (marts.mql_capacity_plan; also used by tests)."""
         cohort = self._cohort(self.month)
-        coverage = metrics.pipeline_coverage(self.q)
-        reps = metrics.active_is_reps(self.q, self.month)
-        per_rep = int(self.rules["target_mqls_per_is_rep_month"])
-        target = float(self.rules["target_mql_per_month"])
-        needed = coverage.get("mqls_needed_per_month")
-        plan = max(target, float(needed)) if needed is not None and not pd.isna(needed) else target
+        row = metrics.capacity_plan(self.q, self.month)
+        needed = row.get("mqls_needed_per_month")
         return {
-            "target": target,
+            "target": float(row.get("target_mqls", self.rules["target_mql_per_month"])),
             "needed": None if needed is None or pd.isna(needed) else float(needed),
             "actual": 0 if cohort is None else int(cohort["cohort_leads"]),
-            "reps": reps,
-            "per_rep": per_rep,
-            "capacity": reps * per_rep,
-            "plan": plan,
-            "plan_per_rep": plan / reps if reps else None,
+            "reps": int(row.get("active_is_reps", 0)),
+            "per_rep": int(row.get("mqls_per_is_rep", self.rules["target_mqls_per_is_rep_month"])),
+            "capacity": int(row.get("is_capacity_mqls", 0)),
+            "plan": float(row.get("planned_mqls", self.rules["target_mql_per_month"])),
+            "plan_per_rep": None if pd.isna(row.get("planned_mqls_per_rep")) else row["planned_mqls_per_rep"],
         }
 
     def plan_slide(self) -> None:

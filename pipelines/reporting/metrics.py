@@ -30,14 +30,8 @@ TRANSITIONS = (
     ("sql_to_won", "sql", "won"),
     ("mql_to_won", "mql", "won"),
 )
-SLA_RULES = ("first_contact", "attempts", "decision", "reason", "all")
-_SLA_COLUMNS = {
-    "first_contact": "sla_first_contact_met",
-    "attempts": "sla_attempts_met",
-    "decision": "sla_decision_met",
-    "reason": "sla_reason_met",
-    "all": "sla_all_met",
-}
+# SLA rules in display order (marts.sla_handoff_rules.sla_rule); "all" is the four hand-off rules.
+SLA_RULES = ("first_contact", "attempts", "decision", "reason", "bant", "all")
 PERSONAL_COLUMNS = ("person_name", "email", "phone")
 
 
@@ -276,7 +270,7 @@ def bottleneck_segments(q: Query, f: Filters, limit: int = 50) -> pd.DataFrame:
 
 _LEAD_LIST = """
     j.lead_id, j.cycle_number, j.person_name, j.email, j.account_name, j.segment,
-    j.original_channel, j.owner, j.owner_team, j.grade, j.total_score, j.mql_reached_at,
+    j.original_channel, j.owner, j.owner_team, j.grade, j.score, j.mql_reached_at,
     j.sql_reached_at, j.opportunity_reached_at, j.won_reached_at, j.decision, j.non_sql_reason"""
 
 
@@ -394,34 +388,18 @@ def stalled_leads(q: Query, f: Filters, limit: int = 1000) -> tuple[pd.DataFrame
 
 def sla_results(q: Query, f: Filters) -> pd.DataFrame:
     """Hand-offs per notification month (business time zone), team, rep and SLA rule, with met,
-    missed and pending (the rule's deadline has not passed) counts."""
+    missed and pending (the rule's deadline has not passed) counts: marts.sla_handoff_rules summed."""
     lead_sql, lead_params = f.lead_clause()
     month_sql, month_params = f.month_clause("h.notified_month")
-    columns = ", ".join(_SLA_COLUMNS.values())
-    parts = [
-        f"""SELECT notified_month, team, owner, '{rule}' AS sla_rule, count_if({col}) AS met,
-                        count_if(NOT {col}) AS missed, count_if({col} IS NULL) AS pending
-                 FROM h GROUP BY notified_month, team, owner"""
-        for rule, col in _SLA_COLUMNS.items()
-    ]
-    df = q(
+    return q(
         f"""
-        WITH h AS (
-            SELECT * FROM (
-                SELECT j.notified_month,
-                       coalesce(j.owner_team, '{NO_VALUE}') AS team, coalesce(j.owner, '{NO_VALUE}') AS owner,
-                       {columns}
-                FROM marts.lead_journey AS j{f.join("j")}
-                WHERE j.notified_at IS NOT NULL{lead_sql}
-            ) AS h WHERE true{month_sql}
-        )
-        {" UNION ALL ".join(parts)}""",
+        SELECT h.notified_month, h.team, h.owner, h.sla_rule, count_if(h.met) AS met,
+               count_if(NOT h.met) AS missed, count_if(h.is_pending) AS pending
+        FROM marts.sla_handoff_rules AS h{f.join("h")}
+        WHERE true{lead_sql}{month_sql}
+        GROUP BY h.notified_month, h.team, h.owner, h.sla_rule""",
         (*lead_params, *month_params),
     )
-    # Rules that apply only to some hand-offs (attempts: leads never reached; reason: non-SQL
-    # decisions) leave the rest out, as marts.sla_compliance does.
-    df.loc[df["sla_rule"].isin(["attempts", "reason"]), "pending"] = 0
-    return df
 
 
 def sla_summary(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:
@@ -449,15 +427,10 @@ def first_contact_hours(q: Query, f: Filters) -> pd.DataFrame:
     )
 
 
-def active_is_reps(q: Query, month: date) -> int:
-    """Inside-sales reps who received MQL hand-offs in the month (business time zone)."""
-    df = q(
-        """
-        SELECT count(DISTINCT owner) AS reps FROM marts.lead_journey
-        WHERE owner IS NOT NULL AND notified_month = ?""",
-        (month,),
-    )
-    return int(df["reps"].iloc[0])
+def capacity_plan(q: Query, month: date) -> dict:
+    """The MQL plan after `month` against the IS reps of that month (marts.mql_capacity_plan)."""
+    df = q("SELECT * FROM marts.mql_capacity_plan WHERE month = ?", (month,))
+    return df.iloc[0].to_dict() if len(df) else {}
 
 
 def speed_to_lead(q: Query, f: Filters) -> pd.DataFrame:
@@ -485,7 +458,7 @@ def overdue_now(q: Query, f: Filters, limit: int = 1000) -> tuple[pd.DataFrame, 
     total = int(q(f"SELECT count(*) AS n {base}", lead_params)["n"].iloc[0])
     rows = q(
         f"""SELECT w.owner_manager, w.owner, w.owner_team, w.first_contact_due_at, w.notified_at,
-                        round(w.hours_waiting, 1) AS hours_waiting, w.grade, w.total_score,
+                        round(w.hours_waiting, 1) AS hours_waiting, w.grade, w.score,
                         w.person_name, w.email, w.account_name, w.original_channel, w.lead_id
                  {base} ORDER BY w.first_contact_due_at, w.lead_id LIMIT ?""",
         (*lead_params, limit),
@@ -501,7 +474,15 @@ def score_bands(q: Query) -> pd.DataFrame:
 
 
 def what_if(q: Query) -> pd.DataFrame:
-    return q("SELECT * FROM marts.mql_threshold_what_if ORDER BY fit_min, engagement_min", ())
+    return q("SELECT * FROM marts.mql_threshold_what_if ORDER BY fit_min, engagement_min, score_min", ())
+
+
+WHAT_IF_AXES = ("fit_min", "engagement_min", "score_min")
+
+
+def what_if_axes(grid: pd.DataFrame) -> list[str]:
+    """The thresholds the scoring model in use varies (fit and engagement, or the additive score)."""
+    return [a for a in WHAT_IF_AXES if grid[a].notna().any()]
 
 
 def mql_definition(q: Query) -> pd.DataFrame:

@@ -15,7 +15,7 @@ select
     j.owner_team,
     j.owner_manager,
     j.grade,
-    j.total_score,
+    j.score,
     j.notified_at,
     j.first_contact_due_at,
     case when j.sla_first_contact_met = false then 'overdue' else 'due' end as sla_status,

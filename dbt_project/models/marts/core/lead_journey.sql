@@ -223,15 +223,15 @@ select
     {{ seconds_between('f.mql_reached_at', 'f.won_reached_at') }} / 86400.0 as days_mql_to_won,
     f.won_reached_at < f.mql_reached_at as is_won_before_mql,
 
-    -- scores at MQL time (else at as_of)
+    -- scores at MQL time (else at as_of): the model in use, then both models' components
     sc.scored_at_basis,
+    sc.score,
+    sc.score_total,
+    sc.meets_mql_rule,
     sc.fit_score,
     sc.engagement_score,
-    sc.total_score,
     sc.engagement_score_total,
     sc.additive_score,
-    sc.meets_mql_rule,
-    sc.meets_additive_handoff,
 
     -- BANT and grade
     f.bant_budget,
@@ -244,7 +244,8 @@ select
         as bant_rule_met,
     case
         when f.sfa_lead_id is null then null
-        when sc.total_score >= {{ rule('grade_a_min_total_score') }}
+        when sc.score >= {{ rule('grade_a_min_score') }}
+            and f.bant_yes_count >= {{ rule('bant_sql_min_yes') }}
             and (not {{ rule('grade_a_need') }} or coalesce(f.bant_need, false))
             and (not {{ rule('grade_a_authority') }} or coalesce(f.bant_authority, false))
             and f.timeline_months <= {{ rule('grade_a_max_timeline_months') }} then 'A'

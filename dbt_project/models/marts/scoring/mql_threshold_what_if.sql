@@ -1,13 +1,15 @@
--- What-if for the MQL definition: for alternative thresholds (fit minimum x engagement minimum
--- from the rules file), how many leads would have been MQLs on past data and how many of them
--- reached SQL. Leads are judged on their fit and their engagement over the whole history; only
--- leads known long enough ago to judge (maturity) count. is_current marks today's thresholds.
+-- What-if for the MQL definition: for alternative thresholds of the scoring model in use (fit
+-- minimum x engagement minimum, or the additive score minimum; rules: scoring.<model>.what_if),
+-- how many leads would have been MQLs on past data and how many of them reached SQL. Leads are
+-- judged on their fit and engagement (or additive score) over the whole history; only leads known
+-- long enough ago to judge (maturity) count. is_current marks today's thresholds.
 
 with leads as (
     select
         j.lead_id,
         max(j.fit_score) as fit_score,
         max(j.engagement_score_total) as engagement_score,
+        max(j.score_total) as score,
         max(case when j.sql_reached_at is not null then 1 else 0 end) as reached_sql,
         max(case when j.mql_at is not null then 1 else 0 end) as was_mql,
         min(j.known_month) as known_month
@@ -24,8 +26,9 @@ months as (
 select
     t.fit_min,
     t.engagement_min,
-    t.fit_min = {{ rule('mql_fit_min') }} and t.engagement_min = {{ rule('mql_engagement_min') }}
-        as is_current,
+    t.score_min,
+    coalesce(t.fit_min = {{ rule('mql_fit_min') }}, true) and coalesce(t.engagement_min = {{ rule('mql_engagement_min') }}, true)
+        and coalesce(t.score_min = {{ rule('mql_score_min') }}, true) as is_current,
     count(l.lead_id) as would_be_mql_leads,
     cast(count(l.lead_id) as double) / nullif(max(m.months), 0) as would_be_mqls_per_month,
     {{ count_where('l.reached_sql = 1') }} as sql_leads,
@@ -34,5 +37,7 @@ select
     {{ count_where('l.was_mql = 1') }} as already_mql_leads
 from {{ source('config', 'what_if_thresholds') }} as t
 cross join months as m
-left join leads as l on l.fit_score >= t.fit_min and l.engagement_score >= t.engagement_min
-group by t.fit_min, t.engagement_min
+left join leads as l
+    on coalesce(l.fit_score >= t.fit_min, true) and coalesce(l.engagement_score >= t.engagement_min, true)
+    and coalesce(l.score >= t.score_min, true)
+group by t.fit_min, t.engagement_min, t.score_min

@@ -1,5 +1,5 @@
 -- Lead quality by score band: of the MQL cycles (recorded MQLs of mature cohorts; demo requests
--- that skipped MQL are left out) whose total score at MQL time
+-- that skipped MQL are left out) whose score at MQL time (model in use)
 -- falls in each band, how many reached SQL and won, and the lift over the average.
 
 with mqls as (
@@ -14,7 +14,7 @@ banded as (
     select
         m.*,
         (select max(b.band_order) from {{ source('config', 'score_bands') }} as b
-         where m.total_score >= b.lower_score) as band_order
+         where m.score >= b.lower_score) as band_order
     from mqls as m
 ),
 

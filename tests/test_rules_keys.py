@@ -1,0 +1,299 @@
+"""Every key of the rules file is live: changing it changes some output (issue 12).
+
+The walk takes each leaf of pipelines/defaults/leadjourney.yml, changes it (a generic change by
+type, or a named one where the generic change would be invalid), and looks for a changed output
+on the 2,000-lead demo, cheapest first:
+1. the marts: the config tables are rewritten with the changed rules and the dbt models that
+   read a changed config table or column are rebuilt from their compiled SQL (the dbt manifest),
+   with everything downstream, inside a transaction that is rolled back afterwards;
+2. the data-quality results: the Great Expectations suites run with the changed rules;
+3. the dashboard: the SLA page rendered (AppTest) on a copy of the serving database whose config
+   tables carry the changed rules (the language and the masking of personal data).
+A key that changes none of them is a dead key and fails the test.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import shutil
+import time
+from pathlib import Path
+
+import duckdb
+
+from pipelines.config_tables import all_frames, write_config_tables
+from pipelines.rules import Rules, load_defaults_dict
+
+# Keys whose generic change is invalid or meaningless, with the change to make instead:
+# the (path, value) pairs set together.
+OVERRIDES = {
+    ("calendar", "company_holidays"): [(("calendar", "company_holidays"), ["2026-06-01", "2026-06-02"])],
+    ("recycling", "reapproach_after_loss", "no_budget", "budgeting_season"):
+        [(("recycling", "reapproach_after_loss", "no_budget"), {"months": 6})],
+    # a USD report: the JPY targets are converted with a JPY rate
+    ("locale", "currency"): [(("locale", "currency"), "USD"),
+                             (("fx_rates",), [{"currency": "JPY", "rate": 0.0067}])],
+}
+# String keys: the alternative value to try.
+STRINGS = {
+    ("locale", "default_language"): "en",
+    ("locale", "currency"): "USD",
+    ("calendar", "timezone"): "America/New_York",
+    ("calendar", "holidays_country"): "US",
+    ("calendar", "business_hours", "start"): "10:00",
+    ("calendar", "business_hours", "end"): "17:00",
+    ("reporting", "as_of"): "2026-09-30T18:00:00",
+    ("scoring", "model"): "additive",
+    ("sla", "first_contact_clock"): "business",
+    ("targets", "currency"): "USD",
+}
+
+
+def leaves(node: dict, path: tuple = ()):
+    for key, value in node.items():
+        if isinstance(value, dict) and value:
+            yield from leaves(value, (*path, key))
+        else:
+            yield (*path, key), value
+
+
+def _numbers(value):
+    if isinstance(value, int):
+        return [value * 2 or 1, value // 2, value + 1, value - 1]
+    return [value * 2 or 1.0, value / 2, value + 1, value - 1, value * 1.05, value * 0.95]
+
+
+def candidates(path: tuple, value) -> list[list[tuple[tuple, object]]]:
+    """Changes to try for one leaf, in order; each a list of (path, new value) set together."""
+    if path in OVERRIDES:
+        return [OVERRIDES[path]]
+    if isinstance(value, bool):
+        return [[(path, not value)]]
+    if isinstance(value, int | float):
+        return [[(path, v)] for v in _numbers(value)]
+    if isinstance(value, str):
+        assert path in STRINGS, f"no alternative value known for the string key {'.'.join(path)}: add one"
+        return [[(path, STRINGS[path])]]
+    if isinstance(value, list) and value and isinstance(value[0], dict):
+        first = value[0]
+        field = next(k for k, v in first.items() if isinstance(v, int | float) and not isinstance(v, bool))
+        return [[(path, [{**first, field: v}, *value[1:]])] for v in _numbers(first[field])]
+    if isinstance(value, list) and value:
+        return [[(path, value[1:])], [(path, value[:-1])]]
+    raise AssertionError(f"no change known for {'.'.join(path)} = {value!r}: add one to OVERRIDES")
+
+
+def changed_rules(defaults: dict, path: tuple, value) -> Rules | None:
+    for change in candidates(path, value):
+        data = copy.deepcopy(defaults)
+        for set_path, new in change:
+            node = data
+            for key in set_path[:-1]:
+                node = node[key]
+            node[set_path[-1]] = new
+        try:
+            return Rules.model_validate(data)
+        except ValueError:
+            continue
+    return None
+
+
+# --- the marts: replay the dbt models that read a changed config table ------------------------
+
+RULE_COLUMN = re.compile(r'select\s+(\w+)\s+from\s+"[^"]+"\."config"\."rules"', re.IGNORECASE)
+
+
+class Replay:
+    """The dbt models of the manifest, rebuilt in place from their compiled SQL."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, manifest: dict):
+        self.con = con
+        models = {k: n for k, n in manifest["nodes"].items() if n["resource_type"] == "model"}
+        # An incremental model's compiled SQL depends on its previous state: not replayed, not compared.
+        self.models = {k: n for k, n in models.items() if n["config"]["materialized"] != "incremental"}
+        self.children: dict[str, set[str]] = {k: set() for k in self.models}
+        for key, node in self.models.items():
+            for parent in node["depends_on"]["nodes"]:
+                if parent in self.children:
+                    self.children[parent].add(key)
+        self.order = self._topological()
+        self.marts = sorted(n["relation_name"] for n in self.models.values() if n["schema"] == "marts")
+
+    def _topological(self) -> list[str]:
+        done, order = set(), []
+
+        def visit(key):
+            if key in done:
+                return
+            done.add(key)
+            for parent in self.models[key]["depends_on"]["nodes"]:
+                if parent in self.models:
+                    visit(parent)
+            order.append(key)
+
+        for key in self.models:
+            visit(key)
+        return order
+
+    def readers(self, tables: set[str], rule_columns: set[str]) -> set[str]:
+        """Models reading a changed config table (config.rules: a changed column), with descendants."""
+        direct = set()
+        for key, node in self.models.items():
+            sources = {d.split(".")[-1] for d in node["depends_on"]["nodes"] if d.startswith("source.")
+                       and ".config." in d}
+            if sources & (tables - {"rules"}):
+                direct.add(key)
+            if "rules" in sources and set(RULE_COLUMN.findall(node["compiled_code"])) & rule_columns:
+                direct.add(key)
+        todo, found = list(direct), set(direct)
+        while todo:
+            for child in self.children[todo.pop()]:
+                if child not in found:
+                    found.add(child)
+                    todo.append(child)
+        return found
+
+    def rebuild(self, keys: set[str]) -> None:
+        for key in self.order:
+            if key in keys:
+                node = self.models[key]
+                sql = node["compiled_code"]
+                self.con.execute(f"CREATE OR REPLACE TABLE {node['relation_name']} AS {sql}")
+
+    def fingerprint(self) -> dict[str, tuple]:
+        return {name: self.con.execute(f"SELECT count(*), sum(hash(t)) FROM {name} AS t").fetchone()
+                for name in self.marts}
+
+
+def config_changes(base: dict, new: dict) -> tuple[set[str], set[str]]:
+    """Config tables whose content differs, and the changed columns of config.rules."""
+    tables = {name for name, frame in new.items() if not frame.equals(base[name])}
+    columns = set()
+    if "rules" in tables:
+        b, n = base["rules"].row(0, named=True), new["rules"].row(0, named=True)
+        columns = {c for c in n if b.get(c) != n[c]}
+    return tables, columns
+
+
+# --- the data-quality results -----------------------------------------------------------------
+
+
+def quality_results(con: duckdb.DuckDBPyConnection, rules: Rules) -> dict[tuple, dict]:
+    from expectations.runner import run_suite
+    from expectations.suites import SUITES
+
+    rows = [row for suite in SUITES for row in run_suite(con, suite, rules, "walk").rows]
+    return {(r["suite"], r["expectation"], str(r["label"]), str(r["column_name"]), str(r["month"])):
+            {k: repr(r[k]) for k in ("observed_value", "threshold", "element_count", "unexpected_count",
+                                     "passed", "severity")} for r in rows}
+
+
+class Quality:
+    """The check results as a comparable value; fields that differ between two runs with the same
+    rules (a freshness age measured against the clock) are left out."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self.con, self.base, self.unstable = con, {}, set()
+
+    def fingerprint(self, rules: Rules) -> dict:
+        results = quality_results(self.con, rules)
+        return {key: {f: v for f, v in fields.items() if (key, f) not in self.unstable}
+                for key, fields in results.items()}
+
+    def baseline(self, rules: Rules) -> dict:
+        name = rules.model_dump_json()
+        if name not in self.base:
+            first = quality_results(self.con, rules)
+            time.sleep(1.1)  # a value measured against the clock (freshness ages) moves in a second
+            second = quality_results(self.con, rules)
+            self.unstable |= {(key, f) for key in first.keys() & second.keys()
+                              for f in first[key] if first[key][f] != second[key][f]}
+            self.base[name] = self.fingerprint(rules)
+        return self.base[name]
+
+
+# --- the dashboard ----------------------------------------------------------------------------
+
+
+def dashboard_fingerprint(ws: Path, rules: Rules, monkeypatch) -> str:
+    from tests.conftest import app_page
+
+    copy_ws = ws.parent / "walk_ws"
+    shutil.rmtree(copy_ws, ignore_errors=True)
+    copy_ws.mkdir()
+    shutil.copy(ws / "serving.duckdb", copy_ws / "serving.duckdb")
+    with duckdb.connect(str(copy_ws / "serving.duckdb")) as con:
+        write_config_tables(con, rules)
+    at = app_page(copy_ws, "sla", monkeypatch)
+    shown = [at.title[0].value] + [frame.value.to_csv() for frame in at.dataframe]
+    return json.dumps(shown, ensure_ascii=False)
+
+
+def context(defaults: dict, path: tuple) -> dict:
+    """The defaults a key is judged against: a key of the scoring model not in use is walked with
+    that model selected (its thresholds, bands and what-if apply only then)."""
+    data = copy.deepcopy(defaults)
+    if path[0] == "scoring" and len(path) > 2 and path[1] != defaults["scoring"]["model"]:
+        data["scoring"]["model"] = path[1]
+    return data
+
+
+def test_every_rules_key_changes_some_output(demo_workspace, tmp_path, monkeypatch):
+    defaults = load_defaults_dict()
+    default_frames = all_frames(Rules.model_validate(defaults))
+    warehouse = tmp_path / "warehouse.duckdb"  # the catalog keeps its name: the compiled SQL names it
+    shutil.copy(demo_workspace / "warehouse.duckdb", warehouse)
+    manifest = json.loads((demo_workspace / ".dbt" / "target" / "manifest.json").read_text(encoding="utf-8"))
+    con = duckdb.connect(str(warehouse))
+    con.execute("SET threads = 1")  # the same sums of floating-point values on every rebuild
+    replay = Replay(con, manifest)
+    default_marts = replay.fingerprint()
+    quality = Quality(con)
+    dashboards: dict[str, str] = {}
+
+    def dashboard(rules: Rules) -> str:
+        name = rules.model_dump_json()
+        if name not in dashboards:
+            dashboards[name] = dashboard_fingerprint(demo_workspace, rules, monkeypatch)
+        return dashboards[name]
+
+    dead, outcome = [], {}
+    for path, value in leaves(defaults):
+        key, started = ".".join(path), time.perf_counter()
+        base_data = context(defaults, path)
+        base_rules = Rules.model_validate(base_data)
+        rules = changed_rules(base_data, path, value)
+        assert rules is not None, f"{key}: no valid change found: add one to OVERRIDES"
+        base_frames, frames = all_frames(base_rules), all_frames(rules)
+        tables, columns = config_changes(base_frames, frames)
+        moved, moved_columns = config_changes(default_frames, base_frames)
+        models = replay.readers(tables | moved, columns | moved_columns) if tables else set()
+        if models:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                base_marts = default_marts
+                if moved:
+                    write_config_tables(con, base_rules, transaction=False)
+                    replay.rebuild(models)
+                    base_marts = replay.fingerprint()
+                write_config_tables(con, rules, transaction=False)
+                replay.rebuild(models)
+                marts_changed = replay.fingerprint() != base_marts
+            finally:
+                con.execute("ROLLBACK")
+            if marts_changed:
+                outcome[key] = f"marts ({len(models)} models rebuilt)"
+            print(f"{key}: {outcome.get(key, '-')} {time.perf_counter() - started:.1f} s")
+        if key not in outcome and quality.baseline(base_rules) != quality.fingerprint(rules):
+            outcome[key] = "quality results"
+        if key not in outcome and dashboard(rules) != dashboard(base_rules):
+            outcome[key] = "dashboard"
+        if key not in outcome:
+            dead.append(f"{key} (changed config: {sorted(tables)} {sorted(columns)})")
+    con.close()
+    for key, where in outcome.items():
+        print(f"{key}: {where}")
+    assert len(outcome) + len(dead) >= 90  # the walk reached every section
+    assert not dead, "keys that change no output:\n  " + "\n  ".join(dead)
