@@ -93,7 +93,7 @@ def test_sla_by_rule_equals_sla_compliance(deck, demo_workspace):
         GROUP BY sla_rule""", [MONTH]))
     by_rule = charts(deck.slides[4])[0]
     expected = [rows[r][0] / (rows[r][0] + rows[r][1]) for r in
-                ("first_contact", "attempts", "decision", "reason", "all")]
+                ("first_contact", "attempts", "decision", "reason", "bant", "all")]
     assert values(by_rule) == pytest.approx(expected)
 
 

@@ -26,7 +26,7 @@ if len(overall):
     last = overall.iloc[0]
     c1, c2, c3 = st.columns(3)
     c1.metric(
-        f"{t('whatif_rate')} · {t('mature_cohorts')}",
+        f"{t('mql_to_sql_recorded')} · {t('mature_cohorts')}",
         fmt_pct(last["mql_to_sql_rate"]),
         help=f"{t('target_band')} {low:.0%}–{high:.0%}",
     )
@@ -43,7 +43,7 @@ fig.add_scatter(
         "size": 10,
     },
     line_color=ui.COLORS["primary"],
-    name=t("whatif_rate"),
+    name=t("mql_to_sql_recorded"),
 )
 ui.band(fig, ctx, low, high)
 fig.update_yaxes(tickformat=".0%", rangemode="tozero")
@@ -128,6 +128,7 @@ with right:
         help=f"{t('target_band')} {low:.0%}–{high:.0%}",
     )
     st.caption(f"{t('whatif_current')}: " + " / ".join(f"{current[a]:g}" for a in axes))
+    st.caption(t("whatif_population"))
     along, fixed = axes[-1], dict(list(chosen.items())[:-1])  # the last threshold on the x axis
     line = grid
     for axis, value in fixed.items():

@@ -15,146 +15,27 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 from pptx import Presentation
-from pptx.chart.data import CategoryChartData
-from pptx.dml.color import RGBColor
-from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION, XL_MARKER_STYLE
+from pptx.enum.chart import XL_CHART_TYPE, XL_MARKER_STYLE
 from pptx.enum.dml import MSO_LINE_DASH_STYLE
-from pptx.enum.text import PP_ALIGN
-from pptx.util import Emu, Inches, Pt
+from pptx.util import Inches
 
 from pipelines.i18n import code_label
 from pipelines.measures import measure_label
 from pipelines.reporting import metrics
 from pipelines.reporting.metrics import Filters
-from pipelines.reporting.text import VERDICTS, fmt_int, fmt_money, fmt_month, fmt_pct, fmt_points, pick
-
-WIDTH, HEIGHT = Inches(13.333), Inches(7.5)
-BLUE, ORANGE, GREEN, RED, GREY = (
-    RGBColor(0x1F, 0x5F, 0xA8),
-    RGBColor(0xE0, 0x7B, 0x39),
-    RGBColor(0x2E, 0x9D, 0x5B),
-    RGBColor(0xC8, 0x45, 0x3B),
-    RGBColor(0x88, 0x88, 0x88),
+from pipelines.reporting.slides import (
+    BLUE,
+    GREEN,
+    GREY,
+    HEIGHT,
+    MILLIONS,
+    ORANGE,
+    PCT,
+    RED,
+    WIDTH,
+    SlideLayout,
 )
-PCT = "0.0%"
-# Value-axis and label format for money in millions (the reporting currency).
-MILLIONS = {"ja": '#,##0,,"百万"', "en": '#,##0,,"M"'}
-ROW_HEIGHT = Inches(0.4)
-
-T: dict[str, tuple[str, str]] = {
-    "title": ("月次マーケティング・営業レビュー", "Monthly marketing & sales review"),
-    "as_of": ("データ基準日時 {as_of}（{tz}）", "Data as of {as_of} ({tz})"),
-    "kpis": ("主要 KPI と目標", "Headline KPIs against target"),
-    "kpi": ("KPI", "KPI"),
-    "this_month": ("当月", "This month"),
-    "last_month": ("前月", "Last month"),
-    "change": ("前月比", "Change"),
-    "target": ("目標", "Target"),
-    "status": ("評価", "Status"),
-    "mqls": ("MQL 数", "MQLs"),
-    "mql_to_sql": ("MQL→SQL 率（当月コホート）", "MQL→SQL (month's cohort)"),
-    "sla_first_contact": ("初回接触 SLA 遵守率", "First-contact SLA compliance"),
-    "sla_all": ("SLA 遵守率（全ルール）", "SLA compliance (all rules)"),
-    "first_contact_hours": ("初回接触までの平均時間（h）", "Average hours to first contact"),
-    "new_arr": ("新規 ARR", "New ARR"),
-    "ending_arr": ("期末 ARR", "Ending ARR"),
-    "win_rate": ("勝率（受注 ÷ 受注＋失注）", "Win rate (won ÷ won + lost)"),
-    "partial_month": ("途中経過: {month} はまだ終わっていません（{as_of} 時点のデータ）",
-                      "Partial: {month} is not over yet (data as of {as_of})"),
-    "no_chart_data": ("この期間に表示するデータがありません。", "Nothing to chart for this period."),
-    "not_measurable": ("測定不可", "Not measurable"),
-    "not_measurable_slide": (
-        "読み込んだソースではこのスライドの指標を測定できません（{what} を含むソースがありません）。",
-        "The loaded sources cannot measure this slide's figures (none carries {what}).",
-    ),
-    "ok": ("達成", "On target"),
-    "below": ("未達", "Below target"),
-    "above": ("超過", "Above band"),
-    "young": ("（若いコホート: 転換途中）", "(young cohort: still converting)"),
-    "new_arr_target": ("年度目標の 1/12", "1/12 of the fiscal-year target"),
-    "arr_bridge": ("ARR ブリッジ（{month}）", "ARR bridge ({month})"),
-    "starting_arr": ("期首 ARR", "Starting ARR"),
-    "expansion_arr": ("拡大", "Expansion"),
-    "contraction_arr": ("縮小", "Contraction"),
-    "churned_arr": ("解約", "Churn"),
-    "new": ("新規", "New"),
-    "funnel": ("当月のファネル", "The month's funnel"),
-    "cohort_funnel": (
-        "コホート: {month} に MQL 化したリードの到達段階",
-        "Cohort: leads that became MQL in {month}",
-    ),
-    "period_funnel": ("期間: {month} に各段階へ到達した件数", "Period: stage entries during {month}"),
-    "leads": ("リード数", "Leads"),
-    "trend": ("MQL→SQL 率の推移（12 か月）と目標レンジ", "MQL→SQL over 12 months with the target band"),
-    "rate": ("MQL→SQL 率", "MQL→SQL"),
-    "band_low": ("目標下限", "Band low"),
-    "band_high": ("目標上限", "Band high"),
-    "young_note": (
-        "直近 {n} か月のコホートは成熟前（{days} 日）で、今後も上昇します。",
-        "The last {n} cohorts are younger than {days} days and will still rise.",
-    ),
-    "sla": ("SLA 遵守状況（{month} に引き渡された MQL）", "SLA compliance (MQLs handed over in {month})"),
-    "by_rule": ("ルール別", "By rule"),
-    "by_team": ("チーム別（全ルール）", "By team (all rules)"),
-    "worst": ("違反の多い担当者", "Reps with the most breaches"),
-    "owner": ("担当者", "Owner"),
-    "team": ("チーム", "Team"),
-    "missed": ("違反", "Missed"),
-    "compliance": ("遵守率", "Compliance"),
-    "bottlenecks": (
-        "ボトルネック: 目標との差が大きい上位 3 つ",
-        "Bottlenecks: the three largest gaps to target",
-    ),
-    "segment": ("切り口", "Segment"),
-    "conversion": ("転換率", "Conversion"),
-    "band": ("目標レンジ", "Band"),
-    "leads_lost": ("失ったリード数", "Leads lost"),
-    "entered": ("対象", "Entered"),
-    "bottleneck_note": (
-        "成熟した MQL コホート全体で評価（基準日時点）。",
-        "Judged on all mature MQL cohorts as of the data date.",
-    ),
-    "scoring": ("スコアリングの見直し", "Scoring review"),
-    "verdict": ("MQL 定義の判定: {verdict}", "MQL definition: {verdict}"),
-    "verdict_detail": (
-        "成熟コホートの MQL→SQL 率 {rate}（目標 {low}–{high}）",
-        "MQL→SQL on mature cohorts {rate} (band {low}–{high})",
-    ),
-    "threshold": ("しきい値（属性 / 行動）", "Threshold (fit / engagement)"),
-    "mqls_per_month": ("MQL 数／月", "MQLs per month"),
-    "current": ("現行", "current"),
-    "reasons": ("非 SQL 理由（{month} の判定）", "Non-SQL reasons (decided in {month})"),
-    "quality": ("データ品質（{month}）", "Data quality ({month})"),
-    "dq_run": (
-        "最新の品質チェック: {checks} 件中 {passed} 件合格、ブロッキング違反 {blocking} 件、"
-        "警告 {warned} 件、測定不可 {not_measurable} 件",
-        "Latest checks: {passed} of {checks} passed, {blocking} blocking failures, {warned} warnings, "
-        "{not_measurable} not measurable",
-    ),
-    "completeness": ("SLA 項目の入力率（当月）", "SLA field completeness (the month)"),
-    "quarantine": ("隔離された行（累計）", "Quarantined rows (all loads)"),
-    "field": ("項目", "Field"),
-    "observed": ("実測値", "Observed"),
-    "threshold_dq": ("しきい値", "Threshold"),
-    "plan": ("来月の MQL 計画と IS の処理能力", "Next month's MQL plan against IS capacity"),
-    "plan_target": ("MQL 目標／月", "MQL target per month"),
-    "plan_needed": ("ARR 目標達成に必要な MQL／月", "MQLs needed per month for the ARR target"),
-    "plan_actual": ("当月の MQL 数", "MQLs this month"),
-    "plan_capacity": ("IS 処理能力（{reps} 名 × {per}）", "IS capacity ({reps} reps × {per})"),
-    "plan_per_rep": (
-        "IS 1 名あたりの MQL: 計画 {plan} 件／能力 {per} 件",
-        "MQLs per IS rep: plan {plan} against a capacity of {per}",
-    ),
-    "no_data": ("{month} のデータはありません", "No data for {month}"),
-    "no_data_detail": (
-        "この月に MQL・引き渡し・受注のいずれもありません。データの取り込み期間を確認してください。",
-        "No MQLs, hand-offs or wins in this month. Check the period the loaded extracts cover.",
-    ),
-}
-
-
-def tr(key: str, lang: str, **values) -> str:
-    return pick(T[key], lang).format(**values)
+from pipelines.reporting.text import VERDICTS, fmt_int, fmt_money, fmt_pct, fmt_points, pick, text
 
 
 def _month_is(column: pd.Series, month: date) -> pd.Series:
@@ -244,7 +125,7 @@ def build_deck(
     return DeckResult(out, month, lang, len(deck.prs.slides), deck.has_data, content)
 
 
-class _Deck:
+class _Deck(SlideLayout):
     def __init__(self, q: metrics.Query, rules: dict, month: date, lang: str, partial: bool = False):
         self.q, self.rules, self.month, self.lang, self.partial = q, rules, month, lang, partial
         self.tz = rules["business_timezone"]
@@ -255,138 +136,6 @@ class _Deck:
         self.prs = Presentation()
         self.prs.slide_width, self.prs.slide_height = WIDTH, HEIGHT
         self.has_data = False
-
-    # --- helpers -------------------------------------------------------------------------
-    def t(self, key: str, **values) -> str:
-        return tr(key, self.lang, **values)
-
-    def m(self, value) -> str:
-        return fmt_month(value, self.lang)
-
-    def slide(self, title: str, subtitle: str | None = None):
-        slide = self.prs.slides.add_slide(self.prs.slide_layouts[5])  # title only
-        heading = slide.shapes.title
-        heading.text = title
-        heading.left, heading.top, heading.width, heading.height = (
-            Inches(0.6),
-            Inches(0.3),
-            Inches(12.1),
-            Inches(0.9),
-        )
-        heading.text_frame.paragraphs[0].font.size = Pt(28)
-        heading.text_frame.paragraphs[0].alignment = PP_ALIGN.LEFT
-        if subtitle:
-            self.note(slide, subtitle, Inches(0.6), Inches(1.25), Inches(12), Inches(0.5), size=14)
-        if self.partial:  # every slide of a month in progress says so
-            self.note(slide, self.t("partial_month", month=self.m(self.month), as_of=self.as_of_text),
-                      Inches(0.6), Inches(7.0), Inches(12), Inches(0.4), size=12, bold=True, color=RED)
-        return slide
-
-    def missing(self, *measures: str) -> list[str]:
-        return [m for m in measures if not self.coverage.get(m, False)]
-
-    def measured_slide(self, title: str, needs: list[str], subtitle: str | None = None,
-                       needs_any: tuple[str, ...] = ()):
-        """The slide when the loaded sources carry every measure of `needs` and one of `needs_any`;
-        else None, after writing the slide with a note naming what they lack."""
-        missing = self.missing(*needs)
-        lacking_any = needs_any and len(self.missing(*needs_any)) == len(needs_any)
-        if not missing and not lacking_any:
-            return self.slide(title, subtitle)
-        slide = self.slide(title)
-        lacking = missing + (list(needs_any) if lacking_any else [])
-        what = ", ".join(measure_label(m, self.lang) for m in lacking)
-        self.note(slide, self.t("not_measurable_slide", what=what), Inches(0.6), Inches(2), Inches(12),
-                  Inches(1.5), size=20)
-        return None
-
-    @staticmethod
-    def note(slide, text: str, left, top, width, height, size: int = 14, bold: bool = False, color=None):
-        box = slide.shapes.add_textbox(left, top, width, height)
-        frame = box.text_frame
-        frame.word_wrap = True
-        for i, line in enumerate(text.split("\n")):
-            para = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
-            para.text = line
-            para.font.size = Pt(size)
-            para.font.bold = bold
-            if color is not None:
-                para.font.color.rgb = color
-        return box
-
-    @staticmethod
-    def table(
-        slide,
-        header: list[str],
-        rows: list[list[str]],
-        left,
-        top,
-        width,
-        row_height=ROW_HEIGHT,
-        size: int = 12,
-    ):
-        shape = slide.shapes.add_table(
-            len(rows) + 1, len(header), left, top, width, Emu(row_height * (len(rows) + 1))
-        )
-        table = shape.table
-        for c, value in enumerate(header):
-            table.cell(0, c).text = value
-        for r, row in enumerate(rows, start=1):
-            for c, value in enumerate(row):
-                table.cell(r, c).text = value
-        for row in table.rows:
-            for cell in row.cells:
-                for para in cell.text_frame.paragraphs:
-                    para.font.size = Pt(size)
-        return table
-
-    def chart(
-        self,
-        slide,
-        kind,
-        categories: list[str],
-        series: list[tuple[str, list]],
-        left,
-        top,
-        width,
-        height,
-        number_format: str | None = None,
-        legend: bool = True,
-        labels: bool = True,
-        colors=None,
-    ):
-        if not categories:  # nothing to draw: say so rather than write an empty chart
-            self.note(slide, self.t("no_chart_data"), left, top, width, Inches(0.6), size=14, color=GREY)
-            return None
-        data = CategoryChartData(number_format=number_format) if number_format else CategoryChartData()
-        data.categories = categories
-        for name, values in series:
-            data.add_series(name, [None if v is None or pd.isna(v) else float(v) for v in values])
-        chart = slide.shapes.add_chart(kind, left, top, width, height, data).chart
-        chart.has_legend = legend and len(series) > 1
-        if chart.has_legend:
-            chart.legend.position = XL_LEGEND_POSITION.BOTTOM
-            chart.legend.include_in_layout = False
-        if labels:
-            plot = chart.plots[0]
-            plot.has_data_labels = True
-            plot.data_labels.font.size = Pt(11)
-            if number_format:
-                plot.data_labels.number_format = number_format
-                plot.data_labels.number_format_is_linked = False
-        for s, color in zip(chart.plots[0].series, colors or [], strict=False):
-            if color is None:
-                continue
-            fill = s.format.fill
-            fill.solid()
-            fill.fore_color.rgb = color
-            s.format.line.color.rgb = color
-        if number_format:
-            chart.value_axis.tick_labels.number_format = number_format
-            chart.value_axis.tick_labels.number_format_is_linked = False
-        if number_format == PCT or number_format == "#,##0":
-            chart.value_axis.minimum_scale = 0
-        return chart
 
     # --- slides --------------------------------------------------------------------------
     def build(self) -> None:
@@ -409,7 +158,7 @@ class _Deck:
         )
         self.title_slide()
         if not self.has_data:
-            slide = self.slide(self.t("no_data", month=self.m(self.month)))
+            slide = self.slide(self.t("deck_no_data", month=self.m(self.month)))
             self.note(slide, self.t("no_data_detail"), Inches(0.6), Inches(2), Inches(12), Inches(1), size=20)
             return
         self.arr_slide()
@@ -532,7 +281,7 @@ class _Deck:
                 )
             status = (self.t("not_measurable") if not r["measurable"] else "–" if r["ok"] is None
                       else self.t("ok") if r["ok"] else self.t("below"))
-            label = self.t(r["kpi"])
+            label = self.t("deck_new_arr" if r["kpi"] == "new_arr" else r["kpi"])
             if r["kpi"] == "mql_to_sql":
                 label += " " + self.t("young")
             rows.append(
@@ -547,7 +296,7 @@ class _Deck:
             )
         self.table(
             slide,
-            [self.t(k) for k in ("kpi", "this_month", "last_month", "change", "target", "status")],
+            [self.t(k) for k in ("kpi", "this_month", "last_month", "change", "target", "deck_status")],
             rows,
             Inches(0.6),
             Inches(2.4),
@@ -563,7 +312,7 @@ class _Deck:
         if row is None:
             self.note(
                 slide,
-                self.t("no_data", month=self.m(self.month)),
+                self.t("deck_no_data", month=self.m(self.month)),
                 Inches(0.6),
                 Inches(2),
                 Inches(12),
@@ -708,7 +457,7 @@ class _Deck:
             XL_CHART_TYPE.LINE_MARKERS,
             [self.m(v) for v in data["cohort_month"]],
             [
-                (self.t("rate"), rates),
+                (self.t("deck_rate"), rates),
                 (self.t("band_low"), [low] * len(data)),
                 (self.t("band_high"), [high] * len(data)),
             ],
@@ -734,7 +483,7 @@ class _Deck:
         if young:
             self.note(
                 slide,
-                self.t("young_note", n=young, days=int(self.rules["funnel_maturity_days"])),
+                self.t("deck_young_note", n=young, days=int(self.rules["funnel_maturity_days"])),
                 Inches(0.6),
                 Inches(6.7),
                 Inches(12),
@@ -839,9 +588,9 @@ class _Deck:
         self.table(
             slide,
             [
-                self.t("segment"),
+                self.t("deck_segment"),
                 self.t("conversion"),
-                self.t("band"),
+                self.t("deck_band"),
                 self.t("entered"),
                 self.t("leads_lost"),
             ],
@@ -918,7 +667,7 @@ class _Deck:
             slide,
             XL_CHART_TYPE.COLUMN_CLUSTERED,
             labels,
-            [(self.t("rate"), list(options["mql_to_sql_rate"]))],
+            [(text("whatif_rate", self.lang), list(options["mql_to_sql_rate"]))],
             Inches(0.6),
             Inches(2.5),
             Inches(6.2),
@@ -932,7 +681,7 @@ class _Deck:
         ]
         self.table(
             slide,
-            [self.t("threshold"), self.t("mqls_per_month"), self.t("rate")],
+            [self.t("threshold"), text("whatif_mqls", self.lang), text("whatif_rate", self.lang)],
             rows,
             Inches(7.0),
             Inches(2.6),
@@ -948,7 +697,7 @@ class _Deck:
         if reasons.empty:
             self.note(
                 slide,
-                self.t("no_data", month=self.m(self.month)),
+                self.t("deck_no_data", month=self.m(self.month)),
                 Inches(0.6),
                 Inches(2),
                 Inches(12),
@@ -975,7 +724,7 @@ class _Deck:
         ]
         self.table(
             slide,
-            [self.t("segment"), self.t("leads"), "%", "Σ%"],
+            [self.t("deck_segment"), self.t("leads"), "%", "Σ%"],
             rows,
             Inches(8.9),
             Inches(1.7),
@@ -1054,7 +803,7 @@ class _Deck:
         )
         self.table(
             slide,
-            [self.t("segment"), self.t("leads")],
+            [self.t("deck_segment"), self.t("leads")],
             [
                 [code_label("extract", r.extract, self.lang), fmt_int(r.rows_)]
                 for r in quarantine.itertuples()

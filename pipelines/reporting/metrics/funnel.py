@@ -1,0 +1,261 @@
+"""Funnel, transitions, bottlenecks and time in stage."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipelines.reporting.metrics.base import (
+    COHORT_STAGES,
+    DIMENSIONS,
+    FUNNEL_STAGES,
+    TRANSITIONS,
+    Filters,
+    Query,
+)
+
+
+def coverage(q: Query) -> dict[str, bool]:
+    """measure ('stage:sql', 'sla:decision', 'money:arr') -> whether a loaded source carries it."""
+    df = q("SELECT measure, is_measurable FROM marts.measure_coverage", ())
+    return dict(zip(df["measure"], df["is_measurable"].astype(bool), strict=True))
+
+
+def not_measurable(q: Query, measures) -> list[str]:
+    """Those of `measures` no loaded source carries (what a page must say it cannot show)."""
+    known = coverage(q)
+    return [m for m in measures if not known.get(m, False)]
+
+
+def transition_measures(kpi: str) -> tuple[str, ...]:
+    """What a transition rate needs: its two stages, and MQL (the rates follow MQL cohorts)."""
+    _kpi, src, dst = next(t for t in TRANSITIONS if t[0] == kpi)
+    return tuple(dict.fromkeys(["stage:mql", f"stage:{src}", f"stage:{dst}"]))
+
+
+def cohort_funnel(
+    q: Query, f: Filters, basis: str = "mql", style: str = "cumulative", window_days: int = 0
+) -> pd.DataFrame:
+    """Per cohort month: cohort size and lead cycles that reached each later stage (NaN for a
+    stage no loaded source carries: not measurable, not zero)."""
+    lead_sql, lead_params = f.lead_clause()
+    month_sql, month_params = f.month_clause("m.cohort_month")
+    sums = ", ".join(f"sum(m.reached_{s}) AS {s}" for s in COHORT_STAGES)
+    df = q(
+        f"""
+        SELECT m.cohort_month, bool_or(m.is_young) AS is_young, count(*) AS cohort_leads, {sums}
+        FROM marts.funnel_cohort_members AS m{f.join("m")}
+        WHERE m.cohort_basis = ? AND m.metric_style = ? AND m.window_days = ?{month_sql}{lead_sql}
+        GROUP BY m.cohort_month ORDER BY m.cohort_month""",
+        (basis, style, window_days, *month_params, *lead_params),
+    )
+    for stage in COHORT_STAGES:
+        if not coverage(q).get(f"stage:{stage}", False):
+            df[stage] = float("nan")
+    return df
+
+
+def period_funnel(q: Query, f: Filters, style: str = "reached") -> pd.DataFrame:
+    """Per month and stage: stage entries and distinct leads ('entered' leaves inferred stages out)."""
+    lead_sql, lead_params = f.lead_clause()
+    month_sql, month_params = f.month_clause("e.entered_month")
+    stages = ", ".join("?" for _ in FUNNEL_STAGES)
+    return q(
+        f"""
+        SELECT e.entered_month AS month, e.stage, min(e.stage_order) AS stage_order,
+               count(*) AS entries, count(DISTINCT e.lead_id) AS leads
+        FROM marts.lead_stage_events AS e{f.join("e")}
+        WHERE (? = 'reached' OR NOT e.is_inferred) AND e.stage IN ({stages}){month_sql}{lead_sql}
+        GROUP BY e.entered_month, e.stage ORDER BY month, stage_order""",
+        (style, *FUNNEL_STAGES, *month_params, *lead_params),
+    )
+
+
+def _transition_sums(f: Filters, by: str | None = None) -> tuple[str, tuple]:
+    """SQL of entered and converted lead cycles per target transition (mature MQL cohorts under the
+    filters), optionally per value of one dimension (`by`), judged against the band by the KPI
+    functions of pipelines/kpi_functions.py, as the marts are."""
+    lead_sql, lead_params = f.lead_clause("a")
+    month_sql, month_params = f.month_clause("m.cohort_month")
+    group = f"'{by}' AS dimension, a.{by} AS dimension_value, " if by else ""
+    group_by = f" GROUP BY a.{by}" if by else ""
+    parts = []
+    for kpi, src, dst in TRANSITIONS:
+        entered = "count(*)" if src == "mql" else f"sum(m.reached_{src})"
+        converted = f"sum(m.reached_{dst})" if src == "mql" else f"sum(m.reached_{src} * m.reached_{dst})"
+        parts.append(
+            f"SELECT '{kpi}' AS kpi, '{src}' AS from_stage, '{dst}' AS to_stage, {group}"
+            f"coalesce({entered}, 0) AS entered_leads, coalesce({converted}, 0) AS converted_leads "
+            f"FROM members AS m INNER JOIN marts.lead_attributes AS a USING (lead_id, cycle_number) "
+            f"WHERE true{lead_sql}{group_by}")
+    sql = f"""
+        WITH members AS (
+            SELECT m.* FROM marts.funnel_cohort_members AS m
+            WHERE m.cohort_basis = 'mql' AND m.metric_style = 'cumulative' AND m.window_days = 0
+                AND NOT m.is_young{month_sql}
+        ),
+        sums AS ({" UNION ALL ".join(parts)}),
+        rated AS (
+            SELECT s.*, b.low AS target_low, b.high AS target_high,
+                   CAST(s.converted_leads AS DOUBLE) / nullif(s.entered_leads, 0) AS conversion_rate
+            FROM sums AS s INNER JOIN config.target_bands AS b ON b.kpi = s.kpi
+        )
+        SELECT r.*, r.conversion_rate - r.target_low AS gap_to_target,
+               leads_lost(r.entered_leads, r.converted_leads, r.target_low) AS leads_lost,
+               band_status(r.conversion_rate, r.target_low, r.target_high, r.entered_leads,
+                           (SELECT target_min_sample_size FROM config.rules)) AS target_status
+        FROM rated AS r"""
+    return sql, (*month_params, *(lead_params * len(TRANSITIONS)))
+
+
+def transitions(q: Query, f: Filters) -> pd.DataFrame:
+    """Conversion of mature MQL cohorts per target transition, against its band, with leads lost
+    (how many more would have converted at the band's low end), ranked by leads lost. A
+    transition no loaded source can carry is not measurable: no rate, no leads lost."""
+    sql, params = _transition_sums(f)
+    df = q(sql, params)
+    known = coverage(q)
+    df["is_measurable"] = [all(known.get(m, False) for m in transition_measures(k)) for k in df["kpi"]]
+    for column in ("entered_leads", "converted_leads"):
+        df[column] = df[column].astype("int64")
+    df["conversion_rate"] = df["conversion_rate"].where(df["is_measurable"])
+    df["gap_to_target"] = df["gap_to_target"].where(df["is_measurable"])
+    df["leads_lost"] = df["leads_lost"].where(df["is_measurable"]).astype("Int64")
+    df["target_status"] = df["target_status"].where(df["is_measurable"], "not_measurable")
+    order = {k: i for i, (k, _s, _d) in enumerate(TRANSITIONS)}
+    df["transition_order"] = df["kpi"].map(order)
+    return df.sort_values(
+        ["leads_lost", "gap_to_target", "transition_order"], ascending=[False, True, True], na_position="last"
+    ).reset_index(drop=True)
+
+
+def bottleneck_segments(q: Query, f: Filters, limit: int = 50) -> pd.DataFrame:
+    """The dimension values that lose most, per transition, under the same filters as the cards
+    (the period included): marts.bottlenecks' figures for these filters (without filters, equal)."""
+    parts, params = [], []
+    for dim in DIMENSIONS:
+        sql, p = _transition_sums(f, by=dim)
+        parts.append(f"SELECT * FROM ({sql}) AS d{len(parts)}")
+        params.extend(p)
+    df = q(
+        f"""
+        SELECT * FROM ({" UNION ALL ".join(parts)}) AS segments
+        WHERE leads_lost > 0
+        ORDER BY leads_lost DESC, gap_to_target, kpi, dimension, dimension_value LIMIT ?""",
+        (*params, limit),
+    )
+    return df.astype({"entered_leads": "int64", "converted_leads": "int64", "leads_lost": "int64"})
+
+
+_LEAD_LIST = """
+    j.lead_id, j.cycle_number, j.person_name, j.email, j.account_name, j.segment,
+    j.original_channel, j.owner, j.owner_team, j.grade, j.score, j.mql_reached_at,
+    j.sql_reached_at, j.opportunity_reached_at, j.won_reached_at, j.decision, j.non_sql_reason"""
+
+
+def transition_leads(
+    q: Query,
+    f: Filters,
+    kpi: str,
+    outcome: str,
+    dimension: str | None = None,
+    value: str | None = None,
+    limit: int = 1000,
+) -> tuple[pd.DataFrame, int]:
+    """The mature-cohort lead cycles behind one transition: 'lost' (entered, did not convert) or
+    'converted', optionally for one dimension value. Returns (first `limit` rows, total)."""
+    steps = {k: (s, d) for k, s, d in TRANSITIONS}
+    if kpi not in steps or outcome not in ("lost", "converted"):
+        raise ValueError(f"{kpi}/{outcome}")
+    if dimension is not None and dimension not in DIMENSIONS:
+        raise ValueError(dimension)
+    src, dst = steps[kpi]
+    entered = "true" if src == "mql" else f"m.reached_{src} = 1"
+    reached = f"m.reached_{dst} = {1 if outcome == 'converted' else 0}"
+    lead_sql, lead_params = f.lead_clause("a")
+    month_sql, month_params = f.month_clause("m.cohort_month")
+    dim_sql, dim_params = "", ()
+    if dimension is not None:
+        dim_sql, dim_params = f" AND a.{dimension} = ?", (value,)
+    base = f"""
+        FROM marts.funnel_cohort_members AS m
+        INNER JOIN marts.lead_attributes AS a USING (lead_id, cycle_number)
+        INNER JOIN marts.lead_journey AS j USING (lead_id, cycle_number)
+        WHERE m.cohort_basis = 'mql' AND m.metric_style = 'cumulative' AND m.window_days = 0
+            AND NOT m.is_young AND {entered} AND {reached}{month_sql}{lead_sql}{dim_sql}"""
+    params = (*month_params, *lead_params, *dim_params)
+    total = int(q(f"SELECT count(*) AS n {base}", params)["n"].iloc[0])
+    rows = q(
+        f"SELECT m.cohort_month, {_LEAD_LIST} {base} ORDER BY j.mql_reached_at DESC, j.lead_id LIMIT ?",
+        (*params, limit),
+    )
+    return rows, total
+
+
+_STAGE_DAYS = (
+    ("mql", "days_in_mql"),
+    ("sal", "days_in_sal"),
+    ("sql", "days_in_sql"),
+    ("opportunity", "days_in_opportunity"),
+)
+
+
+def time_in_stage(q: Query, f: Filters) -> pd.DataFrame:
+    """Days spent in each stage (cycles that left it) for filtered MQL cohorts: count and percentiles."""
+    lead_sql, lead_params = f.lead_clause()
+    month_sql, month_params = f.month_clause("j.cohort_month")
+    parts = [
+        f"SELECT '{s}' AS stage, {i} AS stage_order, {c} AS days FROM journeys"
+        for i, (s, c) in enumerate(_STAGE_DAYS)
+    ]
+    return q(
+        f"""
+        WITH journeys AS (
+            SELECT j.* FROM marts.lead_journey AS j{f.join("j")}
+            WHERE j.cohort_month IS NOT NULL{month_sql}{lead_sql}
+        ),
+        days AS ({" UNION ALL ".join(parts)})
+        SELECT stage, stage_order, count(days) AS leads, avg(days) AS mean_days,
+               quantile_cont(days, 0.5) AS median_days, quantile_cont(days, 0.75) AS p75_days,
+               quantile_cont(days, 0.9) AS p90_days
+        FROM days GROUP BY stage, stage_order ORDER BY stage_order""",
+        (*month_params, *lead_params),
+    )
+
+
+def time_in_stage_histogram(q: Query, f: Filters, stage: str, bin_days: int = 7) -> pd.DataFrame:
+    column = dict(_STAGE_DAYS)[stage]
+    lead_sql, lead_params = f.lead_clause()
+    month_sql, month_params = f.month_clause("j.cohort_month")
+    return q(
+        f"""
+        SELECT cast(floor(j.{column} / ?) AS INTEGER) * ? AS from_day, count(*) AS leads
+        FROM marts.lead_journey AS j{f.join("j")}
+        WHERE j.{column} IS NOT NULL AND j.cohort_month IS NOT NULL{month_sql}{lead_sql}
+        GROUP BY 1 ORDER BY 1""",
+        (bin_days, bin_days, *month_params, *lead_params),
+    )
+
+
+def stalled_leads(q: Query, f: Filters, limit: int = 1000) -> tuple[pd.DataFrame, int]:
+    """Latest cycles still sitting in MQL, SAL, SQL or opportunity for longer than 90% of the cycles
+    that left that stage (marts.time_in_stage, all leads). Returns (rows, total)."""
+    lead_sql, lead_params = f.lead_clause()
+    month_sql, month_params = f.month_clause("j.cohort_month")
+    base = f"""
+        FROM marts.lead_stage_events AS e
+        INNER JOIN marts.lead_journey AS j USING (lead_id, cycle_number){f.join("j")}
+        INNER JOIN marts.time_in_stage AS t
+            ON t.stage = e.stage AND t.dimension = 'all' AND t.dimension_value = 'all'
+        WHERE e.exited_at IS NULL AND j.is_latest_cycle AND NOT e.is_inferred
+            AND e.stage IN ('mql', 'sal', 'sql', 'opportunity')
+            AND date_diff('second', e.entered_at, j.as_of) / 86400.0 > t.p90_days{month_sql}{lead_sql}"""
+    params = (*month_params, *lead_params)
+    total = int(q(f"SELECT count(*) AS n {base}", params)["n"].iloc[0])
+    rows = q(
+        f"""
+        SELECT e.stage, round(date_diff('second', e.entered_at, j.as_of) / 86400.0, 1) AS days_in_stage,
+               round(t.p90_days, 1) AS p90_days, e.entered_at, {_LEAD_LIST} {base}
+        ORDER BY days_in_stage DESC, j.lead_id LIMIT ?""",
+        (*params, limit),
+    )
+    return rows, total
