@@ -18,6 +18,15 @@ import polars as pl
 from pipelines.kpi_functions import create_kpi_functions
 from pipelines.rules import WEEKDAYS, Rules
 
+# The stage transitions with a target band (targets.<kpi>), in funnel order: config.target_bands,
+# which the transition marts and the dashboard read.
+TRANSITIONS = (
+    ("mql_to_sql", "mql", "sql"),
+    ("sql_to_opportunity", "sql", "opportunity"),
+    ("opportunity_to_won", "opportunity", "won"),
+    ("sql_to_won", "sql", "won"),
+    ("mql_to_won", "mql", "won"),
+)
 CALENDAR_START = date(2010, 1, 1)
 CALENDAR_END = date(2040, 12, 31)
 
@@ -181,9 +190,10 @@ def list_frames(rules: Rules) -> dict[str, pl.DataFrame]:
             schema={"fit_min": pl.Float64, "engagement_min": pl.Float64, "score_min": pl.Float64},
             orient="row"),
         "target_bands": pl.DataFrame(
-            [(k, getattr(t, k).low, getattr(t, k).high) for k in
-             ("mql_to_sql", "sql_to_opportunity", "opportunity_to_won", "sql_to_won", "mql_to_won")],
-            schema={"kpi": pl.Utf8, "low": pl.Float64, "high": pl.Float64}, orient="row"),
+            [(k, i, src, dst, getattr(t, k).low, getattr(t, k).high)
+             for i, (k, src, dst) in enumerate(TRANSITIONS)],
+            schema={"kpi": pl.Utf8, "transition_order": pl.Int32, "from_stage": pl.Utf8, "to_stage": pl.Utf8,
+                    "low": pl.Float64, "high": pl.Float64}, orient="row"),
         "segments": pl.DataFrame(
             [(i, s.segment, s.min_employees) for i, s in enumerate(rules.segments)],
             schema={"priority": pl.Int32, "segment": pl.Utf8, "min_employees": pl.Int64},

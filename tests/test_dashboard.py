@@ -114,8 +114,8 @@ def test_what_if_slider_shows_the_grid_value(app, demo_workspace):
     at.select_slider(key="whatif_fit_min").set_value(fit)
     at.select_slider(key="whatif_engagement_min").set_value(engagement).run()
     assert not at.exception
-    assert metric(at, "MQLs per month") == f"{per_month:,.1f}"
-    assert metric(at, "MQL→SQL") == fmt_pct(rate)
+    assert metric(at, "Scoring-rule MQLs per month") == f"{per_month:,.1f}"
+    assert metric(at, "MQL→SQL of scoring-rule MQLs") == fmt_pct(rate)
 
 
 def test_bottleneck_drill_down_lists_the_leads_behind_the_number(app, demo_workspace):

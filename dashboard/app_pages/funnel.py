@@ -87,7 +87,8 @@ if data.empty:
 stages = list(metrics.COHORT_STAGES) if basis == "mql" else ["known", *metrics.COHORT_STAGES]
 missing = ui.coverage_notice(ctx, [f"stage:{s}" for s in stages])
 stages = [s for s in stages if f"stage:{s}" not in missing]  # what no source carries is not 0
-mature = data[~data["is_young"]]
+# The transition rates of mature cohorts (marts.funnel_transition_members), as on every page.
+rates = metrics.transitions(ctx.q, ctx.filters, basis, style, window).set_index("kpi")
 counts = {"known" if basis == "known" else "mql": int(data["cohort_leads"].sum())}
 for s in stages[1:]:
     counts[s] = int(data[s].sum())
@@ -107,6 +108,7 @@ for s in stages:
             "from_start": counts[s] / counts[stages[0]] if counts[stages[0]] else None,
             "target_low": band[0],
             "target_high": band[1],
+            "band_rate": rates.loc[band_kpi, "conversion_rate"] if band_kpi else None,
         }
     )
     previous = s
@@ -118,8 +120,8 @@ for column, (kpi, src, dst) in zip(columns, STEPS, strict=True):
     if not ui.measurable(missing, f"stage:{src}", f"stage:{dst}"):
         ui.unmeasurable_metric(column, ctx, ctx.label("kpi", kpi), missing, f"stage:{src}", f"stage:{dst}")
         continue
-    entered = mature["cohort_leads"].sum() if src == basis else mature[src].sum()
-    rate = mature[dst].sum() / entered if entered else None
+    rate = rates.loc[kpi, "conversion_rate"]
+    rate = None if pd.isna(rate) else float(rate)
     low, high = bands[kpi]
     column.metric(
         f"{ctx.label('kpi', kpi)}",
@@ -176,7 +178,10 @@ shown = steps.assign(
     ],
 )
 shown = ui.prepare(
-    ctx, shown, ["stage", "leads", "from_previous", "from_start", "band"], labels={"band": t("target_band")}
+    ctx,
+    shown,
+    ["stage", "leads", "from_previous", "from_start", "band", "band_rate"],
+    labels={"band": t("target_band"), "band_rate": t("band_rate")},
 )
 ui.table(
     ctx,
@@ -185,6 +190,7 @@ ui.table(
     **{
         t("from_previous"): ui.pct_column(ctx, "from_previous"),
         t("from_start"): ui.pct_column(ctx, "from_start"),
+        t("band_rate"): ui.pct_column(ctx, "band_rate"),
     },
 )
 

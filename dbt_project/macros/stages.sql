@@ -100,3 +100,12 @@
     case when {% for m in measures %}{{ is_measurable(m) }}{% if not loop.last %} and {% endif %}{% endfor %}
         then {{ expr }} end
 {%- endmacro %}
+
+{% macro reached_flag(stage_column) -%}
+    {#- funnel_cohort_members' reached_<stage> flag of the stage named in `stage_column`. -#}
+    case {{ stage_column }}
+        {%- for stage in ['mql', 'sal', 'sql', 'opportunity', 'won', 'customer'] %}
+        when '{{ stage }}' then m.reached_{{ stage }}
+        {%- endfor %}
+    end
+{%- endmacro %}

@@ -130,6 +130,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "conversion_trend": ("{kpi} の推移", "{kpi} by month"),
     "step": ("段階", "Stage"),
     "from_previous": ("前段階からの転換率", "From previous stage"),
+    "band_rate": ("目標指標の転換率（成熟コホート）", "Target KPI rate (mature cohorts)"),
     "from_start": ("起点からの転換率", "From the start"),
     "cohort_leads": ("コホート件数", "Cohort leads"),
     "entries": ("発生件数", "Entries"),

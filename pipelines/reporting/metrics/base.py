@@ -8,20 +8,14 @@ from datetime import date
 
 import pandas as pd
 
+from pipelines.config_tables import TRANSITIONS  # noqa: F401 (re-exported: stage transitions with a band)
+
 Query = Callable[[str, tuple], pd.DataFrame]
 
 # Filterable lead dimensions: the columns of marts.lead_attributes.
 DIMENSIONS = ("channel", "campaign", "segment", "industry", "size_band", "region", "owner")
 FUNNEL_STAGES = ("known", "mql", "sal", "sql", "opportunity", "won", "customer")
 COHORT_STAGES = ("mql", "sal", "sql", "opportunity", "won", "customer")
-# Stage transitions with a target band (config.target_bands), in funnel order.
-TRANSITIONS = (
-    ("mql_to_sql", "mql", "sql"),
-    ("sql_to_opportunity", "sql", "opportunity"),
-    ("opportunity_to_won", "opportunity", "won"),
-    ("sql_to_won", "sql", "won"),
-    ("mql_to_won", "mql", "won"),
-)
 # SLA rules in display order (marts.sla_handoff_rules.sla_rule); "all" is the four hand-off rules.
 SLA_RULES = ("first_contact", "attempts", "decision", "reason", "bant", "all")
 PERSONAL_COLUMNS = ("person_name", "email", "phone")

@@ -70,48 +70,48 @@ def period_funnel(q: Query, f: Filters, style: str = "reached") -> pd.DataFrame:
     )
 
 
-def _transition_sums(f: Filters, by: str | None = None) -> tuple[str, tuple]:
-    """SQL of entered and converted lead cycles per target transition (mature MQL cohorts under the
-    filters), optionally per value of one dimension (`by`), judged against the band by the KPI
-    functions of pipelines/kpi_functions.py, as the marts are."""
+def _transition_sums(f: Filters, by: str | None = None, basis: str = "mql", style: str = "cumulative",
+                     window: int = 0) -> tuple[str, tuple]:
+    """SQL of entered and converted lead cycles per target transition (marts.funnel_transition_members
+    of mature cohorts under the filters), optionally per value of one dimension (`by`), judged
+    against the band by the KPI functions of pipelines/kpi_functions.py, as the marts are."""
     lead_sql, lead_params = f.lead_clause("a")
-    month_sql, month_params = f.month_clause("m.cohort_month")
-    group = f"'{by}' AS dimension, a.{by} AS dimension_value, " if by else ""
-    group_by = f" GROUP BY a.{by}" if by else ""
-    parts = []
-    for kpi, src, dst in TRANSITIONS:
-        entered = "count(*)" if src == "mql" else f"sum(m.reached_{src})"
-        converted = f"sum(m.reached_{dst})" if src == "mql" else f"sum(m.reached_{src} * m.reached_{dst})"
-        parts.append(
-            f"SELECT '{kpi}' AS kpi, '{src}' AS from_stage, '{dst}' AS to_stage, {group}"
-            f"coalesce({entered}, 0) AS entered_leads, coalesce({converted}, 0) AS converted_leads "
-            f"FROM members AS m INNER JOIN marts.lead_attributes AS a USING (lead_id, cycle_number) "
-            f"WHERE true{lead_sql}{group_by}")
+    month_sql, month_params = f.month_clause("t.cohort_month")
+    dimension = f"'{by}' AS dimension, a.{by} AS dimension_value, " if by else ""
+    group = f", a.{by}" if by else ""
+    segment = "s.dimension, s.dimension_value," if by else ""
+    join = " INNER JOIN marts.lead_attributes AS a USING (lead_id, cycle_number)" if by or lead_sql else ""
     sql = f"""
-        WITH members AS (
-            SELECT m.* FROM marts.funnel_cohort_members AS m
-            WHERE m.cohort_basis = 'mql' AND m.metric_style = 'cumulative' AND m.window_days = 0
-                AND NOT m.is_young{month_sql}
+        WITH sums AS (
+            SELECT t.kpi, {dimension}count(*) AS entered_leads, count_if(t.converted) AS converted_leads
+            FROM marts.funnel_transition_members AS t{join}
+            WHERE t.cohort_basis = ? AND t.metric_style = ? AND t.window_days = ? AND NOT t.is_young
+                AND t.is_measurable{month_sql}{lead_sql}
+            GROUP BY t.kpi{group}
         ),
-        sums AS ({" UNION ALL ".join(parts)}),
         rated AS (
-            SELECT s.*, b.low AS target_low, b.high AS target_high,
+            SELECT b.kpi, b.transition_order, b.from_stage, b.to_stage, {segment}
+                   coalesce(s.entered_leads, 0) AS entered_leads,
+                   coalesce(s.converted_leads, 0) AS converted_leads,
+                   b.low AS target_low, b.high AS target_high,
                    CAST(s.converted_leads AS DOUBLE) / nullif(s.entered_leads, 0) AS conversion_rate
-            FROM sums AS s INNER JOIN config.target_bands AS b ON b.kpi = s.kpi
+            FROM config.target_bands AS b {"INNER" if by else "LEFT"} JOIN sums AS s ON s.kpi = b.kpi
         )
         SELECT r.*, r.conversion_rate - r.target_low AS gap_to_target,
                leads_lost(r.entered_leads, r.converted_leads, r.target_low) AS leads_lost,
                band_status(r.conversion_rate, r.target_low, r.target_high, r.entered_leads,
                            (SELECT target_min_sample_size FROM config.rules)) AS target_status
         FROM rated AS r"""
-    return sql, (*month_params, *(lead_params * len(TRANSITIONS)))
+    return sql, (basis, style, window, *month_params, *lead_params)
 
 
-def transitions(q: Query, f: Filters) -> pd.DataFrame:
-    """Conversion of mature MQL cohorts per target transition, against its band, with leads lost
-    (how many more would have converted at the band's low end), ranked by leads lost. A
-    transition no loaded source can carry is not measurable: no rate, no leads lost."""
-    sql, params = _transition_sums(f)
+def transitions(q: Query, f: Filters, basis: str = "mql", style: str = "cumulative",
+                window: int = 0) -> pd.DataFrame:
+    """Conversion of mature cohorts (MQL cohorts, cumulative, no window unless asked) per target
+    transition, against its band, with leads lost (how many more would have converted at the band's
+    low end), ranked by leads lost. A transition no loaded source can carry is not measurable: no
+    rate, no leads lost."""
+    sql, params = _transition_sums(f, basis=basis, style=style, window=window)
     df = q(sql, params)
     known = coverage(q)
     df["is_measurable"] = [all(known.get(m, False) for m in transition_measures(k)) for k in df["kpi"]]
@@ -121,8 +121,6 @@ def transitions(q: Query, f: Filters) -> pd.DataFrame:
     df["gap_to_target"] = df["gap_to_target"].where(df["is_measurable"])
     df["leads_lost"] = df["leads_lost"].where(df["is_measurable"]).astype("Int64")
     df["target_status"] = df["target_status"].where(df["is_measurable"], "not_measurable")
-    order = {k: i for i, (k, _s, _d) in enumerate(TRANSITIONS)}
-    df["transition_order"] = df["kpi"].map(order)
     return df.sort_values(
         ["leads_lost", "gap_to_target", "transition_order"], ascending=[False, True, True], na_position="last"
     ).reset_index(drop=True)

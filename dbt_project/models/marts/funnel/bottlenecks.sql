@@ -4,32 +4,17 @@
 -- the low end of the band. Ranked by leads lost, then by gap. Transitions into a stage no loaded
 -- source carries are left out (not measurable).
 
-{%- set transitions = [('mql_to_sql', 'mql', 'sql'), ('sql_to_opportunity', 'sql', 'opportunity'),
-                       ('opportunity_to_won', 'opportunity', 'won'), ('sql_to_won', 'sql', 'won'),
-                       ('mql_to_won', 'mql', 'won')] %}
-
-with journeys as (
-    select j.*
-    from {{ ref('lead_journey') }} as j
-    cross join {{ ref('int_as_of') }} as o
-    where j.cohort_month is not null
-        and not {{ cohort_is_young('j.cohort_month', 'o.as_of_local_date') }}
+with transitions as (
+    -- mature MQL cohorts, counted cumulatively without a window (funnel_transition_members)
+    select t.lead_id, t.cycle_number, t.kpi, t.from_stage, t.to_stage,
+           case when t.converted then 1 else 0 end as converted
+    from {{ ref('funnel_transition_members') }} as t
+    where t.cohort_basis = 'mql' and t.metric_style = 'cumulative' and t.window_days = 0
+        and not t.is_young and t.is_measurable
 ),
 
 dimensions as (
     select * from {{ ref('lead_dimensions') }}
-),
-
-transitions as (
-    {%- for kpi, from_stage, to_stage in transitions %}
-    select lead_id, cycle_number, '{{ kpi }}' as kpi, '{{ from_stage }}' as from_stage,
-           '{{ to_stage }}' as to_stage,
-           case when {{ to_stage }}_reached_at is not null then 1 else 0 end as converted
-    from journeys where {{ from_stage }}_reached_at is not null and {{ is_measurable('stage:' ~ to_stage) }}
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
 ),
 
 rates as (
