@@ -62,14 +62,15 @@ elif coverage:
 if not ui.measurable(missing, "stage:mql"):
     label = t("kpi_mql_month", month=ctx.month_label(month))
     ui.unmeasurable_metric(c4, ctx, label, missing, "stage:mql")
-elif len(complete):
-    latest = complete.iloc[-1]
-    previous = complete.iloc[-2] if len(complete) > 1 else None
+else:  # the reporting month, also when the filters leave it without MQLs (0, not another month)
+    by_month = complete.set_index(pd.to_datetime(complete["cohort_month"]).dt.date)["cohort_leads"]
+    previous_month = (pd.Timestamp(month) - pd.DateOffset(months=1)).date()
+    now, before = int(by_month.get(month, 0)), int(by_month.get(previous_month, 0))
     c4.metric(
-        t("kpi_mql_month", month=ctx.month_label(latest["cohort_month"])),
-        fmt_int(latest["cohort_leads"]),
-        None if previous is None else f"{int(latest['cohort_leads'] - previous['cohort_leads']):+,}",
-        help=f"{t('target')}: {mql_target:,.0f}",
+        t("kpi_mql_month", month=ctx.month_label(month)),
+        fmt_int(now),
+        f"{now - before:+,}",
+        help=f"{t('target')}: {mql_target:,.0f} · {t('vs_previous_month')}",
     )
 shared = steps.loc["mql_to_won"]  # the one KPI marketing and sales share
 if not shared["is_measurable"]:

@@ -94,6 +94,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "section_analysis": ("分析", "Analysis"),
     "section_operations": ("運用", "Operations"),
     # executive
+    "vs_previous_month": ("増減は前月比", "change vs the previous month"),
     "kpi_arr": ("ARR（{month}末）", "ARR (end of {month})"),
     "kpi_new_arr": ("新規 ARR（{fy} 年度累計）", "New ARR (FY{fy} to date)"),
     "kpi_new_arr_help": (
