@@ -108,3 +108,13 @@ def test_the_deck_shows_the_catalogue_values(demo_workspace, tmp_path):
     assert this_month["MQLs"] == fmt_int(expected["mqls"])
     assert this_month["SLA compliance (all rules)"] == fmt_pct(expected["sla_all"])
     assert this_month["Ending ARR"] == fmt_money(expected["arr"], "JPY", "en", compact=True)
+    # the status column is the mart's band status of the month, in words
+    status = {table.cell(r, 0).text: table.cell(r, 5).text for r in range(1, len(table.rows))}
+    words = {"below": "Below target", "in_band": "On target", "above": "Above band",
+             "not_enough_data": "Not enough data"}
+    with duckdb.connect(str(demo_workspace / "serving.duckdb"), read_only=True) as con:
+        marts = dict(con.execute("SELECT kpi, target_status FROM marts.kpi_monthly WHERE month = ?",
+                                 [MONTH]).fetchall())
+    assert status["MQLs"] == words[marts["mqls"]]
+    assert status["SLA compliance (all rules)"] == words[marts["sla_all"]]
+    assert status["Ending ARR"] == "–" and marts["ending_arr"] is None

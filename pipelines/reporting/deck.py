@@ -177,54 +177,46 @@ class _Deck(SlideLayout):
     def _arr(self, month: date):
         return _row(self.arr, "month", month)
 
-    def _month_values(self, month: date, by_month: pd.DataFrame, hours: pd.DataFrame) -> dict:
-        cohort, arr, hour = self._cohort(month), self._arr(month), _row(hours, "notified_month", month)
-        rates = by_month[_month_is(by_month["notified_month"], month)].set_index("sla_rule")[
-            "compliance_rate"
-        ]
-        leads = None if cohort is None else cohort["cohort_leads"]
-        deals = _row(self.deals, "month", month)
-        return {
-            "mqls": leads,
-            "mql_to_sql": cohort["sql"] / leads if leads else None,
-            "win_rate": None if deals is None else deals["win_rate"],
-            "sla_first_contact": rates.get("first_contact"),
-            "sla_all": rates.get("all"),
-            "first_contact_hours": None if hour is None else hour["avg_hours"],
-            "new_arr": None if arr is None else float(arr["new_arr"]),
-            "ending_arr": None if arr is None else float(arr["ending_arr"]),
-        }
+    # (kpi of marts.kpi_monthly, format, the measures it needs)
+    KPIS = (
+        ("mqls", "int", ("stage:mql",)),
+        ("mql_to_sql", "pct", ("stage:mql", "stage:sql")),
+        ("win_rate", "pct", ("stage:won", "stage:lost")),
+        ("sla_first_contact", "pct", ("sla:first_contact",)),
+        ("sla_all", "pct", ("sla:first_contact", "sla:decision")),
+        ("first_contact_hours", "hours", ("sla:first_contact",)),
+        ("new_arr", "money", ("money:arr",)),
+        ("ending_arr", "money", ("money:arr",)),
+    )
 
     def kpi_rows(self) -> list[dict]:
-        """Headline KPIs: value this month and last month, target and status (also used by tests)."""
-        by_month = metrics.sla_summary(self.sla_both, ["notified_month", "sla_rule"])
-        hours = metrics.first_contact_hours(self.q, Filters(start=self.prev, end=self.month))
-        this = self._month_values(self.month, by_month, hours)
-        last = self._month_values(self.prev, by_month, hours)
-        mql_target = float(self.rules["target_mql_per_month"])
-        low, high = self.bands["mql_to_sql"]
-        sla_min = float(self.rules["target_sla_compliance_min"])
-        hours_max = float(self.rules["target_first_contact_hours_avg_max"])
-        new_arr_target = float(self.rules["target_new_arr_fiscal_year"]) / 12
-        specs = [  # (kpi, kind, target, on target?, the measures it needs)
-            ("mqls", "int", mql_target, lambda v: v >= mql_target, ("stage:mql",)),
-            ("mql_to_sql", "pct", (low, high), lambda v: low <= v, ("stage:mql", "stage:sql")),
-            ("win_rate", "pct", None, None, ("stage:won", "stage:lost")),
-            ("sla_first_contact", "pct", sla_min, lambda v: v >= sla_min, ("sla:first_contact",)),
-            ("sla_all", "pct", sla_min, lambda v: v >= sla_min, ("sla:first_contact", "sla:decision")),
-            ("first_contact_hours", "hours", hours_max, lambda v: v <= hours_max, ("sla:first_contact",)),
-            ("new_arr", "money", new_arr_target, lambda v: v >= new_arr_target, ("money:arr",)),
-            ("ending_arr", "money", None, None, ("money:arr",)),
-        ]
+        """Headline KPIs of marts.kpi_monthly: value this month and last month, target and status."""
+        kpis = metrics.kpi_monthly(self.q, self.prev, self.month)
         rows = []
-        for key, kind, target, ok, needs in specs:
+        for key, kind, needs in self.KPIS:
             measurable = not self.missing(*needs)
-            value = this[key] if measurable else None
+            this = _row(kpis[kpis["kpi"] == key], "month", self.month)
+            last = _row(kpis[kpis["kpi"] == key], "month", self.prev)
             rows.append({
-                "kpi": key, "value": value, "previous": last[key] if measurable else None, "kind": kind,
-                "target": target, "measurable": measurable,
-                "ok": None if ok is None or value is None or pd.isna(value) else bool(ok(value))})
+                "kpi": key, "kind": kind, "measurable": measurable,
+                "value": this["value"] if measurable and this is not None else None,
+                "previous": last["value"] if measurable and last is not None else None,
+                "low": None if this is None else this["target_low"],
+                "high": None if this is None else this["target_high"],
+                "status": None if this is None else this["target_status"]})
         return rows
+
+    def _status(self, r: dict) -> str:
+        """The KPI's band status (marts.kpi_monthly) in words; above a maximum is below target."""
+        status = r["status"]
+        if not r["measurable"]:
+            return self.t("not_measurable")
+        if status is None or pd.isna(status) or status == "no_data":
+            return "–"
+        if status == "above" and pd.isna(r["low"]):
+            status = "below"
+        return {"in_band": self.t("ok"), "below": self.t("below"), "above": self.t("above"),
+                "not_enough_data": self.t("status_not_enough_data")}[status]
 
     def _fmt(self, kind: str, value) -> str:
         if value is None or (isinstance(value, float) and pd.isna(value)):
@@ -268,19 +260,18 @@ class _Deck(SlideLayout):
         )
         rows = []
         for r in self.kpi_rows():
-            target = r["target"]
-            if isinstance(target, tuple):
-                target_text = f"{target[0]:.0%}–{target[1]:.0%}"
-            elif target is None:
+            low, high = (None if pd.isna(v) else float(v) for v in (r["low"], r["high"]))
+            if low is not None and high is not None:
+                target_text = f"{low:.0%}–{high:.0%}"
+            elif low is None and high is None:
                 target_text = "–"
             elif r["kind"] == "money":
-                target_text = f"{self._fmt('money', target)} ({self.t('new_arr_target')})"
+                target_text = f"{self._fmt('money', low)} ({self.t('new_arr_target')})"
+            elif low is not None:
+                target_text = f"≥ {self._fmt(r['kind'], low)}"
             else:
-                target_text = ("≤ " if r["kpi"] == "first_contact_hours" else "≥ ") + self._fmt(
-                    r["kind"], target
-                )
-            status = (self.t("not_measurable") if not r["measurable"] else "–" if r["ok"] is None
-                      else self.t("ok") if r["ok"] else self.t("below"))
+                target_text = f"≤ {self._fmt(r['kind'], high)}"
+            status = self._status(r)
             label = self.t("deck_new_arr" if r["kpi"] == "new_arr" else r["kpi"])
             if r["kpi"] == "mql_to_sql":
                 label += " " + self.t("young")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 
 from pipelines.reporting.metrics.base import Filters, Query
@@ -25,6 +27,11 @@ def closed_deals(q: Query, f: Filters) -> pd.DataFrame:
     )
     df["win_rate"] = df["won"] / (df["won"] + df["lost"]).where(df["won"] + df["lost"] > 0)
     return df
+
+
+def kpi_monthly(q: Query, start: date, end: date) -> pd.DataFrame:
+    """The headline KPIs with target and band status per month (marts.kpi_monthly), company-wide."""
+    return q("SELECT * FROM marts.kpi_monthly WHERE month BETWEEN ? AND ? ORDER BY kpi, month", (start, end))
 
 
 def pipeline_coverage(q: Query) -> dict:
