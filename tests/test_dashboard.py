@@ -216,3 +216,29 @@ def test_dbt_test_warnings_are_on_the_quality_page(app, demo_workspace):
     dbt_rows = latest[latest["Suite"] == "Integrity tests during transformation (dbt)"]
     assert sorted(zip(dbt_rows["Field"], dbt_rows["Failing rows"], strict=True)) == sorted(expected)
     assert set(dbt_rows["Check"]) == {"Referenced record exists"}
+
+
+def test_the_what_if_follows_the_additive_model(demo_workspace, tmp_path, monkeypatch):
+    """Under scoring.model = additive the what-if has one threshold, the additive score."""
+    import shutil
+
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    shutil.copy(demo_workspace / "serving.duckdb", ws / "serving.duckdb")
+    with duckdb.connect(str(ws / "serving.duckdb")) as con:
+        con.execute("UPDATE config.rules SET scoring_model = 'additive', mql_fit_min = NULL, "
+                    "mql_engagement_min = NULL, mql_score_min = 30")
+        con.execute("""
+            CREATE OR REPLACE TABLE marts.mql_threshold_what_if AS
+            SELECT NULL::DOUBLE AS fit_min, NULL::DOUBLE AS engagement_min, s::DOUBLE AS score_min,
+                   s = 30 AS is_current, 100 - s AS would_be_mql_leads, (100 - s) / 10.0 AS would_be_mqls_per_month,
+                   (100 - s) // 4 AS sql_leads, ((100 - s) // 4) / (100 - s) AS mql_to_sql_rate,
+                   50 AS already_mql_leads
+            FROM range(20, 45, 5) AS r(s)""")
+    at = app_page(ws, "scoring", monkeypatch, lang="en")
+    assert at.caption[0].value == "Scoring model: Additive points"
+    assert [s.key for s in at.select_slider] == ["whatif_score_min"]
+    assert metric(at, "Scoring-rule MQLs per month") == "7.0"  # the current threshold, 30
+    at.select_slider(key="whatif_score_min").set_value(40.0).run()
+    assert metric(at, "Scoring-rule MQLs per month") == "6.0"
+    assert metric(at, "MQL→SQL of scoring-rule MQLs") == fmt_pct(15 / 60)
