@@ -231,7 +231,8 @@ def test_the_what_if_follows_the_additive_model(demo_workspace, tmp_path, monkey
         con.execute("""
             CREATE OR REPLACE TABLE marts.mql_threshold_what_if AS
             SELECT NULL::DOUBLE AS fit_min, NULL::DOUBLE AS engagement_min, s::DOUBLE AS score_min,
-                   s = 30 AS is_current, 100 - s AS would_be_mql_leads, (100 - s) / 10.0 AS would_be_mqls_per_month,
+                   s = 30 AS is_current, 100 - s AS would_be_mql_leads,
+                   (100 - s) / 10.0 AS would_be_mqls_per_month,
                    (100 - s) // 4 AS sql_leads, ((100 - s) // 4) / (100 - s) AS mql_to_sql_rate,
                    50 AS already_mql_leads
             FROM range(20, 45, 5) AS r(s)""")
