@@ -49,9 +49,27 @@ def q(tmp_path_factory):
         FROM unnest(['known', 'mql', 'sal', 'sql', 'opportunity', 'won', 'lost', 'customer']) AS t(s)""")
     con.execute("""
         CREATE TABLE config.target_bands AS SELECT * FROM (VALUES
-            ('mql_to_sql', 0.20, 0.30), ('sql_to_opportunity', 0.90, 0.95),
-            ('opportunity_to_won', 0.20, 0.30), ('sql_to_won', 0.15, 0.25), ('mql_to_won', 0.03, 0.08)
-        ) AS t(kpi, low, high)""")
+            ('mql_to_sql', 0, 'mql', 'sql', 0.20, 0.30),
+            ('sql_to_opportunity', 1, 'sql', 'opportunity', 0.90, 0.95),
+            ('opportunity_to_won', 2, 'opportunity', 'won', 0.20, 0.30),
+            ('sql_to_won', 3, 'sql', 'won', 0.15, 0.25),
+            ('mql_to_won', 4, 'mql', 'won', 0.03, 0.08)
+        ) AS t(kpi, transition_order, from_stage, to_stage, low, high)""")
+    # The transitions the members entered (cumulative): every member enters MQL->SQL and MQL->won;
+    # L1 and L3 reached SQL (SQL->opportunity, SQL->won), L3 the opportunity (opportunity->won).
+    con.execute("""
+        CREATE TABLE marts.funnel_transition_members AS
+        SELECT t.*, m.cohort_basis, m.metric_style, m.window_days, m.cohort_month, m.is_young,
+               true AS is_measurable
+        FROM (VALUES
+            ('L1', 'mql_to_sql', true), ('L2', 'mql_to_sql', false), ('L3', 'mql_to_sql', true),
+            ('L4', 'mql_to_sql', false), ('L1', 'sql_to_opportunity', false),
+            ('L3', 'sql_to_opportunity', true), ('L3', 'opportunity_to_won', false),
+            ('L1', 'sql_to_won', false), ('L3', 'sql_to_won', false), ('L1', 'mql_to_won', false),
+            ('L2', 'mql_to_won', false), ('L3', 'mql_to_won', false), ('L4', 'mql_to_won', false)
+        ) AS t(lead_id, kpi, converted)
+        JOIN marts.funnel_cohort_members AS m ON m.lead_id = t.lead_id AND m.metric_style = 'cumulative'""")
+    con.execute("ALTER TABLE marts.funnel_transition_members ADD COLUMN cycle_number BIGINT DEFAULT 1")
     # Hand-offs: L1 notified 31 Jan 16:00 UTC = 1 Feb 01:00 in Tokyo (February), contacted in
     # time; L2 10 Jan, late, never reached (attempts rule missed); L3 12 Jan, deadline not passed
     # yet (pending), reached; L4 20 Jan, in time. Non-SQL decisions: three no_budget (one in
@@ -79,6 +97,20 @@ def q(tmp_path_factory):
             notified_month = CASE lead_id WHEN 'L1' THEN DATE '2026-02-01' WHEN 'L5' THEN NULL
                                           ELSE DATE '2026-01-01' END,
             decided_month = CASE lead_id WHEN 'L1' THEN DATE '2026-02-01' ELSE DATE '2026-01-01' END""")
+    # The hand-offs' SLA rules (marts.sla_handoff_rules): attempts apply to L2 only (never reached),
+    # the reason rule to the non-SQL decisions with a reason flag; L3's deadlines have not passed.
+    con.execute("""
+        CREATE TABLE marts.sla_handoff_rules AS
+        SELECT t.lead_id, 1 AS cycle_number, j.notified_month, j.owner_team AS team, j.owner,
+               t.sla_rule, t.met, t.met IS NULL AS is_pending, j.hours_to_first_contact
+        FROM (VALUES
+            ('L1', 'first_contact', true), ('L1', 'decision', true), ('L1', 'reason', true),
+            ('L1', 'all', true), ('L2', 'first_contact', false), ('L2', 'attempts', false),
+            ('L2', 'decision', false), ('L2', 'all', false), ('L3', 'first_contact', NULL),
+            ('L3', 'decision', NULL), ('L3', 'all', NULL), ('L4', 'first_contact', true),
+            ('L4', 'decision', true), ('L4', 'reason', true), ('L4', 'all', true)
+        ) AS t(lead_id, sla_rule, met)
+        JOIN marts.lead_journey AS j ON j.lead_id = t.lead_id""")
     con.execute("CREATE TABLE config.rules AS SELECT 1 AS target_min_sample_size")
     create_kpi_functions(con)
     con.close()
