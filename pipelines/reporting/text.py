@@ -382,8 +382,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "scoring": ("スコアリングの見直し", "Scoring review"),
     "verdict": ("MQL 定義の判定: {verdict}", "MQL definition: {verdict}"),
     "verdict_detail": (
-        "成熟コホートの MQL→SQL 率 {rate}（目標 {low}–{high}）",
-        "MQL→SQL on mature cohorts {rate} (band {low}–{high})",
+        "MA が記録した MQL（成熟コホート）の MQL→SQL 率 {rate}（目標 {low}–{high}）",
+        "MQL→SQL of the MQLs recorded in the MA, mature cohorts: {rate} (band {low}–{high})",
     ),
     "threshold": ("しきい値", "Threshold"),
     "current": ("現行", "current"),
