@@ -43,42 +43,59 @@ contact as (
     group by notified_month
 ),
 
+targets as (
+    select * from (values
+        ('mqls', cast({{ rule('target_mql_per_month') }} as double), cast(null as double)),
+        ('win_rate', null, null),
+        ('sla_first_contact', {{ rule('target_sla_compliance_min') }}, null),
+        ('sla_all', {{ rule('target_sla_compliance_min') }}, null),
+        ('first_contact_hours', null, {{ rule('target_first_contact_hours_avg_max') }}),
+        ('new_arr', {{ rule('target_new_arr_fiscal_year') }} / 12.0, null),
+        ('ending_arr', null, null)
+    ) as t (kpi, target_low, target_high)
+    union all
+    select 'mql_to_sql', low, high from {{ source('config', 'target_bands') }} where kpi = 'mql_to_sql'
+),
+
 values_ as (
-    select 'mqls' as kpi, month, cast(mqls as double) as value, cast(null as bigint) as cases, false as is_young,
-           cast({{ rule('target_mql_per_month') }} as double) as target_low, cast(null as double) as target_high
+    select 'mqls' as kpi, month, cast(mqls as double) as value, cast(null as bigint) as cases, false as is_young
     from cohort
     union all
-    select 'mql_to_sql', m.month, cast(m.converted as double) / nullif(m.cases, 0), m.cases, m.is_young, b.low, b.high
-    from mql_to_sql as m
-    cross join (select low, high from {{ source('config', 'target_bands') }} where kpi = 'mql_to_sql') as b
+    select 'mql_to_sql', month, cast(converted as double) / nullif(cases, 0), cases, is_young
+    from mql_to_sql
     union all
-    select 'win_rate', month, cast(won as double) / nullif(won + lost, 0), won + lost, false, null, null
+    select 'win_rate', month, cast(won as double) / nullif(won + lost, 0), won + lost, false
     from deals
     union all
-    select 'sla_' || sla_rule, month, cast(met as double) / nullif(decided, 0), decided, false,
-           {{ rule('target_sla_compliance_min') }}, null
+    select 'sla_' || sla_rule, month, cast(met as double) / nullif(decided, 0), decided, false
     from sla
     union all
-    select 'first_contact_hours', month, hours, cases, false, null, {{ rule('target_first_contact_hours_avg_max') }}
+    select 'first_contact_hours', month, hours, cases, false
     from contact
     union all
-    select 'new_arr', month, new_arr, cast(null as bigint), false,
-           {{ rule('target_new_arr_fiscal_year') }} / 12.0, null
+    select 'new_arr', month, new_arr, cast(null as bigint), false
     from {{ ref('arr_monthly') }}
     union all
-    select 'ending_arr', month, ending_arr, cast(null as bigint), false, null, null
+    select 'ending_arr', month, ending_arr, cast(null as bigint), false
     from {{ ref('arr_monthly') }}
+),
+
+-- every KPI in every month some KPI has a value: a month without MQLs still carries the MQL target
+months as (
+    select distinct month from values_
 )
 
 select
-    kpi,
-    month,
-    value,
-    cast(cases as bigint) as cases,
-    is_young,
-    target_low,
-    target_high,
-    case when target_low is null and target_high is null then null
-         else band_status(value, target_low, target_high, cases, {{ rule('target_min_sample_size') }})
+    t.kpi,
+    m.month,
+    v.value,
+    cast(v.cases as bigint) as cases,
+    coalesce(v.is_young, false) as is_young,
+    t.target_low,
+    t.target_high,
+    case when t.target_low is null and t.target_high is null then null
+         else band_status(v.value, t.target_low, t.target_high, v.cases, {{ rule('target_min_sample_size') }})
     end as target_status
-from values_
+from targets as t
+cross join months as m
+left join values_ as v on v.kpi = t.kpi and v.month = m.month
