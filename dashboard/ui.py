@@ -19,6 +19,7 @@ from pipelines.measures import measure_label
 from pipelines.reporting import metrics
 from pipelines.reporting.metrics import DIMENSIONS, Filters
 from pipelines.reporting.text import TEXT, fmt_month, local_column, text
+from pipelines.safe_text import spreadsheet_safe
 from pipelines.workspace import Workspace
 
 LANGUAGES = {"ja": "日本語", "en": "English"}
@@ -321,7 +322,7 @@ def table(ctx: Context, df: pd.DataFrame, key: str, total: int | None = None, **
         st.caption(ctx.t("rows_shown", shown=len(df), total=total))
     st.download_button(
         ctx.t("download_csv"),
-        df.to_csv(index=False).encode("utf-8-sig"),
+        df.map(spreadsheet_safe).to_csv(index=False).encode("utf-8-sig"),  # no formula runs in Excel
         file_name=f"{key}.csv",
         mime="text/csv",
         key=f"dl_{key}",

@@ -2,7 +2,8 @@
 
 `export_actions()` writes one CSV per list from the warehouse's action marts, with Japanese or
 English headers, times in the business time zone, UTF-8 with a byte-order mark by default (Excel
-then shows Japanese correctly) or CP932 for tools that want Shift_JIS.
+then shows Japanese correctly) or CP932 for tools that want Shift_JIS. A cell that a spreadsheet
+would run as a formula is neutralised (pipelines/safe_text.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.i18n import code_label
+from pipelines.safe_text import spreadsheet_safe
 
 ENCODINGS = {"utf-8-sig": "utf-8-sig", "utf-8": "utf-8", "cp932": "cp932", "shift_jis": "cp932"}
 
@@ -114,7 +116,7 @@ def export_actions(warehouse: Path, out_dir: Path, encoding: str = "utf-8-sig", 
                 writer.writerow(header)
                 kinds = [_CODED.get(c) for c, _ja, _en in action.columns]
                 for row in rows:
-                    values = [code_label(k, v, lang) if k else ("" if v is None else str(v))
+                    values = [spreadsheet_safe(code_label(k, v, lang) if k else ("" if v is None else str(v)))
                               for k, v in zip(kinds, row, strict=True)]
                     if codec == "cp932":
                         safe = []
