@@ -113,6 +113,25 @@ def test_a_date_only_value_on_a_daylight_saving_gap_loads(tmp_path):
     assert good["created_at"].to_list() == [datetime(2021, 9, 5, 4, 0)]  # 01:00 -03 = 04:00 UTC
 
 
+@pytest.mark.parametrize(("zone", "text", "fmt", "utc"), [
+    # date-only on a gap at midnight: the first instant after it (01:00 -02 = 03:00 UTC)
+    ("America/Sao_Paulo", "2017-10-15", "%Y-%m-%d", datetime(2017, 10, 15, 3, 0)),
+    # a time inside a gap moves forward by the gap, as the clocks did (02:30 -> 03:30 CEST)
+    ("Europe/Berlin", "2021-03-28 02:30", "%Y-%m-%d %H:%M", datetime(2021, 3, 28, 1, 30)),
+    ("America/New_York", "2021-03-14 02:15", "%Y-%m-%d %H:%M", datetime(2021, 3, 14, 7, 15)),
+    # a repeated hour reads as its first occurrence (still daylight time)
+    ("Europe/Berlin", "2021-10-31 02:30", "%Y-%m-%d %H:%M", datetime(2021, 10, 31, 0, 30)),
+    ("America/New_York", "2021-11-07 01:30", "%Y-%m-%d %H:%M", datetime(2021, 11, 7, 5, 30)),
+    # an ordinary day in each zone
+    ("America/Sao_Paulo", "2017-10-16", "%Y-%m-%d", datetime(2017, 10, 16, 2, 0)),
+])
+def test_daylight_saving_gaps_and_repeated_hours(tmp_path, zone, text, fmt, utc):
+    path = write_csv(tmp_path / "a.csv", f"Id,Email,Created\n1,a@x.jp,{text}\n")
+    good, bad, _ = read_all(path, leads_mapping(timezone=zone, timestamp_formats=[fmt]))
+    assert bad.is_empty()
+    assert good["created_at"].to_list() == [utc]
+
+
 def test_encodings_any_codec_and_auto_refuses_what_it_cannot_tell(tmp_path):
     latin = "Id,Email,Created,Company\n1,a@x.jp,2025-04-01 10:00,Hélène Müller Société\n"
     path = write_csv(tmp_path / "latin.csv", latin, "latin-1")
