@@ -271,7 +271,11 @@ def mask_phone(value) -> str:
     return "***-****-" + "".join(digits[-4:]) if digits else value
 
 
-_EMAIL = re.compile(r"([A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]*@")
+# The characters of an address's local part, half- and full-width (ｏｎｏ．ｍａｉ＠… is an address too).
+_LOCAL_PART = r"A-Za-z0-9._%+\-\uFF10-\uFF19\uFF21-\uFF3A\uFF41-\uFF5A\uFF0E\uFF3F\uFF0D\uFF0B"
+# A match starts only where a run of such characters starts (the look-behind), so every run is
+# scanned once: linear in the text's length, however long a line without "@" is.
+_EMAIL = re.compile(rf"(?<![{_LOCAL_PART}])([{_LOCAL_PART}])[{_LOCAL_PART}]*+[@＠]")
 
 
 def mask_emails_in_text(value):
