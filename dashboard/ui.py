@@ -4,7 +4,6 @@ kept in the URL), tables with CSV download and personal-data masking, and chart 
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -19,7 +18,7 @@ from pipelines.measures import measure_label
 from pipelines.reporting import metrics
 from pipelines.reporting.metrics import DIMENSIONS, Filters
 from pipelines.reporting.text import TEXT, fmt_month, local_column, text
-from pipelines.safe_text import spreadsheet_safe
+from pipelines.safe_text import PERSONAL_MASKS, spreadsheet_safe
 from pipelines.workspace import Workspace
 
 LANGUAGES = {"ja": "日本語", "en": "English"}
@@ -251,39 +250,6 @@ def unmeasurable_metric(column, ctx: Context, label: str, missing: set[str], *me
 # --- tables ----------------------------------------------------------------------------------
 
 
-def mask_name(value) -> str:
-    if not isinstance(value, str) or not value:
-        return value
-    return value[0] + "＊" * 2
-
-
-def mask_email(value) -> str:
-    if not isinstance(value, str) or "@" not in value:
-        return value
-    local, domain = value.split("@", 1)
-    return f"{local[:1]}***@{domain}"
-
-
-def mask_phone(value) -> str:
-    if not isinstance(value, str):
-        return value
-    digits = [c for c in value if c.isdigit()]
-    return "***-****-" + "".join(digits[-4:]) if digits else value
-
-
-# The characters of an address's local part, half- and full-width (ｏｎｏ．ｍａｉ＠… is an address too).
-_LOCAL_PART = r"A-Za-z0-9._%+\-\uFF10-\uFF19\uFF21-\uFF3A\uFF41-\uFF5A\uFF0E\uFF3F\uFF0D\uFF0B"
-# A match starts only where a run of such characters starts (the look-behind), so every run is
-# scanned once: linear in the text's length, however long a line without "@" is.
-_EMAIL = re.compile(rf"(?<![{_LOCAL_PART}])([{_LOCAL_PART}])[{_LOCAL_PART}]*+[@＠]")
-
-
-def mask_emails_in_text(value):
-    """Mask every e-mail address inside a free text (e.g. a quarantined raw line)."""
-    return _EMAIL.sub(r"\1***@", value) if isinstance(value, str) else value
-
-
-_MASKS = {"person_name": mask_name, "email": mask_email, "phone": mask_phone}
 
 
 def prepare(
@@ -308,7 +274,7 @@ def prepare(
         if column in out:
             out[column] = out[column].map(lambda v: fmt_month(v, ctx.lang))
     if ctx.mask:
-        for column, mask in _MASKS.items():
+        for column, mask in PERSONAL_MASKS.items():
             if column in out:
                 out[column] = out[column].map(mask)
     labels = labels or {}

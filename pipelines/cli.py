@@ -306,7 +306,11 @@ def export() -> None:
               help="utf-8-sig (UTF-8 with BOM) opens in Excel with Japanese intact; cp932 = Shift_JIS.")
 @click.option("--lang", default=None, type=click.Choice(["ja", "en"]),
               help="Header language (default: locale.default_language of the rules).")
-def export_actions_cmd(workspace: str | None, out_dir: str, encoding: str, lang: str | None) -> None:
+@click.option("--unmasked", is_flag=True,
+              help="Write leads' names, e-mail addresses and phone numbers in full (e.g. for the "
+                   "SFA->MA feedback import); masked by default unless locale.mask_personal_data is false.")
+def export_actions_cmd(workspace: str | None, out_dir: str, encoding: str, lang: str | None,
+                       unmasked: bool) -> None:
     """Write the action lists as CSV: MQLs awaiting first contact, SLA escalations by manager,
     the recycle queue, dormant leads and the SFA->MA feedback file."""
     from pathlib import Path
@@ -318,8 +322,12 @@ def export_actions_cmd(workspace: str | None, out_dir: str, encoding: str, lang:
         _fail(f"{ws.serving} does not exist yet: nothing has been published. Run "
               f"`leadjourney run --workspace {ws.root}` and fix what it reports.")
     rules = ws.rules()
+    mask = rules.locale.mask_personal_data and not unmasked
     written = export_actions(ws.serving, Path(out_dir), encoding,
-                             lang or rules.locale.default_language, rules.calendar.timezone)
+                             lang or rules.locale.default_language, rules.calendar.timezone, mask)
+    click.echo("personal data masked (names, e-mail addresses, phone numbers); --unmasked writes them in full"
+               if mask else "personal data NOT masked: these files hold leads' names, e-mail addresses and "
+               "phone numbers in full")
     for name, info in written.items():
         note = (f" ({info['replaced_characters']} characters not in CP932 replaced by '?')"
                 if info["replaced_characters"] else "")

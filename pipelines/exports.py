@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.i18n import code_label
-from pipelines.safe_text import spreadsheet_safe
+from pipelines.safe_text import PERSONAL_MASKS, spreadsheet_safe
 
 ENCODINGS = {"utf-8-sig": "utf-8-sig", "utf-8": "utf-8", "cp932": "cp932", "shift_jis": "cp932"}
 
@@ -97,8 +97,9 @@ def _select(action: ActionList, timezone: str) -> str:
 
 
 def export_actions(warehouse: Path, out_dir: Path, encoding: str = "utf-8-sig", lang: str = "ja",
-                   timezone: str = "Asia/Tokyo") -> dict[str, dict]:
-    """Write every action list; returns {file: {"rows": n, "replaced_characters": n}}."""
+                   timezone: str = "Asia/Tokyo", mask: bool = True) -> dict[str, dict]:
+    """Write every action list, leads' names, e-mail addresses and phone numbers masked unless
+    `mask` is False; returns {file: {"rows": n, "replaced_characters": n}}."""
     if encoding not in ENCODINGS:
         raise ValueError(f"unknown encoding {encoding!r}; use one of {', '.join(ENCODINGS)}")
     codec = ENCODINGS[encoding]
@@ -115,7 +116,9 @@ def export_actions(warehouse: Path, out_dir: Path, encoding: str = "utf-8-sig", 
                 writer = csv.writer(fh, lineterminator="\r\n")
                 writer.writerow(header)
                 kinds = [_CODED.get(c) for c, _ja, _en in action.columns]
+                masks = [PERSONAL_MASKS.get(c) if mask else None for c, _ja, _en in action.columns]
                 for row in rows:
+                    row = [m(v) if m else v for m, v in zip(masks, row, strict=True)]
                     values = [spreadsheet_safe(code_label(k, v, lang) if k else ("" if v is None else str(v)))
                               for k, v in zip(kinds, row, strict=True)]
                     if codec == "cp932":

@@ -1,4 +1,9 @@
-"""Text that leaves the warehouse for a spreadsheet, made safe to open (CSV injection).
+"""Text that leaves the warehouse, made safe: personal data masked, and no cell a spreadsheet
+would run as a formula.
+
+Masking (names, e-mail addresses, phone numbers, addresses inside free text) applies wherever
+personal data leaves the warehouse unless the user turns it off (locale.mask_personal_data, or
+`--unmasked` for the SFA->MA feedback import).
 
 A cell whose text starts with `=`, `+`, `-`, `@`, a tab or a carriage return can be run as a
 formula by Excel and other spreadsheets (`=HYPERLINK(...)`, `@SUM(...)`). Following OWASP's
@@ -10,6 +15,43 @@ character, and full-width forms (`＝`, `＋`, `－`, `＠`) count as well.
 from __future__ import annotations
 
 import re
+
+
+def mask_name(value) -> str:
+    if not isinstance(value, str) or not value:
+        return value
+    return value[0] + "＊" * 2
+
+
+def mask_email(value) -> str:
+    if not isinstance(value, str) or "@" not in value:
+        return value
+    local, domain = value.split("@", 1)
+    return f"{local[:1]}***@{domain}"
+
+
+def mask_phone(value) -> str:
+    if not isinstance(value, str):
+        return value
+    digits = [c for c in value if c.isdigit()]
+    return "***-****-" + "".join(digits[-4:]) if digits else value
+
+
+# The characters of an address's local part, half- and full-width (ｏｎｏ．ｍａｉ＠… is an address too).
+_LOCAL_PART = r"A-Za-z0-9._%+\-\uFF10-\uFF19\uFF21-\uFF3A\uFF41-\uFF5A\uFF0E\uFF3F\uFF0D\uFF0B"
+# A match starts only where a run of such characters starts (the look-behind), so every run is
+# scanned once: linear in the text's length, however long a line without "@" is.
+_EMAIL = re.compile(rf"(?<![{_LOCAL_PART}])([{_LOCAL_PART}])[{_LOCAL_PART}]*+[@＠]")
+
+
+def mask_emails_in_text(value):
+    """Mask every e-mail address inside a free text (e.g. a quarantined raw line)."""
+    return _EMAIL.sub(r"\1***@", value) if isinstance(value, str) else value
+
+
+# The personal-data columns of the marts and how each is masked.
+PERSONAL_MASKS = {"person_name": mask_name, "email": mask_email, "phone": mask_phone}
+
 
 _FORMULA_START = re.compile(r"^[\s]*[=+\-@＝＋－＠]|^[\t\r]")
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d[\d,]*(\.\d+)?|\.\d+)([eE][+-]?\d+)?%?$")

@@ -188,7 +188,29 @@ def test_exported_action_lists_open_with_japanese_intact(demo_workspace: Path, t
         "--encoding", "cp932", "--lang", "en")
     escalations = (tmp_path / "sjis" / "sla_escalations.csv").read_bytes().decode("cp932")
     assert escalations.startswith("Manager,Owner,Team,SLA rule")
+    # staff names stay (the meeting needs them); leads' personal data is masked
     assert "中村 美穂" in escalations or "小林 大輔" in escalations
+
+
+def test_exports_mask_leads_personal_data_unless_unmasked(demo_workspace: Path, tmp_path: Path):
+    import csv
+
+    with duckdb.connect(str(demo_workspace / "serving.duckdb"), read_only=True) as con:
+        emails = {e for (e,) in con.execute(
+            "SELECT email FROM marts.action_awaiting_first_contact WHERE email IS NOT NULL").fetchall()}
+    assert emails
+    masked = cli("export", "actions", "--workspace", str(demo_workspace), "--out", str(tmp_path / "m"),
+                 "--lang", "en")
+    assert "personal data masked" in masked.stdout
+    with open(tmp_path / "m" / "awaiting_first_contact.csv", encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows and all("***@" in r["E-mail"] for r in rows if r["E-mail"])
+    assert not emails & {r["E-mail"] for r in rows}
+    full = cli("export", "actions", "--workspace", str(demo_workspace), "--out", str(tmp_path / "u"),
+               "--lang", "en", "--unmasked")
+    assert "personal data NOT masked" in full.stdout
+    with open(tmp_path / "u" / "awaiting_first_contact.csv", encoding="utf-8-sig", newline="") as fh:
+        assert {r["E-mail"] for r in csv.DictReader(fh) if r["E-mail"]} == emails
 
 
 def _blank_first_contacts(path: Path, share_every: int = 10) -> int:

@@ -8,11 +8,11 @@ from datetime import date
 import duckdb
 import pytest
 
-from dashboard.ui import mask_email, mask_name, mask_phone
 from pipelines.kpi_functions import create_kpi_functions
 from pipelines.reporting import metrics
 from pipelines.reporting.metrics import Filters
 from pipelines.reporting.text import fmt_bucket, fmt_date, fmt_money, fmt_month, fmt_pct, fmt_points
+from pipelines.safe_text import mask_email, mask_name, mask_phone
 
 JAN, FEB = date(2026, 1, 1), date(2026, 2, 1)
 
@@ -217,7 +217,7 @@ def test_personal_data_masks():
 
 
 def test_addresses_in_free_text_are_masked_half_and_full_width_in_linear_time():
-    from dashboard.ui import mask_emails_in_text
+    from pipelines.safe_text import mask_emails_in_text
 
     line = "連絡先 taro.yamada@example.co.jp, ｏｎｏ．ｍａｉ＠example.jp と hanako@x.jp"
     assert mask_emails_in_text(line) == "連絡先 t***@example.co.jp, ｏ***@example.jp と h***@x.jp"

@@ -17,6 +17,7 @@ from pipelines.reporting.text import (
     local_column,
     pick,
 )
+from pipelines.safe_text import mask_emails_in_text
 
 ctx = ui.context()
 t = ctx.t
@@ -140,7 +141,7 @@ else:
         chosen = chosen[chosen["reason_kind"] == kind]
     total = int(chosen["rows_"].sum())
     if ctx.mask:  # raw lines carry names and e-mail addresses
-        rows["raw_text"] = rows["raw_text"].map(ui.mask_emails_in_text)
+        rows["raw_text"] = rows["raw_text"].map(mask_emails_in_text)
     rows["reason_kind"] = rows["reason_kind"].map(lambda k: pick(REASON_KINDS.get(k, (k, k)), ctx.lang))
     rows["extract"] = rows["extract"].map(lambda e: ctx.label("extract", e))
     shown = ui.prepare(
