@@ -315,7 +315,8 @@ class _Deck(SlideLayout):
         con, churn, end = float(row["contraction_arr"]), float(row["churned_arr"]), float(row["ending_arr"])
         categories = [
             self.t(k)
-            for k in ("starting_arr", "new", "expansion_arr", "contraction_arr", "churned_arr", "ending_arr")
+            for k in ("starting_arr", "new_arr", "expansion_arr", "contraction_arr", "churned_arr",
+                      "ending_arr")
         ]
         # A waterfall as a stacked column chart: an invisible base carries each movement.
         base = [0, start, start + new, start + new + exp - con, start + new + exp - con - churn, 0]
@@ -350,7 +351,7 @@ class _Deck(SlideLayout):
             [self.t(k), fmt_money(v, self.currency, self.lang)]
             for k, v in (
                 ("starting_arr", start),
-                ("new", new),
+                ("new_arr", new),
                 ("expansion_arr", exp),
                 ("contraction_arr", -con),
                 ("churned_arr", -churn),
@@ -580,7 +581,7 @@ class _Deck(SlideLayout):
             slide,
             [
                 self.t("deck_segment"),
-                self.t("conversion"),
+                self.t("conversion_rate"),
                 self.t("deck_band"),
                 self.t("entered"),
                 self.t("leads_lost"),
@@ -672,7 +673,7 @@ class _Deck(SlideLayout):
         ]
         self.table(
             slide,
-            [self.t("threshold"), text("whatif_mqls", self.lang), text("whatif_rate", self.lang)],
+            [self.t("dq_threshold"), text("whatif_mqls", self.lang), text("whatif_rate", self.lang)],
             rows,
             Inches(7.0),
             Inches(2.6),
@@ -771,8 +772,8 @@ class _Deck(SlideLayout):
                 XL_CHART_TYPE.BAR_CLUSTERED,
                 labels,
                 [
-                    (self.t("observed"), list(rows["observed_value"])),
-                    (self.t("threshold_dq"), list(rows["threshold"])),
+                    (self.t("dq_observed"), list(rows["observed_value"])),
+                    (self.t("dq_threshold"), list(rows["threshold"])),
                 ],
                 Inches(0.6),
                 Inches(2.3),

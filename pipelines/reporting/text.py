@@ -348,7 +348,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "new_arr_target": ("年度目標の 1/12", "1/12 of the fiscal-year target"),
     "arr_bridge": ("ARR ブリッジ（{month}）", "ARR bridge ({month})"),
     "starting_arr": ("期首 ARR", "Starting ARR"),
-    "new": ("新規", "New"),
     "funnel": ("当月のファネル", "The month's funnel"),
     "cohort_funnel": (
         "コホート: {month} に MQL 化したリードの到達段階",
@@ -372,7 +371,6 @@ TEXT: dict[str, tuple[str, str]] = {
         "Bottlenecks: the three largest gaps to target",
     ),
     "deck_segment": ("切り口", "Segment"),
-    "conversion": ("転換率", "Conversion"),
     "deck_band": ("目標レンジ", "Band"),
     "entered": ("対象", "Entered"),
     "bottleneck_note": (
@@ -385,7 +383,6 @@ TEXT: dict[str, tuple[str, str]] = {
         "MA が記録した MQL（成熟コホート）の MQL→SQL 率 {rate}（目標 {low}–{high}）",
         "MQL→SQL of the MQLs recorded in the MA, mature cohorts: {rate} (band {low}–{high})",
     ),
-    "threshold": ("しきい値", "Threshold"),
     "current": ("現行", "current"),
     "reasons": ("非 SQL 理由（{month} の判定）", "Non-SQL reasons (decided in {month})"),
     "quality": ("データ品質（{month}）", "Data quality ({month})"),
@@ -397,9 +394,6 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "completeness": ("SLA 項目の入力率（当月）", "SLA field completeness (the month)"),
     "quarantine": ("隔離された行（累計）", "Quarantined rows (all loads)"),
-    "field": ("項目", "Field"),
-    "observed": ("実測値", "Observed"),
-    "threshold_dq": ("しきい値", "Threshold"),
     "plan": ("来月の MQL 計画と IS の処理能力", "Next month's MQL plan against IS capacity"),
     "plan_target": ("MQL 目標／月", "MQL target per month"),
     "plan_needed": ("ARR 目標達成に必要な MQL／月", "MQLs needed per month for the ARR target"),
