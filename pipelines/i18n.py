@@ -62,7 +62,7 @@ CODE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "attempts": ("接触試行回数", "Attempts"),
         "decision": ("判定期限（営業日）", "Decision deadline"),
         "reason": ("非 SQL 理由の入力", "Non-SQL reason"),
-        "bant": ("SQL 判定の BANT 基準", "BANT rule at SQL"),
+        "bant": ("BANT 基準", "BANT rule"),
         "all": ("SLA すべて", "All SLA rules"),
     },
     "sla_status": {"due": ("期限内", "Due"), "overdue": ("期限超過", "Overdue")},

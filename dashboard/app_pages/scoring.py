@@ -26,9 +26,9 @@ if len(overall):
     last = overall.iloc[0]
     c1, c2, c3 = st.columns(3)
     c1.metric(
-        f"{t('mql_to_sql_recorded')} · {t('mature_cohorts')}",
+        t("mql_to_sql_recorded"),
         fmt_pct(last["mql_to_sql_rate"]),
-        help=f"{t('target_band')} {low:.0%}–{high:.0%}",
+        help=f"{t('mature_cohorts')} · {t('target_band')} {low:.0%}–{high:.0%}",
     )
     c2.metric(f"{t('mqls')} · {t('mature_cohorts')}", fmt_int(last["mql_leads"]))
     verdict = pick(VERDICTS.get(last["verdict"], (last["verdict"],) * 2), ctx.lang)

@@ -215,7 +215,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "Scoring-rule MQLs: leads (known long enough ago to judge) whose scores over their whole history "
         "meet the threshold - a different population from the MQLs the MA recorded (the verdict above).",
     ),
-    "mql_to_sql_recorded": ("MQL→SQL 率（MA 記録の MQL）", "MQL→SQL (MQLs recorded in the MA)"),
+    "mql_to_sql_recorded": ("MQL→SQL（MA 記録の MQL）", "MQL→SQL of MA-recorded MQLs"),
     "whatif_current": ("現在のしきい値", "Current threshold"),
     "verdict_title": ("MQL 定義の判定", "MQL definition verdict"),
     "grades_title": ("グレード別の成果", "Outcomes by grade"),
