@@ -71,8 +71,8 @@ def test_every_problem_kind_names_line_and_field(tmp_path: Path):
     text = "\r\n".join([
         OPP_HEADER,
         "006A" + base + '"1,000",JPY,交渉,2025/04/03 10:15,2025/05/20,,',              # 2 good
-        "006B" + base + '"1,000",JPY,交渉,2025/04/03 10:15,"2025/05/20',               # 3-4: 2 lines, short
-        '",',                                                                            #   (continuation)
+        "006B" + base + '"1,000",JPY,交渉,2025/04/03 10:15,"2025/05/20',               # 3: a quote that
+        '",',                                                                            # 4: runs on, short
         "006C" + base + '"1,000",JPY,,2025/04/03 10:15,2025/05/20,,',                   # 5 missing stage
         "006D" + base + '"1,000",JPY,交渉,2025/13/45 10:15,2025/05/20,,',               # 6 bad date
         "006E" + base + '"千円",JPY,交渉,2025/04/03 10:15,2025/05/20,,',                # 7 bad number
@@ -81,12 +81,13 @@ def test_every_problem_kind_names_line_and_field(tmp_path: Path):
     ]) + "\r\n"
     path = write_csv(tmp_path / "sfa-opportunities-x.csv", text, "cp932")
     good, bad, stats = read_all(path, PRESETS["demo_salesforce_jp_opportunities"])
-    assert stats.rows_read == 7
+    assert stats.rows_read == 8  # every physical line: the broken quote swallows nothing
     assert good["opportunity_id"].to_list() == ["006A", "006F"]
     assert good.filter(pl.col("opportunity_id") == "006F")["_flags"].to_list() == [
         "out_of_order:created_at>close_date"]
     by_line = {r["_line_number"]: r for r in bad.iter_rows(named=True)}
-    assert by_line[3]["reason_kind"] == "malformed_line"
+    assert by_line[3]["reason_kind"] == by_line[4]["reason_kind"] == "malformed_line"
+    assert "a quote on this line opens a field that runs over 2 lines" in by_line[3]["reason"]
     assert by_line[5]["reason_kind"] == "missing_required" and by_line[5]["reason_field"] == "stage"
     assert "'フェーズ' (stage) is empty" in by_line[5]["reason"]
     assert by_line[6]["reason_kind"] == "unparseable_date"
@@ -94,7 +95,8 @@ def test_every_problem_kind_names_line_and_field(tmp_path: Path):
     assert by_line[7]["reason_kind"] == "invalid_number" and by_line[7]["reason_field"] == "amount"
     assert by_line[9]["reason_kind"] == "malformed_line"
     assert by_line[9]["_raw_text"].startswith("006G,")
-    assert by_line[3]["_raw_text"].endswith('"2025/05/20\r\n",')  # the raw text, both lines
+    assert by_line[3]["_raw_text"].endswith('"2025/05/20')  # the raw text of its own line
+    assert by_line[4]["_raw_text"] == '",'
 
 
 def test_missing_required_column_rejects_the_file_naming_it(tmp_path: Path):

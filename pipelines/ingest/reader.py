@@ -210,53 +210,107 @@ def sniff_delimiter(line: str) -> str:
 
 
 class _LineTap:
-    """Feeds lines to csv.reader and remembers them, so each record keeps its raw text."""
+    """Feeds lines to csv.reader and remembers them, so each record keeps its raw text; lines
+    pushed back are read again (after a broken record, reading resumes on its second line)."""
 
-    __slots__ = ("_it", "lines")
+    __slots__ = ("_it", "lines", "_pending")
 
     def __init__(self, fh):
         self._it = iter(fh)
         self.lines: list[str] = []
+        self._pending: list[str] = []
 
     def __iter__(self):
         return self
 
     def __next__(self) -> str:
-        line = next(self._it)
+        line = self._pending.pop() if self._pending else next(self._it)
         self.lines.append(line)
         return line
 
+    def push_back(self, lines: list[str]) -> None:
+        self._pending.extend(reversed(lines))
 
-def iter_records(path: Path, encoding: str, delimiter: str) -> Iterator[tuple[int, list[str], str]]:
+
+# The first cell of a record the reader could not take as one (its second cell says why).
+BROKEN = "\x00broken record"
+
+
+@dataclass
+class RecordShape:
+    """What a record must look like once the header is read: its number of fields."""
+
+    width: int | None = None
+
+
+def iter_records(path: Path, encoding: str, delimiter: str, shape: RecordShape | None = None
+                 ) -> Iterator[tuple[int, list[str], str]]:
     """(first line number, fields, raw text) of every CSV record, header included."""
     global _csv_field_limit_set
     if not _csv_field_limit_set:
-        csv.field_size_limit(1 << 24)
+        csv.field_size_limit(1 << 25)
         _csv_field_limit_set = True
     with open(path, encoding=encoding, newline="") as fh:
-        yield from _records(fh, delimiter)
+        yield from _records(fh, delimiter, shape or RecordShape())
 
 
-def _records(fh, delimiter: str) -> Iterator[tuple[int, list[str], str]]:
+def _records(fh, delimiter: str, shape: RecordShape) -> Iterator[tuple[int, list[str], str]]:
+    """Records as RFC 4180 reads them, checked against the file's physical lines: a quote must
+    never swallow lines. A record that spans several lines is taken only when it reads cleanly
+    (every quoted field closed, followed by a delimiter or the line's end), has the header's number
+    of fields and none of its later lines would be a record of its own (the header's number of
+    fields when split at the delimiter). Otherwise its first line is returned as a broken record
+    and reading resumes on the next line, so each of the lines it swallowed is read as itself."""
     tap = _LineTap(fh)
-    reader = csv.reader(tap, delimiter=delimiter)
+    reader = csv.reader(tap, delimiter=delimiter, strict=True)
     line_no = 1
     lines = tap.lines
     while True:
+        problem = None
         try:
             fields = next(reader)
         except StopIteration:
             return
-        except csv.Error as exc:  # e.g. a NUL byte: the record is unreadable as CSV
-            raw = "".join(lines)
-            yield line_no, [f"\x00csv error: {exc}"], raw.rstrip("\r\n")
-            line_no += len(lines)
-            lines.clear()
-            continue
+        except csv.Error as exc:
+            fields, problem = None, _csv_problem(exc)
+        if len(lines) > 1 and shape.width is not None:
+            if problem is None:
+                problem = _swallowed(lines, fields, delimiter, shape.width)
+            if problem is not None:
+                first = lines[0]
+                tap.push_back(lines[1:])
+                lines.clear()
+                yield line_no, [BROKEN, f"a quote on this line opens a field that {problem}; the "
+                                "line is quarantined and the lines after it are read as records of "
+                                "their own"], first.rstrip("\r\n")
+                line_no += 1
+                continue
         raw = "".join(lines)
+        if fields is None:  # one line that is not strict CSV (a quote inside a quoted field): lenient
+            fields = next(csv.reader([raw], delimiter=delimiter), [])
         yield line_no, fields, raw.rstrip("\r\n")
         line_no += len(lines)
         lines.clear()
+
+
+def _csv_problem(exc: csv.Error) -> str:
+    text = str(exc)
+    if "end of data" in text:
+        return "is still open at the end of the file"
+    if "expected after" in text:
+        return "closes with a quote followed by other text"
+    return text
+
+
+def _swallowed(lines: list[str], fields: list[str], delimiter: str, width: int) -> str | None:
+    """Why a record that spans `lines` is not one record, or None when it is."""
+    if len(fields) != width:
+        return (f"runs over {len(lines)} lines into a record of {len(fields)} fields where the "
+                f"header has {width}")
+    for i, line in enumerate(lines[1:], start=1):
+        if line.rstrip("\r\n").count(delimiter) == width - 1:
+            return f"runs on to the next line(s), {i} of which reads as a record of its own"
+    return None
 
 
 def _excel_sheet(path: Path, sheet: str | int | None):
@@ -286,9 +340,10 @@ def iter_excel_records(path: Path, sheet: str | int | None) -> Iterator[tuple[in
         yield i + 1, cells, out.getvalue()
 
 
-def open_records(path: Path, mapping: SourceMapping | None, stats: ReadStats
-                 ) -> Iterator[tuple[int, list[str], str]]:
-    """The file's records, after settling its encoding and delimiter into `stats`."""
+def open_records(path: Path, mapping: SourceMapping | None, stats: ReadStats,
+                 shape: RecordShape | None = None) -> Iterator[tuple[int, list[str], str]]:
+    """The file's records, after settling its encoding and delimiter into `stats`; once
+    `shape.width` is set (after the header), multi-line records are checked against it."""
     if is_excel(path):
         stats.encoding, stats.delimiter = "xlsx", ""
         return iter_excel_records(path, mapping.sheet if mapping else None)
@@ -296,7 +351,7 @@ def open_records(path: Path, mapping: SourceMapping | None, stats: ReadStats
     declared = mapping.delimiter if mapping else "auto"
     stats.delimiter = sniff_delimiter(_first_line(path, stats.encoding)) if declared == "auto" \
         else declared
-    return iter_records(path, stats.encoding, stats.delimiter)
+    return iter_records(path, stats.encoding, stats.delimiter, shape)
 
 
 def _first_line(path: Path, encoding: str) -> str:
@@ -484,7 +539,8 @@ def read_file(path: Path, mapping: SourceMapping, stats: ReadStats | None = None
     """
     stats = stats if stats is not None else ReadStats()
     footer = re.compile(mapping.footer_pattern) if mapping.footer_pattern else None
-    records = open_records(path, mapping, stats)
+    shape = RecordShape()
+    records = open_records(path, mapping, stats, shape)
     header = None
     for _line, fields, raw in records:
         if raw.strip(", \t;"):
@@ -504,14 +560,16 @@ def read_file(path: Path, mapping: SourceMapping, stats: ReadStats | None = None
     stats.missing_optional_fields = list(fit.missing_optional_fields)
     stats.extra_columns = plan.extra_columns()
     stats.carried_fields = plan.carried_fields()
-    width = len(header)
+    width = shape.width = len(header)
 
     good: list[tuple[int, list[str], str]] = []
     bad: list[tuple[int, str, str, str, str]] = []
 
     def take(line_no: int, fields: list[str], raw: str) -> None:
         stats.rows_read += 1
-        if len(fields) != width and not (plan.excel and len(fields) < width):
+        if fields and fields[0] is BROKEN:
+            bad.append((line_no, raw, "malformed_line", "", f"line {line_no}: {fields[1]}"))
+        elif len(fields) != width and not (plan.excel and len(fields) < width):
             bad.append((line_no, raw, "malformed_line", "",
                         f"line {line_no}: {len(fields)} fields where the header has {width}"))
         else:
