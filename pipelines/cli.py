@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -13,13 +14,30 @@ from pathlib import Path
 import click
 
 from pipelines import progress
-from pipelines.workspace import ENV_VAR, Workspace
+from pipelines.workspace import ENV_VAR, Workspace, WorkspaceBusy
 
 WORKSPACE_HELP = f"Workspace folder (default: ${ENV_VAR}, else ./workspace)."
+_resolved: list[Workspace] = []  # the command's workspace, where an unexpected error is logged
 
 
 def _ws(path: str | None) -> Workspace:
-    return Workspace.resolve(path)
+    ws = Workspace.resolve(path)
+    _resolved.append(ws)
+    return ws
+
+
+@contextlib.contextmanager
+def _writing(ws: Workspace, command: str):
+    """Hold the workspace's writer lock; a second writer is refused (exit 2) naming the first."""
+    try:
+        lock = ws.writer_lock(command)
+        lock.__enter__()
+    except WorkspaceBusy as exc:
+        _fail(str(exc))
+    try:
+        yield
+    finally:
+        lock.__exit__(None, None, None)
 
 
 def _echo_progress(message: str) -> None:
@@ -198,12 +216,13 @@ def check(workspace: str | None) -> None:
     if not ws.warehouse.exists():
         _fail(f"{ws.warehouse} does not exist yet: run `leadjourney run --workspace {ws.root}` first")
     run_id = f"check-{datetime.now(UTC):%Y%m%dT%H%M%S}"
-    con = wh.connect(ws.warehouse)
-    try:
-        outcomes = run_all(con, ws.rules(), run_id)
-        quality = summary(con, run_id)
-    finally:
-        con.close()
+    with _writing(ws, "check"):
+        con = wh.connect(ws.warehouse)
+        try:
+            outcomes = run_all(con, ws.rules(), run_id)
+            quality = summary(con, run_id)
+        finally:
+            con.close()
     for o in outcomes:
         if o.error:
             click.secho(f"  ERROR {o.error}", fg="red", err=True)
@@ -217,7 +236,10 @@ def check(workspace: str | None) -> None:
 @workspace_option
 def run(workspace: str | None) -> None:
     """Materialize the whole pipeline (ingest, transform, checks) over what is in landing/."""
-    if not _run(_ws(workspace)):
+    ws = _ws(workspace)
+    with _writing(ws, "run"):
+        ok = _run(ws)
+    if not ok:
         sys.exit(1)
 
 
@@ -258,14 +280,15 @@ def unload(workspace: str | None, target: str) -> None:
             target = path.resolve().relative_to(ws.landing).as_posix()
         except ValueError:
             target = path.name
-    try:
-        con = wh.connect(ws.warehouse)
-    except Exception as exc:  # noqa: BLE001 - duckdb raises IOException when another process writes
-        _fail(f"{ws.warehouse} is in use by another process ({exc}); try again when it is done")
-    try:
-        removed = unload_loads(con, target)
-    finally:
-        con.close()
+    with _writing(ws, "unload"):
+        try:
+            con = wh.connect(ws.warehouse)
+        except Exception as exc:  # noqa: BLE001 - duckdb raises IOException when another process writes
+            _fail(f"{ws.warehouse} is in use by another process ({exc}); try again when it is done")
+        try:
+            removed = unload_loads(con, target)
+        finally:
+            con.close()
     if not removed:
         _fail(f"no load matches {target!r} (give a load id, or a file under landing/ as "
               "the manifest names it: SELECT load_id, file_name FROM meta.load_manifest)", code=1)
@@ -280,8 +303,9 @@ def unload(workspace: str | None, target: str) -> None:
 def demo(workspace: str | None, leads: int, seed: int, end_date) -> None:
     """Generate demo extracts and run the pipeline on them (generate + run)."""
     ws = _ws(workspace)
-    _generate(ws, leads, seed, end_date.date() if end_date else None)
-    ok = _run(ws)
+    with _writing(ws, "demo"):
+        _generate(ws, leads, seed, end_date.date() if end_date else None)
+        ok = _run(ws)
     click.echo(f"\nNext:\n  Dashboard:   uv run leadjourney dashboard --workspace {ws.root}   "
                f"(then open http://127.0.0.1:8501)\n"
                f"  Deck:        uv run leadjourney deck --workspace {ws.root} --month YYYY-MM\n"
@@ -351,7 +375,9 @@ def dbt(workspace: str | None, dbt_args: tuple[str, ...]) -> None:
     env = {**os.environ, WAREHOUSE_ENV: str(ws.warehouse), "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
            "DBT_PROJECT_DIR": str(DBT_PROJECT_DIR), "DBT_TARGET_PATH": str(ws.dbt_dir / "target"),
            "DBT_LOG_PATH": str(ws.dbt_dir / "logs")}
-    sys.exit(subprocess.call([dbt_executable(), *dbt_args], env=env, cwd=DBT_PROJECT_DIR))
+    with _writing(ws, "dbt " + " ".join(dbt_args[:2])):
+        code = subprocess.call([dbt_executable(), *dbt_args], env=env, cwd=DBT_PROJECT_DIR)
+    sys.exit(code)
 
 
 @main.command()
@@ -421,5 +447,26 @@ def dashboard(workspace: str | None, port: int) -> None:
                          "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer"])
 
 
+def entry() -> None:
+    """The `leadjourney` command: files it creates are readable by their owner only (they hold
+    personal data), and an unexpected error prints one line; its traceback goes to a log file."""
+    os.umask(0o077)
+    try:
+        main()
+    except Exception as exc:  # noqa: BLE001 - the last resort: no stack trace on the console
+        import tempfile
+        import traceback
+
+        known = _resolved[-1].root if _resolved else None
+        log = (known if known and known.is_dir() else Path(tempfile.gettempdir())) / "error.log"
+        with open(log, "a", encoding="utf-8") as fh:
+            fh.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} leadjourney {' '.join(sys.argv[1:])}\n")
+            traceback.print_exc(file=fh)
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        click.secho(f"error: unexpected {type(exc).__name__}: {first}\n  (the details are in {log}; "
+                    "report them if the problem persists)", fg="red", err=True)
+        sys.exit(1)
+
+
 if __name__ == "__main__":
-    main()
+    entry()

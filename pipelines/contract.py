@@ -11,11 +11,19 @@ Field types:
   boolean    yes/no in English or Japanese (see BOOLEAN_LABELS), or mapped labels
   date       a calendar date
   timestamp  a point in time, read in the mapping's time zone, stored in UTC (naive TIMESTAMP)
+
+Values a type can hold but no export plausibly means are quarantined at ingest: an amount of
+AMOUNT_LIMIT or more (it would overflow the sums and ARR of the marts), a date before
+ingest.earliest_date or too far after the load (the rules file), a NUL byte in any text, a
+control character in a key.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+# The largest amount (absolute, in the export's currency) a decimal field takes: 10 trillion.
+AMOUNT_LIMIT = 10 ** 13
 
 FIELD_TYPES = ("string", "integer", "decimal", "boolean", "date", "timestamp")
 
@@ -27,6 +35,10 @@ DUCKDB_TYPES = {
     "date": "DATE",
     "timestamp": "TIMESTAMP",
 }
+
+# Canonical fields that hold a person's data, masked wherever it leaves the warehouse (the raw
+# lines of quarantined rows included) unless masking is turned off.
+PERSONAL_FIELDS = ("email", "contact_email", "phone", "last_name", "first_name")
 
 # Built-in boolean labels, lower-cased. A mapping may add its own with `values:`.
 BOOLEAN_LABELS = {
@@ -67,6 +79,10 @@ class Field:
     # What a loaded source that carries this field makes measurable: "stage:<stage>" (the stage
     # can be observed) or "sla:<rule>". A measure no loaded source carries is "not measurable".
     carries: tuple[str, ...] = ()
+    # A date that may lie ahead (an expected close, a contract's end): it may be up to
+    # ingest.planned_future_years after the load, where a recorded time may be only
+    # ingest.future_margin_days after it.
+    planned: bool = False
 
 
 @dataclass(frozen=True)
@@ -100,8 +116,8 @@ class Extract:
 
 
 def _f(name: str, type_: str, description: str, required: bool = False,
-       values: tuple[str, ...] = (), carries: tuple[str, ...] = ()) -> Field:
-    return Field(name, type_, description, required, values, carries)
+       values: tuple[str, ...] = (), carries: tuple[str, ...] = (), planned: bool = False) -> Field:
+    return Field(name, type_, description, required, values, carries, planned)
 
 
 EXTRACTS: dict[str, Extract] = {
@@ -156,8 +172,8 @@ EXTRACTS: dict[str, Extract] = {
                 _f("campaign_id", "string", "Campaign id.", True),
                 _f("campaign_name", "string", "Campaign name.", True),
                 _f("channel", "string", "Channel code of the campaign.", values=CHANNELS),
-                _f("started_on", "date", "First day."),
-                _f("ended_on", "date", "Last day."),
+                _f("started_on", "date", "First day.", planned=True),
+                _f("ended_on", "date", "Last day.", planned=True),
                 _f("cost", "decimal", "Total spend."),
                 _f("currency", "string", "ISO 4217 currency code of the cost."),
             ),
@@ -252,7 +268,7 @@ EXTRACTS: dict[str, Extract] = {
                    True, values=OPPORTUNITY_STAGES, carries=("stage:won", "stage:lost")),
                 _f("created_at", "timestamp",
                    "When the opportunity was created (empty when the export has no such time yet)."),
-                _f("close_date", "date", "Expected or actual close date."),
+                _f("close_date", "date", "Expected or actual close date.", planned=True),
                 _f("lost_reason", "string", "Lost reason (picklist code).", values=LOST_REASONS),
                 _f("modified_at", "timestamp", "Last modification."),
             ),
@@ -266,7 +282,7 @@ EXTRACTS: dict[str, Extract] = {
                 _f("stage", "string", "Stage entered (canonical code).", True, values=OPPORTUNITY_STAGES),
                 _f("changed_at", "timestamp", "When the stage was entered.", True),
                 _f("amount", "decimal", "Amount at that time."),
-                _f("close_date", "date", "Close date at that time."),
+                _f("close_date", "date", "Close date at that time.", planned=True),
             ),
             key=("opportunity_id", "changed_at", "stage"),
         ),
@@ -334,8 +350,9 @@ EXTRACTS: dict[str, Extract] = {
                    values=("new", "renewal", "upsell", "downgrade"), carries=("stage:advocate",)),
                 _f("mrr", "decimal", "Monthly recurring revenue.", True, carries=("money:arr",)),
                 _f("currency", "string", "ISO 4217 currency code of the MRR."),
-                _f("start_date", "date", "First day of service.", True, carries=("stage:customer",)),
-                _f("end_date", "date", "Last day of service (empty while running)."),
+                _f("start_date", "date", "First day of service.", True, carries=("stage:customer",),
+                   planned=True),
+                _f("end_date", "date", "Last day of service (empty while running).", planned=True),
                 _f("status", "string", "active, cancelled, expired."),
                 _f("modified_at", "timestamp", "Last modification."),
             ),
@@ -393,6 +410,8 @@ def contract_markdown() -> str:
         out.append("| field | type | required | meaning |\n|---|---|---|---|")
         for f in e.fields:
             codes = f" Codes: {', '.join(f.values)}." if f.values else ""
-            out.append(f"| `{f.name}` | {f.type} | {'yes' if f.required else ''} | {f.description}{codes} |")
+            planned = " May lie ahead (a planned date)." if f.planned else ""
+            out.append(f"| `{f.name}` | {f.type} | {'yes' if f.required else ''} | "
+                       f"{f.description}{codes}{planned} |")
         out.append("")
     return "\n".join(out)

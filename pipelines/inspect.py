@@ -8,7 +8,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.ingest.reader import FileRejected, ReadStats, open_records, peek_header, read_file
+from pipelines.ingest.reader import DateLimits, FileRejected, ReadStats, open_records, peek_header, read_file
 from pipelines.sources.mapping import FOLDERS, MappingError, Sources, match_mappings
 from pipelines.workspace import Workspace
 
@@ -55,7 +55,8 @@ def inspect_file(path: Path, ws: Workspace, sources: Sources, rows: int, echo: C
              + (f"  ({mapping.description})" if mapping.description else ""))
         read_stats = ReadStats()
         try:
-            good, bad = next(read_file(path, mapping, read_stats, chunk_rows=max(rows, 50)),
+            good, bad = next(read_file(path, mapping, read_stats, chunk_rows=max(rows, 50),
+                                       limits=DateLimits.from_rules(ws.rules())),
                              (pl.DataFrame(), pl.DataFrame()))
         except FileRejected as exc:
             echo(f"  rejected: {exc}")

@@ -322,6 +322,12 @@ class Quality(_Strict):
     min_rows_per_month: int = Field(ge=1)
 
 
+class Ingest(_Strict):
+    earliest_date: date
+    future_margin_days: float = Field(ge=0)
+    planned_future_years: int = Field(ge=0, le=100)
+
+
 class Funnel(_Strict):
     within_days: list[int] = Field(min_length=1)
     maturity_days: int = Field(ge=0)
@@ -343,6 +349,7 @@ class Rules(_Strict):
     identity: Identity
     recycling: Recycling
     quality: Quality
+    ingest: Ingest
     funnel: Funnel
 
     @model_validator(mode="after")

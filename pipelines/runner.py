@@ -85,8 +85,14 @@ def run_pipeline(ws: Workspace) -> RunOutcome:
     with open(ws.log_file, "w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
         result = job.execute_in_process(
             instance=_dagster_instance(ws), raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}})
+            # no stack traces on the console: the summary below names every failure, and the
+            # run's events (tracebacks included) stay in the Dagster run storage
+            run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}})
     published = False
+    with open(ws.log_file, "a", encoding="utf-8") as log:  # the tracebacks, kept off the console
+        for event in result.all_events:
+            if event.is_step_failure:
+                log.write(f"\nstep {event.step_key} failed:\n{event.step_failure_data.error.to_string()}\n")
     for event in result.all_events:
         if event.event_type_value == "ASSET_MATERIALIZATION" and \
                 event.asset_key.to_user_string() == "serving/published":
@@ -95,7 +101,8 @@ def run_pipeline(ws: Workspace) -> RunOutcome:
             error = event.step_failure_data.error
             while error.cause is not None:
                 error = error.cause
-            failures.append(f"step {event.step_key} failed: {error.message.strip()}")
+            message = error.message.strip().removeprefix("dagster._core.definitions.events.Failure: ")
+            failures.append(f"step {event.step_key} failed: {message}")
         if event.event_type_value == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
             if not evaluation.passed and evaluation.severity.value == "ERROR":
@@ -135,8 +142,10 @@ _MANIFEST_FIELDS = ("status", "rows_read", "rows_loaded", "rows_quarantined", "r
 def file_summary(ws: Workspace, landing: list[LandingFile], since: datetime | None = None) -> list[dict]:
     """One row per landing file and extract it feeds: this run's load, or why nothing loaded. A
     file loaded (with the same mapping) before `since` shows as unchanged, with nothing counted."""
-    from pipelines.ingest.reader import file_sha256
+    from pipelines.ingest.loader import load_fingerprint
+    from pipelines.ingest.reader import DateLimits, file_sha256
 
+    limits = DateLimits.from_rules(ws.rules())
     manifest = {}
     if ws.warehouse.exists():
         con = duckdb.connect(str(ws.warehouse), read_only=True)
@@ -161,7 +170,7 @@ def file_summary(ws: Workspace, landing: list[LandingFile], since: datetime | No
             continue
         sha = file_sha256(lf.path)
         for mapping in lf.mappings:
-            row = manifest.get((sha, mapping.extract, mapping.fingerprint))
+            row = manifest.get((sha, mapping.extract, load_fingerprint(mapping, limits)))
             entry = {"file": lf.name, "extract": mapping.extract, "mapping": mapping.name}
             if row is None:
                 out.append({**entry, "status": "not loaded", **zero, "message": "the ingest did not run",

@@ -14,6 +14,8 @@ character, and full-width forms (`＝`, `＋`, `－`, `＠`) count as well.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 
 
@@ -47,6 +49,33 @@ _EMAIL = re.compile(rf"(?<![{_LOCAL_PART}])([{_LOCAL_PART}])[{_LOCAL_PART}]*+[@�
 def mask_emails_in_text(value):
     """Mask every e-mail address inside a free text (e.g. a quarantined raw line)."""
     return _EMAIL.sub(r"\1***@", value) if isinstance(value, str) else value
+
+
+# A phone number inside a text: a leading 0 or +country code, groups of digits, 10 to 13 digits.
+_PHONE = re.compile(r"(?<![\w+])(?:\+\d{1,3}[-\s]?|0)\d{1,4}[-\s(]?\d{1,4}[-\s)]?\d{3,4}(?!\w)")
+
+
+def _phone_in_text(match: re.Match) -> str:
+    digits = sum(c.isdigit() for c in match.group(0))
+    return mask_phone(match.group(0)) if 10 <= digits <= 13 else match.group(0)
+
+
+def mask_raw_line(value, delimiter: str = ",", personal_columns: list[int] | tuple[int, ...] = ()):
+    """A quarantined source line with its personal data masked: the cells of the file's personal
+    columns (by position; a line with a field too many or too few may shift them), and every
+    e-mail address and phone number anywhere in it."""
+    if not isinstance(value, str):
+        return value
+    text = value
+    if personal_columns and delimiter:
+        cells = next(csv.reader([value], delimiter=delimiter), [])
+        for i in personal_columns:
+            if i < len(cells) and cells[i]:
+                cells[i] = cells[i][:1] + "＊＊"
+        out = io.StringIO()
+        csv.writer(out, delimiter=delimiter, lineterminator="").writerow(cells)
+        text = out.getvalue()
+    return _PHONE.sub(_phone_in_text, mask_emails_in_text(text))
 
 
 # The personal-data columns of the marts and how each is masked.

@@ -10,16 +10,26 @@
       .dagster/                               Dagster run history (DAGSTER_HOME)
       .dbt/                                   dbt target and logs
       last_run.log                            detailed log of the last run
+      .writer.lock                            held by the process writing the warehouse
+
+Files are created readable by their owner only (the CLI's umask is 077): they hold personal data.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 ENV_VAR = "LEADJOURNEY_WORKSPACE"
 DEFAULT = "workspace"
+
+
+class WorkspaceBusy(Exception):
+    """Another leadjourney process is writing the workspace; the message names it."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +85,33 @@ class Workspace:
             (self.landing / folder).mkdir(parents=True, exist_ok=True)
         self.dagster_home.mkdir(parents=True, exist_ok=True)
         return self
+
+    @contextlib.contextmanager
+    def writer_lock(self, command: str):
+        """Hold the workspace for one writing command (run, demo, check, unload, dbt). The lock is
+        the kernel's (flock): it ends with the process, however it ends, so it is never stale."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.root / ".writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 500, 0).decode("utf-8", errors="replace").strip() or "a process"
+            os.close(fd)
+            raise WorkspaceBusy(
+                f"{self.root} is being written by another leadjourney process: {holder}. Wait for it "
+                "to finish and try again (the dashboard, `export` and `deck` keep reading the last "
+                "published copy meanwhile).") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()}, `leadjourney {command}`, started "
+                      f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC\n".encode(), 0)
+        for path in (self.warehouse, self.serving):  # made before files were owner-only
+            if path.exists():
+                path.chmod(0o600)
+        try:
+            yield
+        finally:
+            os.ftruncate(fd, 0)
+            os.close(fd)
 
     def rules(self):
         from pipelines.rules import load_rules

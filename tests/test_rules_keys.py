@@ -7,8 +7,10 @@ first:
 1. the marts: the config tables are rewritten with the changed rules and the dbt models that
    read a changed config table or column are rebuilt from their compiled SQL (the dbt manifest),
    with everything downstream, inside a transaction that is rolled back afterwards;
-2. the data-quality results: the Great Expectations suites run with the changed rules;
-3. the dashboard: the SLA page rendered (AppTest) on a copy of the serving database whose config
+2. the ingest: a file with dates near the ingest's bounds read with the changed rules (its
+   quarantine);
+3. the data-quality results: the Great Expectations suites run with the changed rules;
+4. the dashboard: the SLA page rendered (AppTest) on a copy of the serving database whose config
    tables carry the changed rules (the language and the masking of personal data).
 A key that changes none of them is a dead key and fails the test.
 """
@@ -38,6 +40,7 @@ OVERRIDES = {
     # a USD report: the JPY targets are converted with a JPY rate
     ("locale", "currency"): [(("locale", "currency"), "USD"),
                              (("fx_rates",), [{"currency": "JPY", "rate": 0.0067}])],
+    ("ingest", "earliest_date"): [(("ingest", "earliest_date"), "1980-01-01")],
 }
 # String keys: the alternative value to try.
 STRINGS = {
@@ -180,6 +183,33 @@ def config_changes(base: dict, new: dict) -> tuple[set[str], set[str]]:
     return tables, columns
 
 
+# --- the ingest -------------------------------------------------------------------------------
+
+
+def ingest_fingerprint(folder: Path, rules: Rules) -> list[tuple]:
+    """The quarantine of an SFA opportunities export whose dates sit near the ingest's bounds."""
+    from datetime import UTC, datetime, timedelta
+
+    from pipelines.ingest.reader import DateLimits, read_file
+    from tests.test_reader import OPP_HEADER, PRESETS
+
+    now = datetime.now(UTC).replace(tzinfo=None)
+    path = folder / "sfa-opportunities-bounds.csv"
+    if not path.exists():
+        rows = [("1989-12-31 10:00", "2026-05-20"), ("1990-01-02 10:00", "2026-05-20"),
+                (f"{now + timedelta(days=1.5):%Y-%m-%d %H:%M}", "2026-05-20"),
+                (f"{now + timedelta(days=3):%Y-%m-%d %H:%M}", "2026-05-20"),
+                ("2026-04-03 10:15", f"{now.year + 9}-06-01"), ("2026-04-03 10:15", f"{now.year + 11}-06-01")]
+        lines = [f"006{i},案件,zcrm_1,山田製作所,00Q1,t@y.co.jp,松本 隆,ウェビナー,1000,JPY,交渉,"
+                 f"{created.replace('-', '/')},{close.replace('-', '/')},,"
+                 for i, (created, close) in enumerate(rows)]
+        path.write_bytes(("\r\n".join([OPP_HEADER, *lines]) + "\r\n").encode("cp932"))
+    limits = DateLimits.from_rules(rules)
+    chunks = list(read_file(path, PRESETS["demo_salesforce_jp_opportunities"], limits=limits))
+    return sorted((r["_line_number"], r["reason_kind"])
+                  for _, bad in chunks for r in bad.iter_rows(named=True))
+
+
 # --- the data-quality results -----------------------------------------------------------------
 
 
@@ -307,6 +337,8 @@ def test_every_rules_key_changes_some_output(demo_workspace, tmp_path, monkeypat
                     return f"marts ({len(models)} models rebuilt)"
             finally:
                 con.execute("ROLLBACK")
+        if ingest_fingerprint(tmp_path, base_rules) != ingest_fingerprint(tmp_path, rules):
+            return "the ingest's quarantine"
         if quality.baseline(base_rules) != quality.fingerprint(rules):
             return "quality results"
         if dashboard(rules) != dashboard(base_rules):

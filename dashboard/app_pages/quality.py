@@ -17,7 +17,7 @@ from pipelines.reporting.text import (
     local_column,
     pick,
 )
-from pipelines.safe_text import mask_emails_in_text
+from pipelines.safe_text import mask_raw_line
 
 ctx = ui.context()
 t = ctx.t
@@ -140,8 +140,12 @@ else:
     if kind:
         chosen = chosen[chosen["reason_kind"] == kind]
     total = int(chosen["rows_"].sum())
-    if ctx.mask:  # raw lines carry names and e-mail addresses
-        rows["raw_text"] = rows["raw_text"].map(mask_emails_in_text)
+    if ctx.mask:  # raw lines carry names, e-mail addresses and phone numbers
+        rows["raw_text"] = [
+            mask_raw_line(raw, delimiter or ",", json.loads(personal) if personal else ())
+            for raw, delimiter, personal in zip(rows["raw_text"], rows["delimiter"], rows["personal_columns"],
+                                                strict=True)]
+        rows["reason"] = rows["reason"].map(mask_raw_line)
     rows["reason_kind"] = rows["reason_kind"].map(lambda k: pick(REASON_KINDS.get(k, (k, k)), ctx.lang))
     rows["extract"] = rows["extract"].map(lambda e: ctx.label("extract", e))
     shown = ui.prepare(

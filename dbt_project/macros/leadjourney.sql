@@ -121,6 +121,7 @@
         select
             r.*,
             m.mapping as _mapping,
+            m.carried_fields as _carried_fields,
             row_number() over (
                 partition by {{ key | join(', ') }}
                 order by {% if modified_field %}{{ modified_field }} desc nulls last, {% endif %}r._loaded_at desc, r._load_id desc, r._line_number desc
@@ -160,9 +161,83 @@
 
 {% macro latest_version(table) -%}
     {#- The current version of each record of a raw extract (see record_versions); records the
-        sources removed are listed in marts.removed_records instead. -#}
+        sources removed are listed in marts.removed_records instead. A field the record's latest
+        file did not carry (the column was absent from that export, which is not the same as an
+        empty cell) keeps its value from the latest version whose file carried it. -#}
+    {%- set key = versioned_extracts()[table][0] -%}
+    {#- the raw table itself (a unit test's source() is its fixture, whose columns are the table's) -#}
+    {%- set raw_table = api.Relation.create(database=target.database, schema='raw', identifier=table) -%}
+    {%- set columns = adapter.get_columns_in_relation(raw_table) | map(attribute='name') | list
+        if execute else [] -%}
+    {%- set fields = [] -%}
+    {%- for c in columns if c not in key and not c.startswith('_') -%}
+        {%- do fields.append(c) -%}
+    {%- endfor -%}
+    {%- if not fields %}
     select * from ({{ record_versions(table) }}) as versions
     where _version_rank = 1 and _removed_by_load_id is null
+    {%- else %}
+    with versions as (
+        select * from ({{ record_versions(table) }}) as v
+    ),
+    carried as (
+        select load_id
+            {%- for f in fields %},
+            coalesce({{ json_list_contains('carried_fields', f) }}, true) as {{ f }}
+            {%- endfor %}
+        from {{ source('meta', 'load_manifest') }}
+    ),
+    known as (
+        -- records with several versions: each field from the latest version that carried it
+        select
+            {%- for k in key %}
+            v.{{ k }},
+            {%- endfor %}
+            {%- for f in fields %}
+            {{ value_at_min('v.' ~ f, 'case when coalesce(c.' ~ f ~ ', true) then v._version_rank end') }} as {{ f }}
+            {{- ',' if not loop.last }}
+            {%- endfor %}
+        from versions as v
+        left join carried as c on c.load_id = v._load_id
+        where v._version_count > 1
+        group by {% for k in key %}v.{{ k }}{{ ', ' if not loop.last }}{% endfor %}
+    )
+    select
+        {%- for c in columns %}
+        {%- if c in fields %}
+        case when l._version_count > 1 then k.{{ c }} else l.{{ c }} end as {{ c }},
+        {%- else %}
+        l.{{ c }},
+        {%- endif %}
+        {%- endfor %}
+        l._mapping, l._carried_fields, l._version_rank, l._version_count, l._removed_by_load_id
+    from versions as l
+    left join known as k on {% for k in key %}k.{{ k }} = l.{{ k }}{{ ' and ' if not loop.last }}{% endfor %}
+    where l._version_rank = 1 and l._removed_by_load_id is null
+    {%- endif %}
+{%- endmacro %}
+
+{% macro json_list_contains(column, item) -%}
+    {#- Whether a JSON list of strings holds an item. -#}
+    {{ return(adapter.dispatch('json_list_contains', 'leadjourney')(column, item)) }}
+{%- endmacro %}
+{% macro duckdb__json_list_contains(column, item) -%}
+    list_contains(from_json({{ column }}, '["VARCHAR"]'), '{{ item }}')
+{%- endmacro %}
+{% macro spark__json_list_contains(column, item) -%}
+    array_contains(from_json({{ column }}, 'array<string>'), '{{ item }}')
+{%- endmacro %}
+
+{% macro value_at_min(value, order) -%}
+    {#- The value on the row with the smallest `order` (rows whose order is null are left out;
+        a null value there is the answer, not skipped). -#}
+    {{ return(adapter.dispatch('value_at_min', 'leadjourney')(value, order)) }}
+{%- endmacro %}
+{% macro duckdb__value_at_min(value, order) -%}
+    arg_min_null({{ value }}, {{ order }})
+{%- endmacro %}
+{% macro spark__value_at_min(value, order) -%}
+    min_by({{ value }}, {{ order }})
 {%- endmacro %}
 
 {% macro utc_now() -%}

@@ -15,6 +15,7 @@ rows read = rows loaded + rows quarantined + rows filtered out.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Callable
@@ -25,7 +26,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.contract import DUCKDB_TYPES, EXTRACTS, META_COLUMNS, Extract, raw_table_ddl
-from pipelines.ingest.reader import FileRejected, ReadStats, file_sha256, peek_header, read_file
+from pipelines.ingest.reader import DateLimits, FileRejected, ReadStats, file_sha256, peek_header, read_file
 from pipelines.sources.mapping import FOLDERS, MappingError, SourceMapping, Sources, match_mappings
 
 MANIFEST_COLUMNS = {
@@ -51,6 +52,7 @@ MANIFEST_COLUMNS = {
     "missing_columns": "VARCHAR",      # optional mapped columns the file does not have (JSON list)
     "missing_fields": "VARCHAR",       # the canonical fields (and stage:<s>) they would fill (JSON)
     "carried_fields": "VARCHAR",       # canonical fields (and stage:<s>) the file filled (JSON list)
+    "personal_columns": "VARCHAR",     # positions (from 0) of the header's personal-data columns (JSON)
     "unmapped_labels": "VARCHAR",      # {field: {label: count}} not in the mapping's values (JSON)
     "warnings": "VARCHAR",             # JSON list of sentences
     "message": "VARCHAR",
@@ -164,13 +166,20 @@ def _new_load_id(extract: str, sha: str) -> str:
     return f"{extract}-{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{sha[:8]}"
 
 
+def load_fingerprint(mapping: SourceMapping, limits: DateLimits) -> str:
+    """What a load did to a file's content: its mapping and the ingest's date limits."""
+    return hashlib.sha256(f"{mapping.fingerprint}|{limits.key}".encode()).hexdigest()[:16]
+
+
 def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile, mapping: SourceMapping,
-              progress: Callable[[str, int], None] | None = None) -> FileLoad:
+              progress: Callable[[str, int], None] | None = None, limits: DateLimits | None = None
+              ) -> FileLoad:
     """Load one landing file through one of its mappings in one transaction."""
     extract = mapping.contract
     started = time.perf_counter()
     sha = file_sha256(lf.path)
-    fingerprint = mapping.fingerprint
+    limits = limits or DateLimits()
+    fingerprint = load_fingerprint(mapping, limits)
     previous = con.execute(
         "SELECT load_id, rows_loaded FROM meta.load_manifest WHERE sha256 = ? AND extract = ? "
         "AND mapping_fingerprint = ? AND status = 'loaded' LIMIT 1",
@@ -184,7 +193,7 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile, mapping: SourceMa
     con.execute("BEGIN TRANSACTION")
     try:
         _create_stage(con, extract)
-        for good, bad in read_file(lf.path, mapping, stats):
+        for good, bad in read_file(lf.path, mapping, stats, limits=limits):
             if good.height:
                 con.execute("INSERT INTO _stage BY NAME SELECT * FROM good")
             if bad.height:
@@ -211,6 +220,7 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile, mapping: SourceMa
                 "SELECT DISTINCT stage FROM raw.stage_events WHERE _load_id = ? ORDER BY 1",
                 [load_id]).fetchall()]
         warnings += _unmapped_warnings(stats)
+        warnings += _dropped_columns_warning(con, mapping, carried, stats)
         superseded = _supersede(con, sha, extract.name, fingerprint, load_id)
         message = "; ".join(filter(None, [
             f"{duplicates} duplicate id(s)" if duplicates else "",
@@ -228,14 +238,15 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile, mapping: SourceMa
             "extra_columns": _json(stats.extra_columns),
             "missing_columns": _json(stats.missing_optional_columns),
             "missing_fields": _json(stats.missing_optional_fields),
-            "carried_fields": _json(carried), "unmapped_labels": _json(stats.unmapped_labels),
+            "carried_fields": _json(carried), "personal_columns": _json(stats.personal_columns),
+            "unmapped_labels": _json(stats.unmapped_labels),
             "warnings": _json(warnings), "message": message,
             "duration_s": time.perf_counter() - started})
         con.execute("DROP TABLE IF EXISTS _stage")
         con.execute("COMMIT")
     except FileRejected as exc:
         con.execute("ROLLBACK")
-        return _reject(con, lf, mapping, sha, stats, str(exc), started)
+        return _reject(con, lf, mapping, fingerprint, sha, stats, str(exc), started)
     except BaseException:
         con.execute("ROLLBACK")
         raise
@@ -248,7 +259,7 @@ def _json(value) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=isinstance(value, dict))
 
 
-def _reject(con, lf, mapping: SourceMapping, sha, stats, message, started) -> FileLoad:
+def _reject(con, lf, mapping: SourceMapping, fingerprint: str, sha, stats, message, started) -> FileLoad:
     extract = mapping.extract
     load_id = _new_load_id(extract, sha)
     con.execute("BEGIN TRANSACTION")
@@ -256,7 +267,7 @@ def _reject(con, lf, mapping: SourceMapping, sha, stats, message, started) -> Fi
                 [sha, extract])
     _insert_manifest(con, {
         "load_id": load_id, "extract": extract, "mapping": mapping.name,
-        "mapping_fingerprint": mapping.fingerprint, "export_kind": mapping.export,
+        "mapping_fingerprint": fingerprint, "export_kind": mapping.export,
         "file_name": lf.name, "sha256": sha, "size_bytes": lf.path.stat().st_size,
         "encoding": stats.encoding, "delimiter": stats.delimiter, "status": "rejected",
         "rows_read": 0, "rows_loaded": 0, "rows_quarantined": 0, "rows_filtered": 0,
@@ -341,6 +352,24 @@ def _apply_lookups(con, mapping: SourceMapping) -> list[str]:
     return warnings
 
 
+def _dropped_columns_warning(con, mapping: SourceMapping, carried: list[str], stats: ReadStats) -> list[str]:
+    """Fields the previous load of this mapping carried and this file does not (a column dropped
+    from the export, or a header typo): their known values are kept, and the user is told."""
+    previous = con.execute(
+        "SELECT file_name, carried_fields FROM meta.load_manifest WHERE extract = ? AND mapping = ? "
+        "AND status = 'loaded' ORDER BY loaded_at DESC LIMIT 1", [mapping.extract, mapping.name]).fetchone()
+    if previous is None or not previous[1]:
+        return []
+    dropped = [f for f in json.loads(previous[1]) if f not in carried and not f.startswith("stage:")]
+    if not dropped:
+        return []
+    extra = (f"; columns not in the mapping: {', '.join(stats.extra_columns[:5])}"
+             if stats.extra_columns else "")
+    return [f"{', '.join(dropped)}: carried by the previous export ({previous[0]}) but absent from this "
+            "one; the values known so far are kept (an absent column is not an empty one). Check the "
+            f"export's columns and the spelling of its header{extra}"]
+
+
 def _unmapped_warnings(stats: ReadStats) -> list[str]:
     out = []
     for name, labels in sorted(stats.unmapped_labels.items()):
@@ -398,12 +427,13 @@ def _insert_manifest(con, row: dict) -> None:
 
 
 def load_extract(con: duckdb.DuckDBPyConnection, files: list[LandingFile], extract: str,
-                 progress: Callable[[str, int], None] | None = None) -> list[FileLoad]:
+                 progress: Callable[[str, int], None] | None = None, limits: DateLimits | None = None
+                 ) -> list[FileLoad]:
     """Load every landing file that feeds one extract, oldest file name first."""
     ensure_schema(con)
     results = []
     for lf in files:
         mapping = lf.mapping_for(extract)
         if mapping is not None:
-            results.append(load_file(con, lf, mapping, progress))
+            results.append(load_file(con, lf, mapping, progress, limits))
     return results

@@ -7,8 +7,12 @@ problems are named by kind:
 
   malformed_line     the record has a different number of fields than the header
   missing_required   a required field (or every field of a required group) is empty
+  invalid_text       a NUL byte in a text, or a control character in a key
   unparseable_date   a date or time that matches none of the mapping's formats
+  implausible_date   a date or time before ingest.earliest_date, or too far after the load
+                     (ingest.future_margin_days; planned dates ingest.planned_future_years)
   invalid_number     a number or amount that is not one
+  out_of_range       an amount of AMOUNT_LIMIT or more
   invalid_boolean    a yes/no field with a value that is neither
   duplicate_id       (found by the loader) the record's key already occurred earlier in the file
 
@@ -28,12 +32,12 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
 
-from pipelines.contract import BOOLEAN_LABELS, Extract
+from pipelines.contract import AMOUNT_LIMIT, BOOLEAN_LABELS, PERSONAL_FIELDS, Extract
 from pipelines.sources.mapping import DELIMITERS, ColumnSpec, HeaderFit, SourceMapping
 
 CHUNK_ROWS = 100_000
@@ -44,14 +48,39 @@ EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 EXCEL_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d")
 
 # Quarantine reason kinds, in the order a row's first problem is chosen.
-ROW_PROBLEM_KINDS = ("malformed_line", "missing_required", "unparseable_date", "invalid_number",
-                     "invalid_boolean", "duplicate_id")
+ROW_PROBLEM_KINDS = ("malformed_line", "missing_required", "invalid_text", "unparseable_date",
+                     "implausible_date", "invalid_number", "out_of_range", "invalid_boolean", "duplicate_id")
 QUARANTINE_SCHEMA = {
     "_line_number": pl.Int64, "_raw_text": pl.Utf8, "reason_kind": pl.Utf8,
     "reason_field": pl.Utf8, "reason": pl.Utf8, "record_key": pl.Utf8,
 }
 
 _csv_field_limit_set = False
+
+
+@dataclass(frozen=True)
+class DateLimits:
+    """The dates a load accepts (the rules file's ingest section); `now` is the load's clock."""
+
+    earliest: date = date(1990, 1, 1)
+    future_margin_days: float = 2
+    planned_future_years: int = 10
+    now: datetime = field(default_factory=lambda: datetime.now(UTC).replace(tzinfo=None))
+
+    @classmethod
+    def from_rules(cls, rules) -> DateLimits:
+        return cls(rules.ingest.earliest_date, rules.ingest.future_margin_days,
+                   rules.ingest.planned_future_years)
+
+    @property
+    def key(self) -> str:
+        """What changes the quarantine (part of a load's identity); the clock is not."""
+        return f"{self.earliest}|{self.future_margin_days}|{self.planned_future_years}"
+
+    def latest(self, planned: bool) -> datetime:
+        if planned:
+            return self.now.replace(year=self.now.year + self.planned_future_years, month=12, day=31)
+        return self.now + timedelta(days=self.future_margin_days)
 
 
 class FileRejected(Exception):
@@ -73,6 +102,7 @@ class ReadStats:
     missing_optional_fields: list[str] = field(default_factory=list)
     extra_columns: list[str] = field(default_factory=list)
     carried_fields: list[str] = field(default_factory=list)
+    personal_columns: list[int] = field(default_factory=list)  # header positions of personal data
     unmapped_labels: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
@@ -180,6 +210,11 @@ def detect_encoding(path: Path, declared: str = "auto") -> str:
     utf8_problem = _decode_problem(path, "utf-8")
     if utf8_problem is None:
         return "utf-8"
+    if _mostly_utf8(path):
+        raise FileRejected(
+            f"{path}: the file is UTF-8 but for some bytes: {utf8_problem}. A line in another encoding "
+            "(pasted from a Shift_JIS file?) or a damaged byte: fix or remove that line, the file "
+            "is not read rather than guessed.")
     cp932_problem = _decode_problem(path, "cp932", _cp932_looks_wrong)
     if cp932_problem is None:
         return "cp932"
@@ -187,6 +222,21 @@ def detect_encoding(path: Path, declared: str = "auto") -> str:
         f"{path}: the encoding cannot be told with certainty: not UTF-8 ({utf8_problem}), and "
         f"not Shift_JIS / CP932 ({cp932_problem}).{_likely_encodings(path)} Set `encoding:` in "
         "its mapping (for example encoding: cp1252).")
+
+
+def _mostly_utf8(path: Path) -> bool:
+    """A UTF-8 file with damaged or pasted lines, not a file in another encoding: its valid UTF-8
+    multi-byte characters are more than a tenth of its invalid bytes (Shift_JIS text read as
+    UTF-8 gives almost only invalid bytes; a valid sequence there is a rare accident)."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    valid = invalid = 0
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(ENCODING_SNIFF_BYTES), b""):
+            text = decoder.decode(block)
+            bad = text.count("\ufffd")
+            invalid += bad
+            valid += sum(1 for c in text if c > "\x7f") - bad
+    return valid * 10 > invalid
 
 
 def _likely_encodings(path: Path, exclude: str | None = None) -> str:
@@ -259,8 +309,9 @@ def _records(fh, delimiter: str, shape: RecordShape) -> Iterator[tuple[int, list
     never swallow lines. A record that spans several lines is taken only when it reads cleanly
     (every quoted field closed, followed by a delimiter or the line's end), has the header's number
     of fields and none of its later lines would be a record of its own (the header's number of
-    fields when split at the delimiter). Otherwise its first line is returned as a broken record
-    and reading resumes on the next line, so each of the lines it swallowed is read as itself."""
+    fields, split at the delimiter or read as CSV alone). Otherwise its first line is returned as
+    a broken record and reading resumes on the next line, so each line it swallowed is read as
+    itself."""
     tap = _LineTap(fh)
     reader = csv.reader(tap, delimiter=delimiter, strict=True)
     line_no = 1
@@ -273,9 +324,11 @@ def _records(fh, delimiter: str, shape: RecordShape) -> Iterator[tuple[int, list
             return
         except csv.Error as exc:
             fields, problem = None, _csv_problem(exc)
-        if len(lines) > 1 and shape.width is not None:
+        if len(lines) > 1:
             if problem is None:
-                problem = _swallowed(lines, fields, delimiter, shape.width)
+                # before the header is known, a line like the first one is a record of its own
+                width = shape.width if shape.width is not None else lines[0].count(delimiter) + 1
+                problem = _swallowed(lines, fields, delimiter, width, shape.width is None)
             if problem is not None:
                 first = lines[0]
                 tap.push_back(lines[1:])
@@ -302,13 +355,21 @@ def _csv_problem(exc: csv.Error) -> str:
     return text
 
 
-def _swallowed(lines: list[str], fields: list[str], delimiter: str, width: int) -> str | None:
-    """Why a record that spans `lines` is not one record, or None when it is."""
-    if len(fields) != width:
+def _swallowed(lines: list[str], fields: list[str], delimiter: str, width: int,
+               header: bool = False) -> str | None:
+    """Why a record that spans `lines` is not one record, or None when it is. A header may span
+    lines (a column name with a line break in it, 金額<br>(千円)) only when no name holds the
+    delimiter or starts or ends with the line break."""
+    if header and any(delimiter in f or f.strip(" ") != f.strip() for f in fields):
+        return (f"runs over {len(lines)} lines into a column name that holds the delimiter or ends in "
+                "a line break")
+    if len(fields) != width and not header:
         return (f"runs over {len(lines)} lines into a record of {len(fields)} fields where the "
                 f"header has {width}")
     for i, line in enumerate(lines[1:], start=1):
-        if line.rstrip("\r\n").count(delimiter) == width - 1:
+        text = line.rstrip("\r\n")
+        if text.count(delimiter) == width - 1 or \
+                len(next(csv.reader([text], delimiter=delimiter), [])) == width:
             return f"runs on to the next line(s), {i} of which reads as a record of its own"
     return None
 
@@ -394,6 +455,10 @@ def peek_header(path: Path) -> list[str] | None:
     return _unique_header(next(csv.reader([first], delimiter=sniff_delimiter(first)), []))
 
 
+def _shorten(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text):,} characters)"
+
+
 def _unique_header(header: list[str]) -> list[str]:
     seen: dict[str, int] = {}
     out = []
@@ -421,6 +486,7 @@ class ReadPlan:
     header: list[str]
     formats: dict[str, list[str]] = field(default_factory=dict)   # field or stage:<s>:entered
     settled: bool = False
+    limits: DateLimits = field(default_factory=DateLimits)
 
     @property
     def extract(self) -> Extract:
@@ -531,7 +597,8 @@ def _can_disagree(f: str, g: str, dtype) -> bool:
 # --- reading ---------------------------------------------------------------------------------------
 
 def read_file(path: Path, mapping: SourceMapping, stats: ReadStats | None = None,
-              chunk_rows: int = CHUNK_ROWS) -> Iterator[tuple[pl.DataFrame, pl.DataFrame]]:
+              chunk_rows: int = CHUNK_ROWS, limits: DateLimits | None = None
+              ) -> Iterator[tuple[pl.DataFrame, pl.DataFrame]]:
     """Yield (good rows, quarantined rows) per chunk. Raises FileRejected for file-level problems.
 
     Good rows carry the canonical fields, typed, plus `_line_number`, `_flags`, `_extra` and
@@ -542,7 +609,10 @@ def read_file(path: Path, mapping: SourceMapping, stats: ReadStats | None = None
     shape = RecordShape()
     records = open_records(path, mapping, stats, shape)
     header = None
-    for _line, fields, raw in records:
+    for line_no, fields, raw in records:
+        if fields and fields[0] is BROKEN:
+            raise FileRejected(f"{path}: line {line_no}, the header: {fields[1].split('; the line')[0]}; "
+                               "fix the header's quotes")
         if raw.strip(", \t;"):
             header = _unique_header(fields)
             break
@@ -554,12 +624,14 @@ def read_file(path: Path, mapping: SourceMapping, stats: ReadStats | None = None
     if not fit.fits:
         raise FileRejected(
             f"{path}: required column(s) {', '.join(fit.missing_required)} not found; mapping "
-            f"'{mapping.name}' needs them. The file's header has: {', '.join(header)}")
-    plan = ReadPlan(mapping, fit, is_excel(path), header)
+            f"'{mapping.name}' needs them. The file's header has: {_shorten(', '.join(header))}")
+    plan = ReadPlan(mapping, fit, is_excel(path), header, limits=limits or DateLimits())
     stats.missing_optional_columns = list(fit.missing_optional)
     stats.missing_optional_fields = list(fit.missing_optional_fields)
     stats.extra_columns = plan.extra_columns()
     stats.carried_fields = plan.carried_fields()
+    stats.personal_columns = sorted({header.index(name) for f in PERSONAL_FIELDS if f in mapping.columns
+                                     for name in plan.sources(mapping.columns[f])})
     width = shape.width = len(header)
 
     good: list[tuple[int, list[str], str]] = []
@@ -808,18 +880,35 @@ def map_frame(frame: pl.DataFrame, plan: ReadPlan, stats: ReadStats | None = Non
         names = " / ".join(_label(plan, k) for k in group)
         problems.append((mask, "missing_required", "|".join(group),
                          pl.lit(f"missing_required: all of {names} are empty")))
-    checked = [(f.name, f.type, mapping.columns.get(f.name)) for f in extract.fields
+    for f in extract.fields:
+        if f.type != "string" or f.name not in mapping.columns:
+            continue
+        bad_chars = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]" if f.name in extract.key else "\x00"
+        mask = pl.col(f"__raw__{f.name}").str.contains(bad_chars).fill_null(False)
+        what = "a control character" if f.name in extract.key else "a NUL byte"
+        problems.append((mask, "invalid_text", f.name,
+                         pl.lit(f"invalid_text: {_label(plan, f.name)} holds {what}")))
+    checked = [(f.name, f.type, mapping.columns.get(f.name), f.planned) for f in extract.fields
                if f.name not in unpivoted]
-    checked += [(f"stage:{s}:{p}", "timestamp", spec) for s, p, spec in stage_parts]
-    for kind in ("unparseable_date", "invalid_number", "invalid_boolean"):
-        for key, type_, spec in checked:
-            if _INVALID_KIND.get(type_) != kind:
+    checked += [(f"stage:{s}:{p}", "timestamp", spec, False) for s, p, spec in stage_parts]
+    for kind in ("unparseable_date", "implausible_date", "invalid_number", "out_of_range",
+                 "invalid_boolean"):
+        for key, type_, spec, planned in checked:
+            if kind == "implausible_date" and type_ in ("date", "timestamp"):
+                mask, why = _implausible(pl.col(key), type_, planned, plan.limits)
+            elif kind == "out_of_range" and type_ == "decimal":
+                mask = pl.col(key).cast(pl.Float64).abs() >= AMOUNT_LIMIT
+                why = f" is {AMOUNT_LIMIT:,} or more, beyond any amount the marts can sum"
+            elif _INVALID_KIND.get(type_) == kind:
+                mask = pl.col(f"__raw__{key}").is_not_null() & pl.col(key).is_null()
+                why = _hint(plan, key, type_, spec)
+            else:
                 continue
-            mask = pl.col(f"__raw__{key}").is_not_null() & pl.col(key).is_null()
-            hint = _hint(plan, key, type_, spec)
-            message = pl.format(f"{kind}: {_label_of(plan, key, spec)} = '{{}}'{hint}",
-                                pl.col(f"__raw__{key}"))
-            problems.append((mask, kind, key.split(":")[0] if ":" in key else key, message))
+            message = pl.concat_str([pl.lit(f"{kind}: {_label_of(plan, key, spec)} = '"),
+                                     pl.col(f"__raw__{key}"), pl.lit("'"), pl.lit(why) if isinstance(why, str)
+                                     else why])
+            problems.append((mask.fill_null(False), kind, key.split(":")[0] if ":" in key else key,
+                             message))
 
     if problems:
         kind_expr = pl.when(problems[0][0]).then(pl.lit(problems[0][1]))
@@ -849,6 +938,22 @@ def map_frame(frame: pl.DataFrame, plan: ReadPlan, stats: ReadStats | None = Non
         + [pl.col("_line_number"), flags.alias("_flags"), extra_expr.alias("_extra"),
            pl.col("_raw_text"), kind_expr.alias("reason_kind"), field_expr.alias("reason_field"),
            message_expr.alias("reason"), key_expr.alias("record_key")])
+
+
+def _implausible(value: pl.Expr, type_: str, planned: bool, limits: DateLimits) -> tuple[pl.Expr, pl.Expr]:
+    """(rows whose date or time no export plausibly means, why) for one typed column."""
+    earliest, latest = limits.earliest, limits.latest(planned)
+    if type_ == "date":
+        low, high = pl.lit(earliest), pl.lit(latest.date())
+    else:
+        low, high = pl.lit(datetime.combine(earliest, datetime.min.time())), pl.lit(latest)
+    ahead = (f" is after {latest:%Y-%m-%d}, more than {limits.planned_future_years} years ahead"
+             if planned else f" is after {latest:%Y-%m-%d %H:%M} UTC, later than the load's clock by more "
+             f"than {limits.future_margin_days:g} day(s)")
+    why = pl.when(value < low).then(pl.lit(f" is before {earliest} (a two-digit year or a placeholder?)")) \
+        .otherwise(pl.lit(ahead + " (a typo or a placeholder?)"))
+    bounds = pl.lit("; the bounds are ingest: in the rules file")
+    return (value < low) | (value > high), pl.concat_str([why, bounds])
 
 
 def _local_date(expr: pl.Expr, timezone: str) -> pl.Expr:

@@ -429,8 +429,11 @@ SEVERITIES = {"error": ("ブロッキング", "Blocking"), "warn": ("警告", "W
 REASON_KINDS = {
     "malformed_line": ("行の形式不正", "Malformed line"),
     "missing_required": ("必須項目の欠落", "Missing required field"),
+    "invalid_text": ("不正な文字（NUL・制御文字）", "Invalid character (NUL, control)"),
     "unparseable_date": ("日付を解釈できない", "Unparseable date"),
+    "implausible_date": ("ありえない日付", "Implausible date"),
     "invalid_number": ("数値が不正", "Invalid number"),
+    "out_of_range": ("金額が範囲外", "Amount out of range"),
     "invalid_boolean": ("真偽値が不正", "Invalid boolean"),
     "duplicate_id": ("ID の重複", "Duplicate id"),
 }

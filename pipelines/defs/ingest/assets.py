@@ -7,6 +7,7 @@ from pipelines import progress
 from pipelines.contract import EXTRACTS, Extract
 from pipelines.defs.resources import WarehouseResource
 from pipelines.ingest.loader import FileLoad, discover, load_extract
+from pipelines.ingest.reader import DateLimits
 from pipelines.sources.mapping import LOOKUP_EXTRACTS
 
 CHECK_NAME = "landing_files_accepted"
@@ -51,7 +52,7 @@ def build_raw_asset(extract: Extract) -> dg.AssetsDefinition:
             progress.report(f"  {file_name}: {rows:,} rows read")
 
         with warehouse.connect() as con:
-            results = load_extract(con, files, extract.name, on_rows)
+            results = load_extract(con, files, extract.name, on_rows, DateLimits.from_rules(ws.rules()))
             total = con.execute(f"SELECT count(*) FROM raw.{extract.name}").fetchone()[0]
         for r in results:
             line = (f"{r.file_name} -> {extract.name}: {r.status}, {r.rows_loaded:,} loaded, "

@@ -56,10 +56,11 @@ def quarantine_summary(q: Query) -> pd.DataFrame:
 def quarantine_rows(q: Query, extract: str | None, reason_kind: str | None, limit: int = 500) -> pd.DataFrame:
     return q(
         """
-        SELECT extract, file_name, line_number, reason_kind, reason_field, reason, raw_text
-        FROM meta.quarantine
-        WHERE (? IS NULL OR extract = ?) AND (? IS NULL OR reason_kind = ?)
-        ORDER BY extract, file_name, line_number LIMIT ?""",
+        SELECT q.extract, q.file_name, q.line_number, q.reason_kind, q.reason_field, q.reason, q.raw_text,
+               m.delimiter, m.personal_columns
+        FROM meta.quarantine AS q LEFT JOIN meta.load_manifest AS m ON m.load_id = q.load_id
+        WHERE (? IS NULL OR q.extract = ?) AND (? IS NULL OR q.reason_kind = ?)
+        ORDER BY q.extract, q.file_name, q.line_number LIMIT ?""",
         (extract, extract, reason_kind, reason_kind, limit),
     )
 
