@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.kpi_functions import create_kpi_functions
+from pipelines.pause import pause_point
 
 SERVED_SCHEMAS = ("marts", "meta", "config", "reference")
 
@@ -59,6 +60,7 @@ def publish(warehouse: Path, serving: Path, run_id: str) -> dict:
             con.execute(f"CREATE TABLE serving.{schema}.{table} AS SELECT * FROM {schema}.{table}")
             counts[f"{schema}.{table}"] = con.execute(
                 f"SELECT count(*) FROM serving.{schema}.{table}").fetchone()[0]
+            pause_point("publish.copying", f"{schema}.{table}")
         create_kpi_functions(con, "serving")
         published_at = datetime.now(UTC).replace(tzinfo=None)
         con.execute("CREATE TABLE serving.meta.publication AS SELECT ? AS run_id, ? AS published_at, "
@@ -67,6 +69,7 @@ def publish(warehouse: Path, serving: Path, run_id: str) -> dict:
         con.execute("DETACH serving")
     finally:
         con.close()
+    pause_point("publish.before_swap")
     os.replace(tmp, serving)
     return {"tables": len(counts), "published_at": published_at.isoformat(timespec="seconds")}
 

@@ -27,6 +27,7 @@ import duckdb
 
 from pipelines.contract import DUCKDB_TYPES, EXTRACTS, META_COLUMNS, Extract, raw_table_ddl
 from pipelines.ingest.reader import DateLimits, FileRejected, ReadStats, file_sha256, peek_header, read_file
+from pipelines.pause import pause_point
 from pipelines.sources.mapping import FOLDERS, MappingError, SourceMapping, Sources, match_mappings
 
 MANIFEST_COLUMNS = {
@@ -200,6 +201,7 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile, mapping: SourceMa
                 _insert_quarantine(con, bad, load_id, extract.name, lf.name)
             if progress:
                 progress(lf.name, stats.rows_read)
+            pause_point("ingest.in_transaction", lf.name)
         warnings = _apply_lookups(con, mapping)
         duplicates = _move_duplicates_and_load(con, mapping, load_id, lf.name)
         counts = dict(con.execute(
@@ -250,6 +252,7 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile, mapping: SourceMa
     except BaseException:
         con.execute("ROLLBACK")
         raise
+    pause_point("ingest.committed", lf.name)
     return FileLoad(lf.name, extract.name, mapping.name, "loaded", stats.rows_read, rows_loaded,
                     rows_quarantined, rows_flagged, stats.rows_filtered, message, load_id, counts,
                     warnings)

@@ -9,6 +9,7 @@ import dagster as dg
 from expectations.runner import record, run_suite
 from expectations.suites import SUITES, Suite
 from pipelines.defs.resources import WarehouseResource
+from pipelines.pause import pause_point
 
 
 def build_check(suite: Suite) -> dg.AssetChecksDefinition:
@@ -19,6 +20,7 @@ def build_check(suite: Suite) -> dg.AssetChecksDefinition:
         with warehouse.connect() as con:
             outcome = run_suite(con, suite, rules, context.op_execution_context.run_id)
             record(con, outcome.rows)
+        pause_point("checks.recorded", suite.name)
         failed = outcome.failed_errors + outcome.failed_warnings
         worst = sorted((r for r in outcome.rows if r["observed_value"] is not None and r["threshold"]),
                        key=lambda r: r["observed_value"] - r["threshold"])[:1]
