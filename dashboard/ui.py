@@ -282,6 +282,11 @@ def prepare(
     return out.rename(columns=headers)
 
 
+def csv_download(df: pd.DataFrame) -> bytes:
+    """A shown table as the CSV its download gives: UTF-8 with BOM, no cell a spreadsheet runs."""
+    return df.map(spreadsheet_safe).to_csv(index=False).encode("utf-8-sig")
+
+
 def table(ctx: Context, df: pd.DataFrame, key: str, total: int | None = None, **column_config) -> None:
     """Show a prepared table with a CSV download (UTF-8 with BOM, opens in Excel)."""
     if df.empty:
@@ -292,7 +297,7 @@ def table(ctx: Context, df: pd.DataFrame, key: str, total: int | None = None, **
         st.caption(ctx.t("rows_shown", shown=len(df), total=total))
     st.download_button(
         ctx.t("download_csv"),
-        df.map(spreadsheet_safe).to_csv(index=False).encode("utf-8-sig"),  # no formula runs in Excel
+        csv_download(df),
         file_name=f"{key}.csv",
         mime="text/csv",
         key=f"dl_{key}",

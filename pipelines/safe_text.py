@@ -8,7 +8,7 @@ personal data leaves the warehouse unless the user turns it off (locale.mask_per
 A cell whose text starts with `=`, `+`, `-`, `@`, a tab or a carriage return can be run as a
 formula by Excel and other spreadsheets (`=HYPERLINK(...)`, `@SUM(...)`). Following OWASP's
 CSV-injection guidance, such a cell is prefixed with a single quote, so it is shown as the text it
-is; a plain number (`-5`, `+1.5`, `-12.5%`) stays a number. Leading spaces do not hide a formula
+is; a plain number (`-5`, `+1.5`, `-12.5%`, `-50.0 pt`) stays a number. Leading spaces do not hide a formula
 character, and full-width forms (`＝`, `＋`, `－`, `＠`) count as well.
 """
 
@@ -83,7 +83,10 @@ PERSONAL_MASKS = {"person_name": mask_name, "email": mask_email, "phone": mask_p
 
 
 _FORMULA_START = re.compile(r"^[\s]*[=+\-@＝＋－＠]|^[\t\r]")
-_PLAIN_NUMBER = re.compile(r"^[+-]?(\d[\d,]*(\.\d+)?|\.\d+)([eE][+-]?\d+)?%?$")
+# A number, optionally with a unit the product writes (a delta in points, a count, a duration):
+# digits cannot carry a formula, so "-5", "+1.5%" and "-50.0 pt" stay as they are.
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d[\d,]*(\.\d+)?|\.\d+)([eE][+-]?\d+)?"
+                           r"(%|\s?(pt|pp|h|days?|件|円|万円|億円|日|時間|倍|[KMB]))?$")
 
 
 def spreadsheet_safe(value):

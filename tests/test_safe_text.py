@@ -20,8 +20,8 @@ def test_a_formula_is_neutralised(value):
     assert spreadsheet_safe(value) == "'" + value
 
 
-@pytest.mark.parametrize("value", ["-5", "+1.5", "-12.5%", "1,234", "-0.25", "", "株式会社テスト", "a=b",
-                                   "team-east", "2026/10/31 18:00"])
+@pytest.mark.parametrize("value", ["-5", "+1.5", "-2 days", "-12.5%", "1,234", "-0.25", "", "株式会社テスト",
+                                   "a=b", "team-east", "2026/10/31 18:00", "-50.0 pt", "+3 件", "-1.2億円"])
 def test_plain_text_and_numbers_stay_as_they_are(value):
     assert spreadsheet_safe(value) == value
 

@@ -12,6 +12,7 @@ from pptx.util import Emu, Inches, Pt
 
 from pipelines.measures import measure_label
 from pipelines.reporting.text import fmt_month, text
+from pipelines.safe_text import spreadsheet_safe
 
 WIDTH, HEIGHT = Inches(13.333), Inches(7.5)
 BLUE, ORANGE, GREEN, RED, GREY = (
@@ -80,7 +81,7 @@ class SlideLayout:
         frame.word_wrap = True
         for i, line in enumerate(text.split("\n")):
             para = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
-            para.text = line
+            para.text = spreadsheet_safe(line)
             para.font.size = Pt(size)
             para.font.bold = bold
             if color is not None:
@@ -106,7 +107,7 @@ class SlideLayout:
             table.cell(0, c).text = value
         for r, row in enumerate(rows, start=1):
             for c, value in enumerate(row):
-                table.cell(r, c).text = value
+                table.cell(r, c).text = spreadsheet_safe(value)
         for row in table.rows:
             for cell in row.cells:
                 for para in cell.text_frame.paragraphs:
@@ -132,9 +133,11 @@ class SlideLayout:
             self.note(slide, self.t("no_chart_data"), left, top, width, Inches(0.6), size=14, color=GREY)
             return None
         data = CategoryChartData(number_format=number_format) if number_format else CategoryChartData()
-        data.categories = categories
+        # the chart's embedded workbook would store a text starting with "=" as a live formula
+        data.categories = [spreadsheet_safe(c) for c in categories]
         for name, values in series:
-            data.add_series(name, [None if v is None or pd.isna(v) else float(v) for v in values])
+            data.add_series(spreadsheet_safe(name),
+                            [None if v is None or pd.isna(v) else float(v) for v in values])
         chart = slide.shapes.add_chart(kind, left, top, width, height, data).chart
         chart.has_legend = legend and len(series) > 1
         if chart.has_legend:
