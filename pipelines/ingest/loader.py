@@ -308,7 +308,7 @@ def unload(con: duckdb.DuckDBPyConnection, target: str) -> list[tuple[str, str, 
     ensure_schema(con)
     rows = con.execute(
         "SELECT load_id, extract, file_name FROM meta.load_manifest WHERE load_id = ? OR file_name = ? "
-        "OR file_name LIKE '%/' || ? ORDER BY loaded_at", [target, target, target]).fetchall()
+        "OR ends_with(file_name, '/' || ?) ORDER BY loaded_at", [target, target, target]).fetchall()
     removed = []
     con.execute("BEGIN TRANSACTION")
     try:
