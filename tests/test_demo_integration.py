@@ -63,9 +63,36 @@ def test_a_file_missing_a_required_column_is_rejected_the_rest_loads(demo_worksp
     result = cli("run", "--workspace", str(ws), check=False)
     assert result.returncode == 1
     assert f"{opps.name}: required column(s) 'フェーズ' (stage) not found" in result.stderr
+    # an unpublished run names its problems without a stack trace; the traceback is in the log
+    console = result.stdout + result.stderr
+    assert "Traceback" not in console and "Stack Trace" not in console and 'File "' not in console
+    assert "step serving__published failed: Not published: rejected extract:" in result.stderr
+    assert "Stack Trace" in (ws / "last_run.log").read_text(encoding="utf-8")
     counts = _table_counts(ws / "warehouse.duckdb")
     assert counts["raw.sfa_opportunities"] == 0
     assert counts["raw.sfa_leads"] > 0 and counts["raw.ma_leads"] > 0
+
+
+def test_what_the_product_writes_is_readable_by_its_owner_only(demo_workspace: Path):
+    written = [demo_workspace / name for name in ("warehouse.duckdb", "serving.duckdb", "last_run.log",
+                                                  "demo_truth.json", ".writer.lock")]
+    written += [p for p in (demo_workspace / "landing").rglob("*.csv")]
+    for path in written:
+        assert path.stat().st_mode & 0o077 == 0, f"{path} is {oct(path.stat().st_mode)}"
+    for folder in (demo_workspace / "landing", demo_workspace / ".dagster", demo_workspace / ".dbt"):
+        assert folder.stat().st_mode & 0o077 == 0, folder
+
+
+def test_an_unexpected_error_prints_one_line_and_logs_its_traceback(tmp_path: Path):
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    (ws / "serving.duckdb").write_bytes(b"not a database" * 100)
+    result = cli("deck", "--workspace", str(ws), "--month", "2026-09", check=False)
+    assert result.returncode == 1
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert lines[0].startswith("error: unexpected ") and len(lines) == 2, result.stderr
+    assert f"the details are in {ws / 'error.log'}" in lines[1]
+    assert "Traceback" in (ws / "error.log").read_text(encoding="utf-8")
 
 
 def test_a_malformed_mapping_gets_a_clear_message(tmp_path: Path):

@@ -88,6 +88,7 @@ def test_action_lists_carry_no_live_formula_and_mask_personal_data(planted_ws: P
     out = cli("export", "actions", "--workspace", str(planted_ws), "--out", str(tmp_path / "masked"))
     assert "personal data masked" in out.stdout
     cells = _exported_cells(tmp_path / "masked")
+    assert all(f.stat().st_mode & 0o077 == 0 for f in (tmp_path / "masked").glob("*.csv")), "owner only"
     assert [c for c in cells if is_live(c)] == []
     neutralised = [c for c in cells if c.startswith("'") and is_live(c[1:])]
     assert len(neutralised) > 20, "the planted values reach the action lists"
@@ -105,6 +106,7 @@ def test_action_lists_carry_no_live_formula_and_mask_personal_data(planted_ws: P
 def test_the_deck_carries_no_live_formula(planted_ws: Path, tmp_path: Path):
     deck = tmp_path / "deck.pptx"
     cli("deck", "--workspace", str(planted_ws), "--out", str(deck))
+    assert deck.stat().st_mode & 0o077 == 0, "the deck is readable by its owner only"
     texts, workbooks = [], 0
     for slide in Presentation(str(deck)).slides:
         for shape in slide.shapes:
