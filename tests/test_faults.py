@@ -64,6 +64,7 @@ class Case:
     continuation_lines: int = 0        # physical lines inside legitimate multi-line fields
     mention: str = ""                  # what the rejection message must name besides the file
     sources: str | None = None         # a sources.yml for the case (default: the built-in presets)
+    warning: str = ""                  # what one of the load's warnings must say
 
 
 def _csv(*lines: str, newline: str = "\n", encoding: str = "utf-8") -> bytes:
@@ -127,7 +128,8 @@ CASES = [
     Case("a missing required column", _csv("Email,Create Date", "a@x.co.jp,2026-04-01 10:00"), "rejected",
          mention="'Record ID'"),
     Case("duplicated header names", _csv(HEADER + ",Email", row(1) + ",other@x.co.jp"), "loaded", {}),
-    Case("unknown picklist values", _csv(HEADER, row(1, stage="Prospect-ish"), row(2)), "loaded", {}),
+    Case("unknown picklist values", _csv(HEADER, row(1, stage="Prospect-ish"), row(2)), "loaded", {},
+         warning="lifecycle_stage: 1 value(s) not in the mapping's labels or the canonical codes: 'Prospect-ish'"),
     Case("impossible dates", _csv(HEADER, row(1, created="2026-13-45 10:00"), row(2, created="2026-02-30 10:00"),
                                   row(3)), "loaded", {"unparseable_date": 2}),
     Case("Excel serial dates", _csv(HEADER, row(1, created="45321"), row(2)), "loaded", {"unparseable_date": 1}),
@@ -183,6 +185,8 @@ def test_bad_input_is_accounted_for(case: Case, tmp_path: Path):
         assert con.execute("SELECT count(*) FROM raw.ma_leads").fetchone() == (0,)
         return
     assert load.status == "loaded", load.message
+    if case.warning:
+        assert any(case.warning in w for w in load.warnings), load.warnings
     manifest = con.execute("SELECT rows_read, rows_loaded, rows_quarantined, rows_filtered, lines_skipped "
                            "FROM meta.load_manifest").fetchone()
     rows_read, loaded, quarantined, filtered, skipped = manifest
