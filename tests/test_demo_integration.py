@@ -60,9 +60,13 @@ def test_a_file_missing_a_required_column_is_rejected_the_rest_loads(demo_worksp
     # drop the stage column from the header only: the file is now missing a required column
     lines[0] = ",".join(h for i, h in enumerate(header) if i != stage)
     opps.write_text("\r\n".join(lines) + "\r\n", encoding="cp932")
+    (ws / "landing" / "ma" / "notes.csv").write_text("Memo,Written\nhello,2026-10-01\n", encoding="utf-8")
     result = cli("run", "--workspace", str(ws), check=False)
     assert result.returncode == 1
     assert f"{opps.name}: required column(s) 'フェーズ' (stage) not found" in result.stderr
+    assert "landing/ma/notes.csv: no source mapping fits this file" in result.stderr
+    assert "unmatched file: ma/notes.csv" in result.stderr
+    assert not (ws / "serving.duckdb").exists()  # neither a rejected nor an unmatched file publishes
     # an unpublished run names its problems without a stack trace; the traceback is in the log
     console = result.stdout + result.stderr
     assert "Traceback" not in console and "Stack Trace" not in console and 'File "' not in console
