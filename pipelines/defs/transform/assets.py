@@ -55,8 +55,11 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         dbt = DbtCliResource(project_dir=project, dbt_executable=dbt_executable())
         # The project's own target path (not a fresh one per run) keeps dbt's partial parsing.
         (project.target_path / "run_results.json").unlink(missing_ok=True)  # no stale results
+        # dbt's unit tests check the SQL, not the data: they run in the test suite (and with
+        # `leadjourney dbt test --select test_type:unit`), not on every run
+        build = ["build", "--exclude-resource-type", "unit_test"]
         try:
-            for event in dbt.cli(["build"], context=context, target_path=project.target_path).stream():
+            for event in dbt.cli(build, context=context, target_path=project.target_path).stream():
                 yield event
                 label = getattr(event, "output_name", None) or getattr(event, "check_name", None)
                 if label:
