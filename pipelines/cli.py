@@ -458,10 +458,14 @@ def entry() -> None:
         import traceback
 
         known = _resolved[-1].root if _resolved else None
-        log = (known if known and known.is_dir() else Path(tempfile.gettempdir())) / "error.log"
-        with open(log, "a", encoding="utf-8") as fh:
-            fh.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} leadjourney {' '.join(sys.argv[1:])}\n")
-            traceback.print_exc(file=fh)
+        log = (known / "error.log" if known and known.is_dir()
+               else Path(tempfile.gettempdir()) / f"leadjourney-{os.getuid()}-error.log")
+        try:
+            with open(log, "a", encoding="utf-8") as fh:
+                fh.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} leadjourney {' '.join(sys.argv[1:])}\n")
+                traceback.print_exc(file=fh)
+        except OSError:
+            log = "nowhere (the log could not be written)"
         first = str(exc).splitlines()[0] if str(exc) else ""
         click.secho(f"error: unexpected {type(exc).__name__}: {first}\n  (the details are in {log}; "
                     "report them if the problem persists)", fg="red", err=True)

@@ -15,7 +15,6 @@ character, and full-width forms (`＝`, `＋`, `－`, `＠`) count as well.
 from __future__ import annotations
 
 import csv
-import io
 import re
 
 
@@ -52,7 +51,7 @@ def mask_emails_in_text(value):
 
 
 # A phone number inside a text: a leading 0 or +country code, groups of digits, 10 to 13 digits.
-_PHONE = re.compile(r"(?<![\w+])(?:\+\d{1,3}[-\s]?|0)\d{1,4}[-\s(]?\d{1,4}[-\s)]?\d{3,4}(?!\w)")
+_PHONE = re.compile(r"(?<![\w+.])(?:\+\d{1,3}[-\s]?|0)\d{1,4}[-\s(]?\d{1,4}[-\s)]?\d{3,4}(?!\w)")
 
 
 def _phone_in_text(match: re.Match) -> str:
@@ -61,20 +60,24 @@ def _phone_in_text(match: re.Match) -> str:
 
 
 def mask_raw_line(value, delimiter: str = ",", personal_columns: list[int] | tuple[int, ...] = ()):
-    """A quarantined source line with its personal data masked: the cells of the file's personal
-    columns (by position; a line with a field too many or too few may shift them), and every
-    e-mail address and phone number anywhere in it."""
+    """A quarantined source line with its personal data masked where it stands (the line keeps its
+    quotes, broken ones included): the values of the file's personal columns (by position; a line
+    with a field too many or too few may shift them), and every e-mail address and phone number
+    anywhere in it."""
     if not isinstance(value, str):
         return value
     text = value
     if personal_columns and delimiter:
-        cells = next(csv.reader([value], delimiter=delimiter), [])
-        for i in personal_columns:
-            if i < len(cells) and cells[i]:
-                cells[i] = cells[i][:1] + "＊＊"
-        out = io.StringIO()
-        csv.writer(out, delimiter=delimiter, lineterminator="").writerow(cells)
-        text = out.getvalue()
+        # the cells as CSV reads them, and (a broken quote) as the delimiters split the line
+        try:
+            parsed = next(csv.reader([value], delimiter=delimiter, strict=True), [])
+        except csv.Error:
+            parsed = []
+        for cells in (parsed, value.split(delimiter)):
+            for i in personal_columns:
+                cell = cells[i].strip('" ') if i < len(cells) else ""
+                if len(cell) > 1 and "＊＊" not in cell:
+                    text = text.replace(cell, cell[:1] + "＊＊")
     return _PHONE.sub(_phone_in_text, mask_emails_in_text(text))
 
 

@@ -101,13 +101,13 @@ class Workspace:
                 f"{self.root} is being written by another leadjourney process: {holder}. Wait for it "
                 "to finish and try again (the dashboard, `export` and `deck` keep reading the last "
                 "published copy meanwhile).") from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"pid {os.getpid()}, `leadjourney {command}`, started "
-                      f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC\n".encode(), 0)
-        for path in (self.warehouse, self.serving):  # made before files were owner-only
-            if path.exists():
-                path.chmod(0o600)
         try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"pid {os.getpid()}, `leadjourney {command}`, started "
+                          f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC\n".encode(), 0)
+            for path in (self.warehouse, self.serving):  # made before files were owner-only
+                if path.exists():
+                    path.chmod(0o600)
             yield
         finally:
             os.ftruncate(fd, 0)

@@ -58,3 +58,13 @@ def test_every_action_list_neutralises_planted_free_text(tmp_path):
             assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), (action.file, cell)
         assert "'" + PLANTED[0] in rows[1]
     assert checked > 20
+
+
+def test_a_quarantined_line_is_masked_where_it_stands():
+    from pipelines.safe_text import mask_raw_line
+
+    # a broken quote keeps showing; the name column (position 2), the phone and the address are masked
+    line = '1,"abc,田中,03-1234-5678,t.tanaka@x.co.jp,2026-04-01 10:00,1.0123456789,"1,200"'
+    assert mask_raw_line(line, ",", [2]) == \
+        '1,"abc,田＊＊,***-****-5678,t***@x.co.jp,2026-04-01 10:00,1.0123456789,"1,200"'
+    assert mask_raw_line('1,"山田, 花子",090 1234 5678', ",", [1]) == '1,"山＊＊",***-****-5678'

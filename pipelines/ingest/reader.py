@@ -78,8 +78,8 @@ class DateLimits:
         return f"{self.earliest}|{self.future_margin_days}|{self.planned_future_years}"
 
     def latest(self, planned: bool) -> datetime:
-        if planned:
-            return self.now.replace(year=self.now.year + self.planned_future_years, month=12, day=31)
+        if planned:  # the whole last day of that year
+            return datetime(self.now.year + self.planned_future_years, 12, 31, 23, 59, 59, 999999)
         return self.now + timedelta(days=self.future_margin_days)
 
 
@@ -225,18 +225,22 @@ def detect_encoding(path: Path, declared: str = "auto") -> str:
 
 
 def _mostly_utf8(path: Path) -> bool:
-    """A UTF-8 file with damaged or pasted lines, not a file in another encoding: its valid UTF-8
-    multi-byte characters are more than a tenth of its invalid bytes (Shift_JIS text read as
-    UTF-8 gives almost only invalid bytes; a valid sequence there is a rare accident)."""
-    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    """A UTF-8 file with damaged or pasted lines, not a file in another encoding: judged line by
+    line, the lines with non-ASCII bytes that are valid UTF-8 are at least a twentieth of those that
+    are not. (A Shift_JIS line is valid UTF-8 only by a rare accident: its kana and common kanji
+    start with bytes UTF-8 never starts a character with.)"""
     valid = invalid = 0
     with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(ENCODING_SNIFF_BYTES), b""):
-            text = decoder.decode(block)
-            bad = text.count("\ufffd")
-            invalid += bad
-            valid += sum(1 for c in text if c > "\x7f") - bad
-    return valid * 10 > invalid
+        for line in fh:
+            if line.isascii():
+                continue
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                invalid += 1
+            else:
+                valid += 1
+    return valid > 0 and valid * 20 >= invalid
 
 
 def _likely_encodings(path: Path, exclude: str | None = None) -> str:
@@ -329,6 +333,16 @@ def _records(fh, delimiter: str, shape: RecordShape) -> Iterator[tuple[int, list
                 # before the header is known, a line like the first one is a record of its own
                 width = shape.width if shape.width is not None else lines[0].count(delimiter) + 1
                 problem = _swallowed(lines, fields, delimiter, width, shape.width is None)
+            if problem is not None and problem.startswith(_AMBIGUOUS):
+                # one record or two, nothing tells: every line of it is quarantined, none guessed
+                taken = list(lines)
+                lines.clear()
+                for i, line in enumerate(taken):
+                    yield line_no + i, [BROKEN, f"a quote on line {line_no} opens a field that {problem}; "
+                                        f"its {len(taken)} lines are quarantined, one row each"], \
+                        line.rstrip("\r\n")
+                line_no += len(taken)
+                continue
             if problem is not None:
                 first = lines[0]
                 tap.push_back(lines[1:])
@@ -357,7 +371,11 @@ def _csv_problem(exc: csv.Error) -> str:
 
 def _swallowed(lines: list[str], fields: list[str], delimiter: str, width: int,
                header: bool = False) -> str | None:
-    """Why a record that spans `lines` is not one record, or None when it is. A header may span
+    """Why a record that spans `lines` is not one record, or None when it is: it has another number
+    of fields than the header, or a line it takes in reads as a record of its own — a line inside
+    the quoted field with a record's number of delimiters (or fields), or a last line whose text
+    before the closing quote holds as many delimiters as the first line has fields before the
+    opening one (a stray quote closing in the same column one or more lines on). A header may span
     lines (a column name with a line break in it, 金額<br>(千円)) only when no name holds the
     delimiter or starts or ends with the line break."""
     if header and any(delimiter in f or f.strip(" ") != f.strip() for f in fields):
@@ -366,12 +384,43 @@ def _swallowed(lines: list[str], fields: list[str], delimiter: str, width: int,
     if len(fields) != width and not header:
         return (f"runs over {len(lines)} lines into a record of {len(fields)} fields where the "
                 f"header has {width}")
-    for i, line in enumerate(lines[1:], start=1):
+    first = lines[0].rstrip("\r\n")
+    for i, line in enumerate(lines[1:-1], start=1):
         text = line.rstrip("\r\n")
         if text.count(delimiter) == width - 1 or \
-                len(next(csv.reader([text], delimiter=delimiter), [])) == width:
+                not header and len(next(csv.reader([text], delimiter=delimiter), [])) == width:
             return f"runs on to the next line(s), {i} of which reads as a record of its own"
+    before = _fields_before_open(first, delimiter)
+    last = lines[-1].rstrip("\r\n")
+    if before and _before_close(last).count(delimiter) == before and last.count(delimiter) >= width - 1:
+        return (f"{_AMBIGUOUS} {len(lines) - 1} line(s) on, in a line that could be a record of its own "
+                "(one record or two?)")
     return None
+
+
+_AMBIGUOUS = "closes in the same column"  # where a stray quote could close it: one record or two?
+
+
+def _fields_before_open(line: str, delimiter: str) -> int:
+    """The fields a line completes before the quoted field it leaves open."""
+    inside, n = False, 0
+    for ch in line:
+        if ch == '"':
+            inside = not inside
+        elif ch == delimiter and not inside:
+            n += 1
+    return n
+
+
+def _before_close(line: str) -> str:
+    """The text of a line before the quote that closes the field open at its start."""
+    at = 0
+    while (j := line.find('"', at)) >= 0:
+        if line[j + 1:j + 2] == '"':  # an escaped quote inside the field
+            at = j + 2
+            continue
+        return line[:j]
+    return line
 
 
 def _excel_sheet(path: Path, sheet: str | int | None):
@@ -883,7 +932,7 @@ def map_frame(frame: pl.DataFrame, plan: ReadPlan, stats: ReadStats | None = Non
     for f in extract.fields:
         if f.type != "string" or f.name not in mapping.columns:
             continue
-        bad_chars = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]" if f.name in extract.key else "\x00"
+        bad_chars = r"[\x00-\x1f\x7f]" if f.name in extract.key else "\x00"
         mask = pl.col(f"__raw__{f.name}").str.contains(bad_chars).fill_null(False)
         what = "a control character" if f.name in extract.key else "a NUL byte"
         problems.append((mask, "invalid_text", f.name,

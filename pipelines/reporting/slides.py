@@ -81,7 +81,7 @@ class SlideLayout:
         frame.word_wrap = True
         for i, line in enumerate(text.split("\n")):
             para = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
-            para.text = spreadsheet_safe(line)
+            para.text = line
             para.font.size = Pt(size)
             para.font.bold = bold
             if color is not None:
