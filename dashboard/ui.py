@@ -15,6 +15,7 @@ import streamlit as st
 
 from pipelines.i18n import code_label
 from pipelines.measures import measure_label
+from pipelines.publish import open_serving
 from pipelines.reporting import metrics
 from pipelines.reporting.metrics import DIMENSIONS, Filters
 from pipelines.reporting.text import TEXT, fmt_month, local_column, text
@@ -73,7 +74,7 @@ class Context:
 def _cached_query(path: str, version: str, sql: str, params: tuple) -> pd.DataFrame:
     # A short-lived read-only connection: publication replaces the file atomically, so a reader
     # sees the old copy or the new one, and never holds a lock a pipeline run needs.
-    con = duckdb.connect(path, read_only=True)
+    con = open_serving(Path(path))
     try:
         return con.execute(sql, list(params)).df()
     finally:

@@ -74,6 +74,21 @@ def publish(warehouse: Path, serving: Path, run_id: str) -> dict:
     return {"tables": len(counts), "published_at": published_at.isoformat(timespec="seconds")}
 
 
+def open_serving(serving: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the serving copy as the file is now. DuckDB shares one database
+    instance per path within a process, so a plain connect made while another thread still reads a
+    replaced copy would get the old one; a fresh in-memory database attaching the file opens it
+    anew."""
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute("ATTACH '{}' AS serving (READ_ONLY)".format(str(serving).replace("'", "''")))
+        con.execute("USE serving")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
 def publication_info(serving: Path) -> dict | None:
     if not serving.exists():
         return None

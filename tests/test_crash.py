@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import queue
+import shutil
 import signal
 import subprocess
 import sys
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.publish import open_serving, publish
 from tests.conftest import ROOT, cli
 from tests.test_browser import _free_port
 
@@ -76,7 +78,7 @@ def counts(ws: Path) -> dict[str, int]:
 
 
 def published_run(ws: Path) -> str:
-    with duckdb.connect(str(ws / "serving.duckdb"), read_only=True) as con:
+    with open_serving(ws / "serving.duckdb") as con:
         assert con.execute("SELECT count(*) FROM marts.lead_journey").fetchone()[0] > 0
         return con.execute("SELECT run_id FROM meta.publication").fetchone()[0]
 
@@ -108,7 +110,7 @@ class Poller:
         assert urllib.request.urlopen(f"{self.base}/funnel", timeout=10).status == 200
 
     def _query(self) -> None:  # what a page render reads, on a connection of its own
-        with duckdb.connect(str(self.serving), read_only=True) as con:
+        with open_serving(self.serving) as con:
             con.execute("SELECT kpi, month, value FROM marts.kpi_monthly ORDER BY month DESC LIMIT 20"
                         ).fetchall()
             con.execute("SELECT run_id FROM meta.publication").fetchone()
@@ -193,8 +195,6 @@ def test_killed_runs_leave_the_last_good_copy_and_an_exact_next_run(tmp_path: Pa
         assert {k: v for k, v in final.items() if k.startswith("raw.") and k != "raw.ma_leads"} == \
             {k: v for k, v in before.items() if k.startswith("raw.") and k != "raw.ma_leads"}
         # four more publications while the dashboard is read: five in all
-        from pipelines.publish import publish
-
         for i in range(4):
             publish(ws / "warehouse.duckdb", ws / "serving.duckdb", f"republish-{i}")
             assert published_run(ws) == f"republish-{i}"
@@ -206,3 +206,21 @@ def test_killed_runs_leave_the_last_good_copy_and_an_exact_next_run(tmp_path: Pa
           f"{len(poller.failures)} failed")
     assert poller.requests >= 100
     assert poller.failures == []
+
+
+def test_a_reader_sees_a_new_publication_while_another_still_reads_the_old_copy(demo_workspace, tmp_path):
+    """DuckDB shares one database instance per path in a process: a dashboard session connecting
+    while another still reads the replaced copy must not get the old one (and cache it as new)."""
+    from dashboard.ui import _cached_query
+
+    for name in ("warehouse.duckdb", "serving.duckdb"):
+        shutil.copy(demo_workspace / name, tmp_path / name)
+    serving = tmp_path / "serving.duckdb"
+    holder = duckdb.connect(str(serving), read_only=True)  # a session still on the old copy
+    try:
+        publish(tmp_path / "warehouse.duckdb", serving, "the-new-one")
+        _cached_query.clear()
+        shown = _cached_query(str(serving), "v2", "SELECT run_id FROM meta.publication", ())
+        assert shown["run_id"].iloc[0] == "the-new-one"
+    finally:
+        holder.close()
