@@ -30,14 +30,10 @@ def _ws(path: str | None) -> Workspace:
 def _writing(ws: Workspace, command: str):
     """Hold the workspace's writer lock; a second writer is refused (exit 2) naming the first."""
     try:
-        lock = ws.writer_lock(command)
-        lock.__enter__()
-    except WorkspaceBusy as exc:
+        with ws.writer_lock(command):
+            yield
+    except WorkspaceBusy as exc:  # raised on entering only: the lock is not held
         _fail(str(exc))
-    try:
-        yield
-    finally:
-        lock.__exit__(None, None, None)
 
 
 def _echo_progress(message: str) -> None:

@@ -179,7 +179,7 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile, mapping: SourceMa
     extract = mapping.contract
     started = time.perf_counter()
     sha = file_sha256(lf.path)
-    limits = limits or DateLimits()
+    limits = limits or DateLimits.from_rules()
     fingerprint = load_fingerprint(mapping, limits)
     previous = con.execute(
         "SELECT load_id, rows_loaded FROM meta.load_manifest WHERE sha256 = ? AND extract = ? "

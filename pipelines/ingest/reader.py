@@ -62,13 +62,18 @@ _csv_field_limit_set = False
 class DateLimits:
     """The dates a load accepts (the rules file's ingest section); `now` is the load's clock."""
 
-    earliest: date = date(1990, 1, 1)
-    future_margin_days: float = 2
-    planned_future_years: int = 10
+    earliest: date
+    future_margin_days: float
+    planned_future_years: int
     now: datetime = field(default_factory=lambda: datetime.now(UTC).replace(tzinfo=None))
 
     @classmethod
-    def from_rules(cls, rules) -> DateLimits:
+    def from_rules(cls, rules=None) -> DateLimits:
+        """From a workspace's rules, or the built-in defaults (the rules file's, not copied here)."""
+        if rules is None:
+            from pipelines.rules import load_rules
+
+            rules = load_rules()
         return cls(rules.ingest.earliest_date, rules.ingest.future_margin_days,
                    rules.ingest.planned_future_years)
 
@@ -674,7 +679,7 @@ def read_file(path: Path, mapping: SourceMapping, stats: ReadStats | None = None
         raise FileRejected(
             f"{path}: required column(s) {', '.join(fit.missing_required)} not found; mapping "
             f"'{mapping.name}' needs them. The file's header has: {_shorten(', '.join(header))}")
-    plan = ReadPlan(mapping, fit, is_excel(path), header, limits=limits or DateLimits())
+    plan = ReadPlan(mapping, fit, is_excel(path), header, limits=limits or DateLimits.from_rules())
     stats.missing_optional_columns = list(fit.missing_optional)
     stats.missing_optional_fields = list(fit.missing_optional_fields)
     stats.extra_columns = plan.extra_columns()
