@@ -150,14 +150,14 @@ def _print_quality(quality: dict) -> None:
             click.echo(f"    {suite}: {label} ({month}) {observed:.1%} (needs {threshold:.0%})")
 
 
-def _run(ws: Workspace) -> bool:
+def _run(ws: Workspace, rebuild: bool = False) -> bool:
     from pipelines.runner import UserError, run_pipeline
 
     progress.set_printer(_echo_progress)
     click.echo(f"running the pipeline on {ws.root}", err=True)
     started = time.perf_counter()
     try:
-        outcome = run_pipeline(ws)
+        outcome = run_pipeline(ws, rebuild=rebuild)
     except UserError as exc:
         _fail(str(exc))
     finally:
@@ -180,6 +180,13 @@ def _run(ws: Workspace) -> bool:
         for warning in outcome.warnings:
             click.secho(f"  - {warning}", fg="yellow")
     _print_quality(outcome.quality)
+    if outcome.up_to_date:
+        when = f"{outcome.publication['published_at']:%Y-%m-%d %H:%M}"
+        click.echo(f"\nnothing new since the run published {when} UTC (run {outcome.publication['run_id']}):"
+                   "\nevery landing file is loaded and the rules, mappings and code are unchanged, so dbt, "
+                   "the checks and the publication were skipped.\n"
+                   f"{ws.serving} is up to date ({time.perf_counter() - started:.1f}s)")
+        return True
     if outcome.published:
         click.echo(f"\npublished: {ws.serving}   (the dashboard and exports read this copy)")
     else:
@@ -187,7 +194,8 @@ def _run(ws: Workspace) -> bool:
                 if outcome.publication else "nothing has been published yet")
         click.secho(f"\nNOT published: {ws.serving} was left untouched ({kept}).", fg="red", err=True)
     click.echo(f"warehouse: {ws.warehouse}   (run {outcome.run_id}, "
-               f"{time.perf_counter() - started:.1f}s)")
+               f"{time.perf_counter() - started:.1f}s: "
+               + ", ".join(f"{stage} {s:.1f}s" for stage, s in outcome.stages.items()) + ")")
     click.echo("quarantined rows: SELECT * FROM meta.quarantine   (file, line, raw text, reason)")
     click.echo(f"detailed log: {ws.log_file}")
     if outcome.failures:
@@ -230,11 +238,16 @@ def check(workspace: str | None) -> None:
 
 @main.command()
 @workspace_option
-def run(workspace: str | None) -> None:
-    """Materialize the whole pipeline (ingest, transform, checks) over what is in landing/."""
+@click.option("--rebuild", is_flag=True,
+              help="Build, check and publish even when nothing changed since the last publication.")
+def run(workspace: str | None, rebuild: bool) -> None:
+    """Materialize the whole pipeline (ingest, transform, checks) over what is in landing/.
+
+    When every landing file is loaded already and the rules, mappings and code are unchanged,
+    the published copy is up to date and nothing is rebuilt (unless --rebuild)."""
     ws = _ws(workspace)
     with _writing(ws, "run"):
-        ok = _run(ws)
+        ok = _run(ws, rebuild)
     if not ok:
         sys.exit(1)
 

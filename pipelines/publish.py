@@ -41,8 +41,9 @@ def blocking_failures(con: duckdb.DuckDBPyConnection, run_id: str, landing_hashe
     return reasons
 
 
-def publish(warehouse: Path, serving: Path, run_id: str) -> dict:
-    """Copy the served schemas into a fresh file and swap it in atomically."""
+def publish(warehouse: Path, serving: Path, run_id: str, inputs: str | None = None) -> dict:
+    """Copy the served schemas into a fresh file and swap it in atomically; `inputs` is the
+    fingerprint of what the marts were built from (pipelines.freshness)."""
     tmp = serving.with_name(serving.name + ".publishing")
     for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
         leftover.unlink(missing_ok=True)
@@ -64,8 +65,9 @@ def publish(warehouse: Path, serving: Path, run_id: str) -> dict:
         create_kpi_functions(con, "serving")
         published_at = datetime.now(UTC).replace(tzinfo=None)
         con.execute("CREATE TABLE serving.meta.publication AS SELECT ? AS run_id, ? AS published_at, "
-                    "as_of, as_of_month, last_complete_month FROM intermediate.int_as_of",
-                    [run_id, published_at])
+                    "as_of, as_of_month, last_complete_month, ?::VARCHAR AS inputs "
+                    "FROM intermediate.int_as_of",
+                    [run_id, published_at, inputs])
         con.execute("DETACH serving")
     finally:
         con.close()

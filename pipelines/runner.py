@@ -29,6 +29,8 @@ class RunOutcome:
     published: bool = False
     publication: dict | None = None
     warnings: list[str] = field(default_factory=list)
+    up_to_date: bool = False  # nothing new: ingest, dbt, checks and publication were skipped
+    stages: dict[str, float] = field(default_factory=dict)  # seconds per stage of the run
 
 
 def preflight(ws: Workspace):
@@ -67,24 +69,30 @@ def _dagster_instance(ws: Workspace):
     return DagsterInstance.get()
 
 
-def run_pipeline(ws: Workspace) -> RunOutcome:
+def run_pipeline(ws: Workspace, rebuild: bool = False) -> RunOutcome:
     _rules, _mappings = preflight(ws)
-    from pipelines.definitions import ALL_JOB, build_definitions
+    from pipelines.freshness import up_to_date
+    from pipelines.publish import publication_info
 
     started = datetime.now(UTC).replace(tzinfo=None)
+    landing = discover(ws.landing, ws.sources())
+    if not rebuild and up_to_date(ws, landing):
+        return RunOutcome(success=True, run_id=None, files=file_summary(ws, landing, since=started),
+                          publication=publication_info(ws.serving), up_to_date=True)
+    failures = [f.error for f in landing if f.error]
+    from pipelines.definitions import ALL_JOB, build_definitions
     from pipelines.defs.transform.dbt import DbtProjectError
 
-    landing = discover(ws.landing, ws.sources())
-    failures = [f.error for f in landing if f.error]
     try:
         defs = build_definitions(ws)
     except DbtProjectError as exc:
         raise UserError(str(exc)) from None
     job = defs.resolve_job_def(ALL_JOB)
+    instance = _dagster_instance(ws)
     # dagster-dbt echoes every dbt event to stdout: keep that in a log file, not on the console.
     with open(ws.log_file, "w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
         result = job.execute_in_process(
-            instance=_dagster_instance(ws), raise_on_error=False,
+            instance=instance, raise_on_error=False,
             # no stack traces on the console: the summary below names every failure, and the
             # run's events (tracebacks included) stay in the Dagster run storage
             run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}})
@@ -114,12 +122,37 @@ def run_pipeline(ws: Workspace) -> RunOutcome:
     quality = quality_summary(ws, result.run_id)
     if quality.get("failed"):
         failures.append(f"{quality['failed']} blocking data-quality expectation(s) failed (see above)")
-    from pipelines.publish import publication_info
-
     return RunOutcome(success=result.success and not failures and published, run_id=result.run_id,
                       failures=list(dict.fromkeys(failures)), files=files, quality=quality,
                       published=published, publication=publication_info(ws.serving),
-                      warnings=run_warnings(ws, files))
+                      warnings=run_warnings(ws, files), stages=stage_seconds(instance, result.run_id))
+
+
+STAGES = ("ingest", "dbt", "checks", "publication")
+
+
+def _stage_of(step_key: str) -> str:
+    if step_key.startswith("raw__") or step_key == "config__business_rules":
+        return "ingest"
+    if step_key.startswith("serving__"):
+        return "publication"
+    return "dbt" if "dbt" in step_key else "checks"
+
+
+def stage_seconds(instance, run_id: str) -> dict[str, float]:
+    """Seconds each stage of a run took (ingest, dbt, checks, publication), from its steps' start
+    and end events."""
+    started: dict[str, float] = {}
+    seconds = dict.fromkeys(STAGES, 0.0)
+    for entry in instance.all_logs(run_id):
+        event = entry.dagster_event
+        if event is None or event.step_key is None:
+            continue
+        if event.event_type_value == "STEP_START":
+            started[event.step_key] = entry.timestamp
+        elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in started:
+            seconds[_stage_of(event.step_key)] += entry.timestamp - started.pop(event.step_key)
+    return seconds
 
 
 def quality_summary(ws: Workspace, run_id: str) -> dict:

@@ -88,8 +88,8 @@ def served(demo_workspace, tmp_path):
 def test_every_page_in_both_languages_while_a_run_writes(browser, served):
     ws, base = served
     SHOTS.mkdir(parents=True, exist_ok=True)
-    run = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "run", "--workspace", str(ws)], cwd=ROOT,
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    command = [sys.executable, "-m", "pipelines.cli", "run", "--workspace", str(ws), "--rebuild"]
+    run = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     visits_during_run = 0
     page = browser.new_page(viewport={"width": 1440, "height": 1000})
     try:

@@ -198,7 +198,7 @@ def test_killed_runs_leave_the_last_good_copy_and_an_exact_next_run(tmp_path: Pa
         # four more runs, each republishing, while the dashboard is read: five in all
         seen = {published_run(ws)}
         for _ in range(4):
-            assert "published:" in cli("run", "--workspace", str(ws)).stdout
+            assert "published:" in cli("run", "--workspace", str(ws), "--rebuild").stdout
             seen.add(published_run(ws))
         assert len(seen) == 5
     finally:

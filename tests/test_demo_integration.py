@@ -37,16 +37,58 @@ def test_quarantine_equals_the_ground_truth(demo_workspace: Path):
     assert con.execute("SELECT count(*) FROM meta.load_manifest").fetchone()[0] == len(truth["files"])
 
 
-def test_a_second_run_changes_no_row_count(demo_workspace: Path):
-    """Nothing is loaded twice and no table changes size - except the check-results log, which by
-    design gains one set of results per run."""
+def test_a_run_with_nothing_new_skips_the_build_and_a_rebuild_changes_no_row_count(demo_workspace: Path):
+    """Nothing new: the published copy is up to date, nothing is rebuilt and no table changes.
+    --rebuild builds anyway: nothing is loaded twice and no table changes size - except the
+    check-results log, which by design gains one set of results per checked run."""
     before = _table_counts(demo_workspace / "warehouse.duckdb")
-    result = cli("run", "--workspace", str(demo_workspace))
-    assert "unchanged" in result.stdout
+    published = _publication(demo_workspace)
+    skipped = cli("run", "--workspace", str(demo_workspace))
+    assert f"nothing new since the run published {published[1]:%Y-%m-%d %H:%M} UTC (run {published[0]})" \
+        in skipped.stdout
+    assert "unchanged" in skipped.stdout and "dbt_tests" not in skipped.stdout
+    assert _table_counts(demo_workspace / "warehouse.duckdb") == before
+    assert _publication(demo_workspace) == published
+    result = cli("run", "--workspace", str(demo_workspace), "--rebuild")
+    assert "unchanged" in result.stdout and "published:" in result.stdout
     assert "warn  dbt_tests: ma_activities.lead_id not in ma_leads (all months) " in result.stdout
     after = _table_counts(demo_workspace / "warehouse.duckdb")
     assert after.pop("meta.dq_results") == 2 * before.pop("meta.dq_results")
     assert after == before
+    assert _publication(demo_workspace)[0] != published[0]
+
+
+def _publication(ws: Path) -> tuple:
+    con = duckdb.connect(str(ws / "serving.duckdb"), read_only=True)
+    try:
+        return con.execute("SELECT run_id, published_at, inputs FROM meta.publication").fetchone()
+    finally:
+        con.close()
+
+
+def test_the_build_inputs_follow_loads_rules_and_the_clock(demo_workspace: Path, tmp_path: Path):
+    from pipelines.freshness import build_inputs
+    from pipelines.workspace import Workspace
+
+    ws = Workspace(tmp_path / "ws")
+    ws.root.mkdir()
+    shutil.copy(demo_workspace / "warehouse.duckdb", ws.warehouse)
+    con = duckdb.connect(str(ws.warehouse))
+    try:
+        base = build_inputs(ws, con)
+        assert base == build_inputs(ws, con) and len(base) == 64
+        ws.rules_file.write_text("# only a comment: the rules in force are the same\n", encoding="utf-8")
+        assert build_inputs(ws, con) == base
+        ws.rules_file.write_text("sla:\n  first_contact_hours: 1\n", encoding="utf-8")
+        assert build_inputs(ws, con) != base
+        ws.rules_file.unlink()
+        con.execute("UPDATE meta.load_manifest SET status = 'superseded' WHERE load_id = "
+                    "(SELECT min(load_id) FROM meta.load_manifest WHERE status = 'loaded')")
+        assert build_inputs(ws, con) != base
+        ws.rules_file.write_text("reporting:\n  as_of: now\n", encoding="utf-8")
+        assert build_inputs(ws, con) is None  # the marts move with the clock: always rebuilt
+    finally:
+        con.close()
 
 
 def test_a_file_missing_a_required_column_is_rejected_the_rest_loads(demo_workspace: Path,

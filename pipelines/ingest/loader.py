@@ -97,29 +97,25 @@ class FileLoad:
         return self.status in ("rejected", "unmatched")
 
 
-def _add_missing_columns(con, schema: str, table: str, wanted: dict[str, str]) -> None:
-    existing = {r[0] for r in con.execute(
-        "SELECT column_name FROM information_schema.columns "
-        "WHERE table_schema = ? AND table_name = ?", [schema, table]).fetchall()}
-    for name, type_ in wanted.items():
-        if name not in existing:
-            con.execute(f'ALTER TABLE {schema}.{table} ADD COLUMN "{name}" '
-                        f'{type_.replace(" PRIMARY KEY", "")}')
-
-
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create the raw and meta schemas and tables; add columns a newer contract introduced."""
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     con.execute("CREATE SCHEMA IF NOT EXISTS meta")
     con.execute("CREATE TABLE IF NOT EXISTS meta.load_manifest ("
                 + ", ".join(f"{k} {v}" for k, v in MANIFEST_COLUMNS.items()) + ")")
-    _add_missing_columns(con, "meta", "load_manifest", MANIFEST_COLUMNS)
     con.execute(QUARANTINE_DDL)
-    _add_missing_columns(con, "meta", "quarantine", {"record_key": "VARCHAR"})
+    wanted = {("meta", "load_manifest"): MANIFEST_COLUMNS, ("meta", "quarantine"): {"record_key": "VARCHAR"}}
     for extract in EXTRACTS.values():
         con.execute(raw_table_ddl(extract))
-        _add_missing_columns(con, "raw", extract.name,
-                             {f.name: DUCKDB_TYPES[f.type] for f in extract.fields} | META_COLUMNS)
+        wanted["raw", extract.name] = {f.name: DUCKDB_TYPES[f.type] for f in extract.fields} | META_COLUMNS
+    existing = set(con.execute(
+        "SELECT table_schema, table_name, column_name FROM information_schema.columns "
+        "WHERE table_schema IN ('raw', 'meta')").fetchall())
+    for (schema, table), columns in wanted.items():
+        for name, type_ in columns.items():
+            if (schema, table, name) not in existing:
+                con.execute(f'ALTER TABLE {schema}.{table} ADD COLUMN "{name}" '
+                            f'{type_.replace(" PRIMARY KEY", "")}')
 
 
 @dataclass
@@ -399,6 +395,17 @@ def _move_duplicates_and_load(con, mapping: SourceMapping, load_id: str, file_na
     key_fields = ("record_kind", "record_id") if mapping.stages else extract.key
     key = ", ".join(f'"{k}"' for k in key_fields)
     key_text = " || '/' || ".join(f'coalesce("{k}"::VARCHAR, \'\')' for k in key_fields)
+    fields = ", ".join(f'"{f.name}"' for f in extract.fields)
+    load = f"""
+        INSERT INTO raw.{extract.name} ({fields}, _load_id, _file_name, _line_number, _loaded_at,
+                                        _flags, _extra)
+        SELECT {fields}, ?, ?, _line_number, (now() AT TIME ZONE 'UTC'), _flags, _extra
+        FROM {{source}}"""
+    repeated = con.execute(f"SELECT {key} FROM _stage GROUP BY ALL "
+                           "HAVING count(DISTINCT _line_number) > 1 LIMIT 1").fetchone()
+    if repeated is None:  # the common case: every key once, no ranking of the whole file
+        con.execute(load.format(source="_stage"), [load_id, file_name])
+        return 0
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _ranked AS
         SELECT *, dense_rank() OVER (PARTITION BY {key} ORDER BY _line_number) AS _rn,
@@ -413,12 +420,7 @@ def _move_duplicates_and_load(con, mapping: SourceMapping, load_id: str, file_na
                  || ' already on line ' || _first_line || ' of this file' AS reason,
                (now() AT TIME ZONE 'UTC') AS quarantined_at, {key_text} AS record_key
         FROM _ranked WHERE _rn > 1""", [load_id, extract.name, file_name]).fetchone()[0]
-    fields = ", ".join(f'"{f.name}"' for f in extract.fields)
-    con.execute(f"""
-        INSERT INTO raw.{extract.name} ({fields}, _load_id, _file_name, _line_number, _loaded_at,
-                                        _flags, _extra)
-        SELECT {fields}, ?, ?, _line_number, (now() AT TIME ZONE 'UTC'), _flags, _extra
-        FROM _ranked WHERE _rn = 1""", [load_id, file_name])
+    con.execute(load.format(source="_ranked WHERE _rn = 1"), [load_id, file_name])
     con.execute("DROP TABLE _ranked")
     return duplicates
 

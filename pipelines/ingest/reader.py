@@ -31,13 +31,14 @@ import hashlib
 import io
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
 
 from pipelines.contract import AMOUNT_LIMIT, BOOLEAN_LABELS, PERSONAL_FIELDS, Extract
+from pipelines.ingest.records import BROKEN, RecordShape, iter_records, native_body
 from pipelines.sources.mapping import DELIMITERS, ColumnSpec, HeaderFit, SourceMapping
 
 CHUNK_ROWS = 100_000
@@ -55,9 +56,6 @@ QUARANTINE_SCHEMA = {
     "reason_field": pl.Utf8, "reason": pl.Utf8, "record_key": pl.Utf8,
 }
 
-_csv_field_limit_set = False
-
-
 @dataclass(frozen=True)
 class DateLimits:
     """The dates a load accepts (the rules file's ingest section); `now` is the load's clock."""
@@ -71,9 +69,7 @@ class DateLimits:
     def from_rules(cls, rules=None) -> DateLimits:
         """From a workspace's rules, or the built-in defaults (the rules file's, not copied here)."""
         if rules is None:
-            from pipelines.rules import load_rules
-
-            rules = load_rules()
+            return _default_limits()
         return cls(rules.ingest.earliest_date, rules.ingest.future_margin_days,
                    rules.ingest.planned_future_years)
 
@@ -86,6 +82,19 @@ class DateLimits:
         if planned:  # the whole last day of that year
             return datetime(self.now.year + self.planned_future_years, 12, 31, 23, 59, 59, 999999)
         return self.now + timedelta(days=self.future_margin_days)
+
+
+def _default_limits() -> DateLimits:
+    """The rules file's defaults, read once a process."""
+    global _DEFAULT_LIMITS
+    if _DEFAULT_LIMITS is None:
+        from pipelines.rules import load_rules
+
+        _DEFAULT_LIMITS = DateLimits.from_rules(load_rules())
+    return replace(_DEFAULT_LIMITS, now=datetime.now(UTC).replace(tzinfo=None))
+
+
+_DEFAULT_LIMITS: DateLimits | None = None
 
 
 class FileRejected(Exception):
@@ -112,6 +121,13 @@ class ReadStats:
 
 
 def file_sha256(path: Path) -> str:
+    """The file's SHA-256, computed once a process for a given size and modification time."""
+    st = Path(path).stat()
+    return _sha256(str(path), st.st_size, st.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=4096)
+def _sha256(path: str, _size: int, _mtime_ns: int) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -266,166 +282,6 @@ def sniff_delimiter(line: str) -> str:
     counts = {d: outside.count(d) for d in DELIMITERS}
     best = max(counts.values())
     return "," if best == 0 else next(d for d in DELIMITERS if counts[d] == best)
-
-
-class _LineTap:
-    """Feeds lines to csv.reader and remembers them, so each record keeps its raw text; lines
-    pushed back are read again (after a broken record, reading resumes on its second line)."""
-
-    __slots__ = ("_it", "lines", "_pending")
-
-    def __init__(self, fh):
-        self._it = iter(fh)
-        self.lines: list[str] = []
-        self._pending: list[str] = []
-
-    def __iter__(self):
-        return self
-
-    def __next__(self) -> str:
-        line = self._pending.pop() if self._pending else next(self._it)
-        self.lines.append(line)
-        return line
-
-    def push_back(self, lines: list[str]) -> None:
-        self._pending.extend(reversed(lines))
-
-
-# The first cell of a record the reader could not take as one (its second cell says why).
-BROKEN = "\x00broken record"
-
-
-@dataclass
-class RecordShape:
-    """What a record must look like once the header is read: its number of fields."""
-
-    width: int | None = None
-
-
-def iter_records(path: Path, encoding: str, delimiter: str, shape: RecordShape | None = None
-                 ) -> Iterator[tuple[int, list[str], str]]:
-    """(first line number, fields, raw text) of every CSV record, header included."""
-    global _csv_field_limit_set
-    if not _csv_field_limit_set:
-        csv.field_size_limit(1 << 25)
-        _csv_field_limit_set = True
-    with open(path, encoding=encoding, newline="") as fh:
-        yield from _records(fh, delimiter, shape or RecordShape())
-
-
-def _records(fh, delimiter: str, shape: RecordShape) -> Iterator[tuple[int, list[str], str]]:
-    """Records as RFC 4180 reads them, checked against the file's physical lines: a quote must
-    never swallow lines. A record that spans several lines is taken only when it reads cleanly
-    (every quoted field closed, followed by a delimiter or the line's end), has the header's number
-    of fields and none of its later lines would be a record of its own (the header's number of
-    fields, split at the delimiter or read as CSV alone). Otherwise its first line is returned as
-    a broken record and reading resumes on the next line, so each line it swallowed is read as
-    itself."""
-    tap = _LineTap(fh)
-    reader = csv.reader(tap, delimiter=delimiter, strict=True)
-    line_no = 1
-    lines = tap.lines
-    while True:
-        problem = None
-        try:
-            fields = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            fields, problem = None, _csv_problem(exc)
-        if len(lines) > 1:
-            if problem is None:
-                # before the header is known, a line like the first one is a record of its own
-                width = shape.width if shape.width is not None else lines[0].count(delimiter) + 1
-                problem = _swallowed(lines, fields, delimiter, width, shape.width is None)
-            if problem is not None and problem.startswith(_AMBIGUOUS):
-                # one record or two, nothing tells: every line of it is quarantined, none guessed
-                taken = list(lines)
-                lines.clear()
-                for i, line in enumerate(taken):
-                    yield line_no + i, [BROKEN, f"a quote on line {line_no} opens a field that {problem}; "
-                                        f"its {len(taken)} lines are quarantined, one row each"], \
-                        line.rstrip("\r\n")
-                line_no += len(taken)
-                continue
-            if problem is not None:
-                first = lines[0]
-                tap.push_back(lines[1:])
-                lines.clear()
-                yield line_no, [BROKEN, f"a quote on this line opens a field that {problem}; the "
-                                "line is quarantined and the lines after it are read as records of "
-                                "their own"], first.rstrip("\r\n")
-                line_no += 1
-                continue
-        raw = "".join(lines)
-        if fields is None:  # one line that is not strict CSV (a quote inside a quoted field): lenient
-            fields = next(csv.reader([raw], delimiter=delimiter), [])
-        yield line_no, fields, raw.rstrip("\r\n")
-        line_no += len(lines)
-        lines.clear()
-
-
-def _csv_problem(exc: csv.Error) -> str:
-    text = str(exc)
-    if "end of data" in text:
-        return "is still open at the end of the file"
-    if "expected after" in text:
-        return "closes with a quote followed by other text"
-    return text
-
-
-def _swallowed(lines: list[str], fields: list[str], delimiter: str, width: int,
-               header: bool = False) -> str | None:
-    """Why a record that spans `lines` is not one record, or None when it is: it has another number
-    of fields than the header, or a line it takes in reads as a record of its own — a line inside
-    the quoted field with a record's number of delimiters (or fields), or a last line whose text
-    before the closing quote holds as many delimiters as the first line has fields before the
-    opening one (a stray quote closing in the same column one or more lines on). A header may span
-    lines (a column name with a line break in it, 金額<br>(千円)) only when no name holds the
-    delimiter or starts or ends with the line break."""
-    if header and any(delimiter in f or f.strip(" ") != f.strip() for f in fields):
-        return (f"runs over {len(lines)} lines into a column name that holds the delimiter or ends in "
-                "a line break")
-    if len(fields) != width and not header:
-        return (f"runs over {len(lines)} lines into a record of {len(fields)} fields where the "
-                f"header has {width}")
-    first = lines[0].rstrip("\r\n")
-    for i, line in enumerate(lines[1:-1], start=1):
-        text = line.rstrip("\r\n")
-        if text.count(delimiter) == width - 1 or \
-                not header and len(next(csv.reader([text], delimiter=delimiter), [])) == width:
-            return f"runs on to the next line(s), {i} of which reads as a record of its own"
-    before = _fields_before_open(first, delimiter)
-    last = lines[-1].rstrip("\r\n")
-    if before and _before_close(last).count(delimiter) == before and last.count(delimiter) >= width - 1:
-        return (f"{_AMBIGUOUS} {len(lines) - 1} line(s) on, in a line that could be a record of its own "
-                "(one record or two?)")
-    return None
-
-
-_AMBIGUOUS = "closes in the same column"  # where a stray quote could close it: one record or two?
-
-
-def _fields_before_open(line: str, delimiter: str) -> int:
-    """The fields a line completes before the quoted field it leaves open."""
-    inside, n = False, 0
-    for ch in line:
-        if ch == '"':
-            inside = not inside
-        elif ch == delimiter and not inside:
-            n += 1
-    return n
-
-
-def _before_close(line: str) -> str:
-    """The text of a line before the quote that closes the field open at its start."""
-    at = 0
-    while (j := line.find('"', at)) >= 0:
-        if line[j + 1:j + 2] == '"':  # an escaped quote inside the field
-            at = j + 2
-            continue
-        return line[:j]
-    return line
 
 
 def _excel_sheet(path: Path, sheet: str | int | None):
@@ -651,12 +507,13 @@ def _can_disagree(f: str, g: str, dtype) -> bool:
 # --- reading ---------------------------------------------------------------------------------------
 
 def read_file(path: Path, mapping: SourceMapping, stats: ReadStats | None = None,
-              chunk_rows: int = CHUNK_ROWS, limits: DateLimits | None = None
+              chunk_rows: int = CHUNK_ROWS, limits: DateLimits | None = None, native: bool = True
               ) -> Iterator[tuple[pl.DataFrame, pl.DataFrame]]:
     """Yield (good rows, quarantined rows) per chunk. Raises FileRejected for file-level problems.
 
     Good rows carry the canonical fields, typed, plus `_line_number`, `_flags`, `_extra` and
-    `_raw_text`; quarantined rows carry the line, raw text and reason.
+    `_raw_text`; quarantined rows carry the line, raw text and reason. `native=False` reads every
+    record with the strict reader alone (the reference the native reading is tested against).
     """
     stats = stats if stats is not None else ReadStats()
     footer = re.compile(mapping.footer_pattern) if mapping.footer_pattern else None
@@ -669,6 +526,7 @@ def read_file(path: Path, mapping: SourceMapping, stats: ReadStats | None = None
                                "fix the header's quotes")
         if raw.strip(", \t;"):
             header = _unique_header(fields)
+            body_line = line_no + raw.count("\n") + 1
             break
         stats.lines_skipped += 1
     if header is None:
@@ -687,6 +545,14 @@ def read_file(path: Path, mapping: SourceMapping, stats: ReadStats | None = None
     stats.personal_columns = sorted({header.index(name) for f in PERSONAL_FIELDS if f in mapping.columns
                                      for name in plan.sources(mapping.columns[f])})
     width = shape.width = len(header)
+    events = None
+    if native and not plan.excel:
+        events = native_body(path, stats.encoding, stats.delimiter, shape, mapping.footer_pattern,
+                             body_line, header)
+    if events is None:
+        events = (("record", r) for r in records)
+    else:
+        records.close()
 
     good: list[tuple[int, list[str], str]] = []
     bad: list[tuple[int, str, str, str, str]] = []
@@ -705,7 +571,18 @@ def read_file(path: Path, mapping: SourceMapping, stats: ReadStats | None = None
     # company) up to the end of the file, at least one of which matches footer_pattern.
     trailer: list[tuple[int, list[str], str]] | None = None
     trailer_marked = False
-    for line_no, fields, raw in records:
+    for kind, item in events:
+        if kind == "frame":  # clean lines read natively: rows of the header's width
+            stats.rows_read += item.height
+            yield _finish_chunk(path, item, [], plan, stats)
+            continue
+        if kind == "clean":  # a clean line follows: what was held as a trailer is rows
+            if trailer is not None:
+                for held in trailer:
+                    take(*held)
+                trailer = None
+            continue
+        line_no, fields, raw = item
         if not raw.strip(", \t;"):
             stats.lines_skipped += 1
             if footer is not None and trailer is None:
@@ -724,7 +601,7 @@ def read_file(path: Path, mapping: SourceMapping, stats: ReadStats | None = None
             trailer = None
         take(line_no, fields, raw)
         if len(good) + len(bad) >= chunk_rows:
-            yield _finish_chunk(path, good, bad, header, plan, stats)
+            yield _finish_chunk(path, _rows_frame(good, header), bad, plan, stats)
             good, bad = [], []
     if trailer and trailer_marked:
         stats.lines_skipped += len(trailer)
@@ -732,25 +609,32 @@ def read_file(path: Path, mapping: SourceMapping, stats: ReadStats | None = None
         for held in trailer:
             take(*held)
     if good or bad:
-        yield _finish_chunk(path, good, bad, header, plan, stats)
+        yield _finish_chunk(path, _rows_frame(good, header), bad, plan, stats)
 
 
-def _finish_chunk(path, good, bad, header, plan: ReadPlan, stats) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _rows_frame(good: list[tuple[int, list[str], str]], header: list[str]) -> pl.DataFrame | None:
+    """Records read by the strict reader as a frame of text columns (None when there are none)."""
+    if not good:
+        return None
+    columns = list(zip(*(g[1] for g in good), strict=True))
+    frame = pl.DataFrame(
+        {name: pl.Series(name, values, dtype=pl.Utf8) for name, values in zip(header, columns, strict=True)})
+    return frame.with_columns(
+        pl.Series("_line_number", [g[0] for g in good], dtype=pl.Int64),
+        pl.Series("_raw_text", [g[2] for g in good], dtype=pl.Utf8),
+    )
+
+
+def _finish_chunk(path, frame: pl.DataFrame | None, bad, plan: ReadPlan, stats
+                  ) -> tuple[pl.DataFrame, pl.DataFrame]:
     quarantine = [pl.DataFrame(
         {"_line_number": [b[0] for b in bad], "_raw_text": [b[1] for b in bad],
          "reason_kind": [b[2] for b in bad], "reason_field": [b[3] for b in bad],
          "reason": [b[4] for b in bad], "record_key": [None] * len(bad)}, schema=QUARANTINE_SCHEMA)]
     extract = plan.extract
-    if not good:
+    if frame is None:
         stats.rows_quarantined += len(bad)
         return _empty_good(extract), quarantine[0]
-    columns = list(zip(*(g[1] for g in good), strict=True))
-    frame = pl.DataFrame(
-        {name: pl.Series(name, values, dtype=pl.Utf8) for name, values in zip(header, columns, strict=True)})
-    frame = frame.with_columns(
-        pl.Series("_line_number", [g[0] for g in good], dtype=pl.Int64),
-        pl.Series("_raw_text", [g[2] for g in good], dtype=pl.Utf8),
-    )
     if plan.mapping.filter:
         keep = pl.all_horizontal([
             _text(pl.col(plan.fit.present[column])).str.to_lowercase().is_in([v.lower() for v in values])

@@ -7,6 +7,7 @@ import dagster as dg
 from expectations.suites import SUITES
 from pipelines import progress
 from pipelines.defs.resources import WarehouseResource
+from pipelines.freshness import build_inputs
 from pipelines.ingest.loader import discover
 from pipelines.ingest.reader import file_sha256
 from pipelines.publish import blocking_failures, publish
@@ -28,11 +29,12 @@ def build_publish_asset(mart_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
         hashes = [file_sha256(f.path) for f in landing if f.mappings]
         with warehouse.connect() as con:
             reasons = blocking_failures(con, context.run_id, hashes)
+            inputs = build_inputs(ws, con)
         reasons += [f"unmatched file: {f.name}" for f in landing if f.error]
         if reasons:
             raise dg.Failure(description="Not published: " + "; ".join(reasons[:10]),
                              metadata={"reasons": dg.MetadataValue.md("\n".join(f"- {r}" for r in reasons))})
-        info = publish(ws.warehouse, ws.serving, context.run_id)
+        info = publish(ws.warehouse, ws.serving, context.run_id, inputs)
         progress.report(f"  published {ws.serving}")
         return dg.MaterializeResult(metadata={**info, "path": str(ws.serving)})
 
