@@ -38,7 +38,8 @@ def funnel(workspace: str | Path) -> tuple[int, int]:
     table = pd.DataFrame({
         "leads": _month(contacts["Create Date"]).value_counts(),
         "mql": _month(contacts["Became a Marketing Qualified Lead Date"]).value_counts(),
-        "sql": _month(leads.loc[leads["リード状況"].str.startswith("SQL", na=False), "判定日時"]).value_counts(),
+        "sql": _month(leads.loc[leads["リード状況"].str.startswith("SQL", na=False), "判定日時"])
+        .value_counts(),
         "opportunities": _month(opportunities["作成日"]).value_counts(),
         "won": _month(opportunities.loc[opportunities["フェーズ"] == "受注", "完了予定日"]).value_counts(),
     }).fillna(0).astype(int).sort_index()

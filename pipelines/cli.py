@@ -377,13 +377,14 @@ def dbt(workspace: str | None, dbt_args: tuple[str, ...]) -> None:
     pipeline. The business rules tables must exist (they do after a first run).
     """
     from pipelines.defs.transform.dbt import DBT_PROJECT_DIR, WAREHOUSE_ENV, dbt_executable
+    from pipelines.warehouse import dbt_env
 
     ws = _ws(workspace)
     if not ws.warehouse.exists():
         _fail(f"{ws.warehouse} does not exist yet: run `leadjourney run --workspace {ws.root}` first")
     env = {**os.environ, WAREHOUSE_ENV: str(ws.warehouse), "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
            "DBT_PROJECT_DIR": str(DBT_PROJECT_DIR), "DBT_TARGET_PATH": str(ws.dbt_dir / "target"),
-           "DBT_LOG_PATH": str(ws.dbt_dir / "logs")}
+           "DBT_LOG_PATH": str(ws.dbt_dir / "logs"), **dbt_env()}
     with _writing(ws, "dbt " + " ".join(dbt_args[:2])):
         code = subprocess.call([dbt_executable(), *dbt_args], env=env, cwd=DBT_PROJECT_DIR)
     sys.exit(code)

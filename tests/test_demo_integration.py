@@ -1,6 +1,7 @@
 """`leadjourney demo` end to end on a temporary workspace: real files, Dagster, DuckDB."""
 
 import json
+import re
 import shutil
 from datetime import date, datetime
 from pathlib import Path
@@ -51,6 +52,9 @@ def test_a_run_with_nothing_new_skips_the_build_and_a_rebuild_changes_no_row_cou
     assert _publication(demo_workspace) == published
     result = cli("run", "--workspace", str(demo_workspace), "--rebuild")
     assert "unchanged" in result.stdout and "published:" in result.stdout
+    stages = re.search(r"ingest ([\d.]+)s, dbt ([\d.]+)s, checks ([\d.]+)s, publication ([\d.]+)s\)",
+                       result.stdout)
+    assert stages and all(float(s) > 0 for s in stages.groups()), result.stdout
     assert "warn  dbt_tests: ma_activities.lead_id not in ma_leads (all months) " in result.stdout
     after = _table_counts(demo_workspace / "warehouse.duckdb")
     assert after.pop("meta.dq_results") == 2 * before.pop("meta.dq_results")

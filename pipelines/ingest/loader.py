@@ -401,8 +401,8 @@ def _move_duplicates_and_load(con, mapping: SourceMapping, load_id: str, file_na
                                         _flags, _extra)
         SELECT {fields}, ?, ?, _line_number, (now() AT TIME ZONE 'UTC'), _flags, _extra
         FROM {{source}}"""
-    repeated = con.execute(f"SELECT {key} FROM _stage GROUP BY ALL "
-                           "HAVING count(DISTINCT _line_number) > 1 LIMIT 1").fetchone()
+    lines = "count(DISTINCT _line_number)" if mapping.stages else "count(*)"  # a wide row: one per stage
+    repeated = con.execute(f"SELECT {key} FROM _stage GROUP BY ALL HAVING {lines} > 1 LIMIT 1").fetchone()
     if repeated is None:  # the common case: every key once, no ranking of the whole file
         con.execute(load.format(source="_stage"), [load_id, file_name])
         return 0

@@ -644,11 +644,8 @@ def _finish_chunk(path, frame: pl.DataFrame | None, bad, plan: ReadPlan, stats
         stats.rows_filtered += before - frame.height
     if not plan.settled:
         _settle_plan(path, frame, plan)
-    typed = map_frame(frame, plan, stats)
-    problem = typed.filter(pl.col("reason_kind").is_not_null())
+    ok, problem = map_frame(frame, plan, stats)
     quarantine.append(problem.select(list(QUARANTINE_SCHEMA)))
-    ok = typed.filter(pl.col("reason_kind").is_null()).drop(["reason_kind", "reason_field", "reason",
-                                                              "record_key"])
     if plan.mapping.stages:
         ok = _unpivot_stages(ok, plan, stats)
     q = pl.concat(quarantine)
@@ -714,20 +711,26 @@ def _cell(expr: pl.Expr, spec: ColumnSpec, plan: ReadPlan) -> pl.Expr:
 
 
 def _parse_timestamp(raw: pl.Expr, formats: list[str], timezone: str) -> pl.Expr:
-    parsed = []
+    """UTC of the first format that reads the text: with an offset (%z) as written, else a local
+    time in `timezone` (converted once, whichever local format read it). A text read exactly by a
+    format with an offset is never read by one without, so the two kinds cannot disagree."""
+    offset, local = [], []
     for fmt in formats:
         value = raw.str.strptime(pl.Datetime("us"), fmt, strict=False, exact=True)
         if "%z" in fmt or "%#z" in fmt:
-            value = value.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+            offset.append(value.dt.convert_time_zone("UTC").dt.replace_time_zone(None))
         else:
-            # a local time inside a daylight-saving gap (a date-only value whose midnight does
-            # not exist) reads as the first instant after the gap
-            local = pl.coalesce(
-                value.dt.replace_time_zone(timezone, ambiguous="earliest", non_existent="null"),
-                (value + pl.duration(hours=1)).dt.replace_time_zone(
-                    timezone, ambiguous="earliest", non_existent="null"))
-            value = local.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
-        parsed.append(value)
+            local.append(value)
+    parsed = offset[:]
+    if local:
+        naive = pl.coalesce(local)
+        # a local time inside a daylight-saving gap (a date-only value whose midnight does not
+        # exist) reads as the first instant after the gap
+        zoned = pl.coalesce(
+            naive.dt.replace_time_zone(timezone, ambiguous="earliest", non_existent="null"),
+            (naive + pl.duration(hours=1)).dt.replace_time_zone(
+                timezone, ambiguous="earliest", non_existent="null"))
+        parsed.append(zoned.dt.convert_time_zone("UTC").dt.replace_time_zone(None))
     return pl.coalesce(parsed)
 
 
@@ -776,8 +779,10 @@ def _raw_value(spec: ColumnSpec | None, plan: ReadPlan, codes: tuple[str, ...] =
     return value.otherwise(fallback), unmapped
 
 
-def map_frame(frame: pl.DataFrame, plan: ReadPlan, stats: ReadStats | None = None) -> pl.DataFrame:
-    """Apply the mapping to a frame of raw text columns; add the first problem of each row.
+def map_frame(frame: pl.DataFrame, plan: ReadPlan, stats: ReadStats | None = None
+              ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Apply the mapping to a frame of raw text columns: (typed rows, rows with a problem and the
+    reason of their first one).
     Labels that the mapping's `values` do not list, and values outside a field's canonical codes,
     are counted into `stats.unmapped_labels`."""
     mapping, extract = plan.mapping, plan.extract
@@ -870,12 +875,16 @@ def map_frame(frame: pl.DataFrame, plan: ReadPlan, stats: ReadStats | None = Non
     extra_expr = (pl.struct([_text(pl.col(c)).alias(c) for c in extras]).struct.json_encode()
                   if extras else pl.lit(None, dtype=pl.Utf8))
 
-    return staged.select(
+    # the reasons (strings) are made for the rows that have a problem only
+    staged = staged.with_columns(kind_expr.alias("reason_kind"), field_expr.alias("reason_field"))
+    ok = staged.filter(pl.col("reason_kind").is_null()).select(
         [pl.col(f.name) for f in extract.fields]
         + [pl.col(f"stage:{s}:{p}") for s, p, _ in stage_parts]
-        + [pl.col("_line_number"), flags.alias("_flags"), extra_expr.alias("_extra"),
-           pl.col("_raw_text"), kind_expr.alias("reason_kind"), field_expr.alias("reason_field"),
-           message_expr.alias("reason"), key_expr.alias("record_key")])
+        + [pl.col("_line_number"), flags.alias("_flags"), extra_expr.alias("_extra"), pl.col("_raw_text")])
+    problem = staged.filter(pl.col("reason_kind").is_not_null()).select(
+        pl.col("_line_number"), pl.col("_raw_text"), pl.col("reason_kind"), pl.col("reason_field"),
+        message_expr.alias("reason"), key_expr.alias("record_key"))
+    return ok, problem
 
 
 def _implausible(value: pl.Expr, type_: str, planned: bool, limits: DateLimits) -> tuple[pl.Expr, pl.Expr]:

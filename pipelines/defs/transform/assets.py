@@ -10,6 +10,7 @@ from pipelines.config_tables import all_frames, write_config_tables
 from pipelines.defs.resources import WarehouseResource
 from pipelines.defs.transform.dbt import WAREHOUSE_ENV, dbt_executable, dbt_test_results
 from pipelines.rules import load_rules
+from pipelines.warehouse import dbt_env
 
 CONFIG_TABLES = list(all_frames(load_rules(None)))
 
@@ -52,6 +53,7 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
     @dbt_assets(manifest=project.manifest_path, project=project, dagster_dbt_translator=Translator())
     def leadjourney_dbt(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         os.environ[WAREHOUSE_ENV] = str(warehouse.ws.warehouse)
+        os.environ.update(dbt_env())
         dbt = DbtCliResource(project_dir=project, dbt_executable=dbt_executable())
         # The project's own target path (not a fresh one per run) keeps dbt's partial parsing.
         (project.target_path / "run_results.json").unlink(missing_ok=True)  # no stale results

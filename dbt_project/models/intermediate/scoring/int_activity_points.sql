@@ -9,15 +9,25 @@ with activities as (
         on l.record_type = 'ma_lead' and l.record_id = a.lead_id
 ),
 
+-- the rules are matched once per (activity type, asset type), not per activity
+kinds as (
+    select distinct activity_type, asset_type from activities
+),
+
 matched as (
-    select
-        a.activity_id,
-        r.points,
-        row_number() over (partition by a.activity_id order by r.priority) as rank_
-    from activities as a
-    inner join {{ source('config', 'engagement_rules') }} as r
-        on r.activity_type = a.activity_type
-        and (r.asset_type is null or r.asset_type = a.asset_type)
+    select activity_type, asset_type, points
+    from (
+        select
+            k.activity_type,
+            k.asset_type,
+            r.points,
+            row_number() over (partition by k.activity_type, k.asset_type order by r.priority) as rank_
+        from kinds as k
+        inner join {{ source('config', 'engagement_rules') }} as r
+            on r.activity_type = k.activity_type
+            and (r.asset_type is null or r.asset_type = k.asset_type)
+    ) as ranked
+    where rank_ = 1
 )
 
 select
@@ -30,4 +40,5 @@ select
     a.occurred_at,
     coalesce(m.points, 0) as points
 from activities as a
-left join matched as m on m.activity_id = a.activity_id and m.rank_ = 1
+left join matched as m
+    on m.activity_type = a.activity_type and m.asset_type is not distinct from a.asset_type

@@ -25,30 +25,38 @@ profile as (
     left join accounts as a on a.account_id = pa.account_id
 ),
 
+-- the bands and rules are matched once per distinct employee count and title, not per person
+employee_counts as (
+    select distinct employees from profile where employees is not null
+),
+
 first_match as (
     select
-        p.person_id,
+        e.employees,
         (select min(priority) from {{ source('config', 'segments') }} as s
-            where p.employees >= s.min_employees) as segment_priority,
+            where e.employees >= s.min_employees) as segment_priority,
         (select min(priority) from {{ source('config', 'size_bands') }} as b
-            where p.employees >= b.min_employees) as size_band_priority,
+            where e.employees >= b.min_employees) as size_band_priority,
         (select min(priority) from {{ source('config', 'fit_size_points') }} as f
-            where p.employees >= f.min_employees) as size_points_priority
-    from profile as p
+            where e.employees >= f.min_employees) as size_points_priority
+    from employee_counts as e
+),
+
+titles as (
+    select distinct title from profile where title is not null
 ),
 
 title_match as (
-    select person_id, level, points
+    select title, level, points
     from (
         select
-            p.person_id,
+            t.title,
             r.level,
             r.points,
-            row_number() over (partition by p.person_id order by r.priority) as rank_
-        from profile as p
+            row_number() over (partition by t.title order by r.priority) as rank_
+        from titles as t
         inner join {{ source('config', 'fit_title_rules') }} as r
-            on {{ regex_matches('p.title', 'r.pattern') }}
-        where p.title is not null
+            on {{ regex_matches('t.title', 'r.pattern') }}
     ) as ranked
     where rank_ = 1
 )
@@ -72,13 +80,13 @@ select
     coalesce(size_pts.points, 0) + coalesce(ind.points, ind_default.points, 0)
         + coalesce(t.points, 0) + coalesce(reg_pts.points, reg_default.points, 0) as fit_score
 from profile as p
-inner join first_match as fm on fm.person_id = p.person_id
+left join first_match as fm on fm.employees = p.employees
 left join {{ ref('prefecture_regions') }} as reg on reg.prefecture = p.prefecture
 left join {{ source('config', 'segments') }} as seg on seg.priority = fm.segment_priority
 left join {{ source('config', 'size_bands') }} as band on band.priority = fm.size_band_priority
 left join {{ source('config', 'fit_size_points') }} as size_pts on size_pts.priority = fm.size_points_priority
 left join {{ source('config', 'fit_industry_points') }} as ind on ind.industry = p.industry
 left join {{ source('config', 'fit_industry_points') }} as ind_default on ind_default.industry is null
-left join title_match as t on t.person_id = p.person_id
+left join title_match as t on t.title = p.title
 left join {{ source('config', 'fit_region_points') }} as reg_pts on reg_pts.region = reg.region
 left join {{ source('config', 'fit_region_points') }} as reg_default on reg_default.region is null

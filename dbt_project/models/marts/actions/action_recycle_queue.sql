@@ -27,7 +27,8 @@ non_sql as (
 ),
 
 lost as (
-    select o.person_id as lead_id, o.cycle_number, o.lost_reason, o.close_date
+    -- two deals of a cycle lost on one day for one reason are one re-approach
+    select distinct o.person_id as lead_id, o.cycle_number, o.lost_reason, o.close_date
     from {{ ref('int_opportunity_cycles') }} as o
     inner join journeys as j on j.lead_id = o.person_id and j.cycle_number = o.cycle_number
     where o.is_lost
