@@ -17,10 +17,8 @@ from datetime import UTC, datetime
 import duckdb
 import pandas as pd
 
-from expectations.suites import SUITES, Suite
+from expectations.suites import SAMPLE_IDS, SUITES, Suite, completeness_sql
 from pipelines.rules import Rules
-
-SAMPLE_IDS = 10
 
 DQ_DDL = """
 CREATE TABLE IF NOT EXISTS meta.dq_results (
@@ -97,7 +95,15 @@ def validate_frame(frame: pd.DataFrame, suite_def, run_id: str, suite: Suite) ->
         res = r.result or {}
         element_count = res.get("element_count")
         unexpected = res.get("unexpected_count")
-        if meta.get("observe"):
+        samples = [str(item.get("record_id")) for item in (res.get("partial_unexpected_index_list") or [])
+                   if isinstance(item, dict)][:SAMPLE_IDS]
+        if meta.get("aggregate_of"):  # completeness validated on its aggregate row
+            (aggregate,) = frame[frame["key"] == meta["aggregate_of"]].itertuples(index=False)
+            element_count = int(aggregate.rows_in_scope)
+            unexpected = element_count - int(aggregate.filled)
+            observed = None if pd.isna(aggregate.share) else float(aggregate.share)
+            samples = [str(i) for i in aggregate.missing_ids][:SAMPLE_IDS]
+        elif meta.get("observe"):
             covered = frame.query(meta["where"]) if meta.get("where") else frame
             values = covered[meta["observe"]]
             # report the value nearest the failing side: the max against a ceiling, else the min
@@ -107,12 +113,10 @@ def validate_frame(frame: pd.DataFrame, suite_def, run_id: str, suite: Suite) ->
             observed = 1 - (unexpected or 0) / element_count
         else:
             observed = None
-        samples = [str(item.get("record_id")) for item in (res.get("partial_unexpected_index_list") or [])
-                   if isinstance(item, dict)][:SAMPLE_IDS]
         rows.append({
             "run_id": run_id, "checked_at": now, "suite": suite.name, "asset": "/".join(suite.asset),
-            "expectation": config.type, "label": meta.get("label"),
-            "column_name": config.kwargs.get("column") or config.kwargs.get("column_A"),
+            "expectation": meta.get("stands_for") or config.type, "label": meta.get("label"),
+            "column_name": meta.get("column") or config.kwargs.get("column") or config.kwargs.get("column_A"),
             "month": meta.get("month"), "observed_value": observed, "threshold": meta.get("threshold"),
             "element_count": element_count, "unexpected_count": unexpected, "passed": bool(r.success),
             "severity": meta.get("severity", "warn"), "sample_failing_ids": json.dumps(samples),
@@ -139,14 +143,15 @@ def _not_measurable(suite_def, suite: Suite, carried: set[tuple[str, str]] | Non
         return suite_def, []
     kept, rows, now = [], [], datetime.now(UTC).replace(tzinfo=None)
     for expectation in suite_def.expectations:
-        column = getattr(expectation, "column", None)
+        column = (expectation.meta or {}).get("column") or getattr(expectation, "column", None)
         sources = suite.measured_by.get(column)
         if sources and not any(s in carried for s in sources):
             meta = expectation.meta or {}
             fields = " / ".join(f"{e}.{f}" for e, f in sources)
             rows.append({
                 "run_id": run_id, "checked_at": now, "suite": suite.name, "asset": "/".join(suite.asset),
-                "expectation": expectation.expectation_type, "column_name": column,
+                "expectation": (expectation.meta or {}).get("stands_for") or expectation.expectation_type,
+                "column_name": column,
                 "label": f"{meta.get('label', column)}: not measurable, the sources carry no {fields}",
                 "month": meta.get("month"), "observed_value": None, "threshold": meta.get("threshold"),
                 "element_count": None, "unexpected_count": None, "passed": True,
@@ -161,7 +166,11 @@ def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite, rules: Rules, run_id
     columns no loaded file fills come back as `not_measurable` rows, which never block."""
     _gx_context()  # suites attach to the active context
     try:
-        frame = con.execute(suite.query(rules)).df()
+        query = suite.query(rules)
+        if suite.completeness is not None:  # validated on per-month aggregates, not on the rows
+            columns = {c[0] for c in con.execute(f"DESCRIBE ({query})").fetchall()}
+            query = completeness_sql(query, suite.completeness(rules), columns)
+        frame = con.execute(query).df()
     except duckdb.Error as exc:
         return SuiteOutcome(suite, error=f"{suite.name}: could not read its data: {exc}")
     if frame.empty:

@@ -1,10 +1,12 @@
 """Great Expectations suites: one builder per canonical extract and per key mart.
 
 Each `Suite` names the Dagster asset it checks, the SQL that loads its frame from the warehouse
-(lead-level tables, never raw activity rows) and a `build_*_suite(frame, rules)` that returns a
-`gx.ExpectationSuite`. Thresholds come from the rules file. Every expectation carries in its meta
-its severity (`error` blocks publication, `warn` does not), a label and the month it is about
-(row conditions give the per-month completeness figures).
+(lead-level tables or aggregates, never raw activity rows) and a `build_*_suite(frame, rules)` that
+returns a `gx.ExpectationSuite`. Thresholds come from the rules file. Every expectation carries in
+its meta its severity (`error` blocks publication, `warn` does not), a label and the month it is
+about. The completeness suites (the SLA's required fields) are validated on aggregates computed in
+SQL — per column, overall and per closed month: rows in scope, rows filled, the first unfilled ids —
+so their cost does not grow with the rows GX would otherwise read.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pipelines.rules import Rules
 
 E = gx.expectations
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+SAMPLE_IDS = 10  # failing record ids kept per result
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,20 @@ class Suite:
     # checked column -> the (extract, field)s that fill it: a rule on a column no loaded file fills
     # is reported "not measurable" instead of being judged (an empty but mapped column still counts)
     measured_by: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    # a completeness suite: its scopes; `query` then gives the rows, and the suite validates their
+    # per-month aggregates (completeness_sql), not the rows
+    completeness: Callable[[Rules], list[Scope]] | None = None
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Columns that must be filled for at least `share` of the rows (of those where the boolean
+    column `flag` is true), overall and in every closed month with at least `min_rows` of them."""
+
+    columns: tuple[str, ...]
+    share: float
+    min_rows: int
+    flag: str | None = None
 
 
 def _meta(severity: str, label: str, month: str | None = None, threshold: float | None = None,
@@ -54,28 +71,49 @@ def _closed(column: str, rules: Rules) -> str:
             f"FROM intermediate.int_as_of)")
 
 
-def _completeness(suite: gx.ExpectationSuite, frame: pd.DataFrame, columns: list[str], share: float,
-                  min_rows: int, flag: str | None = None, severity: str = "error") -> None:
-    """Each column filled for at least `share` of the rows (of the rows where the boolean column
-    `flag` is true): overall, and in every closed month (before the as_of month) with at least
-    `min_rows` such rows; the others count in the overall figure."""
-    scoped = frame[frame[flag].fillna(False).astype(bool)] if flag else frame
-    sizes = scoped[scoped["month_closed"].fillna(False).astype(bool)].groupby("month").size() \
-        if "month_closed" in frame else {}
-    months = sorted(m for m, n in dict(sizes).items() if n >= min_rows)
-    base = Column(flag) == True if flag else None  # noqa: E712 - a GX condition, not a comparison
-    for column in columns:
-        if column not in frame.columns:
-            continue
-        for month in [None, *months]:
-            condition = base
-            if month is not None:
-                in_month = Column("month") == month
-                condition = in_month if base is None else base & in_month
-            kwargs = {"row_condition": condition} if condition is not None else {}
-            suite.add_expectation(E.ExpectColumnValuesToNotBeNull(
-                column=column, mostly=share, meta=_meta(severity, f"{column} filled", month, share),
-                **kwargs))
+def completeness_sql(base: str, scopes: list[Scope], columns: set[str]) -> str:
+    """Per column of each scope, overall and per closed month with enough rows: the rows in scope,
+    how many have the column filled and the first ids of those that do not (one SQL pass over
+    the suite's rows; months are those before the as_of month). Columns the rows lack are left
+    out."""
+    parts = []
+    for scope in scopes:
+        where = f"WHERE {scope.flag}" if scope.flag else ""
+        for column in scope.columns:
+            if column not in columns:
+                continue
+            parts.append(f"""
+                SELECT '{column}' AS column_name, CASE WHEN grouping(month) = 0 THEN month END AS month,
+                       {scope.share} AS threshold, count(*) AS rows_in_scope, count({column}) AS filled,
+                       coalesce(list_slice(list(record_id ORDER BY record_id)
+                                           FILTER (WHERE {column} IS NULL), 1, {SAMPLE_IDS}), []) AS missing_ids
+                FROM base {where}
+                GROUP BY GROUPING SETS ((), (month))
+                HAVING grouping(month) = 1
+                    OR (month IS NOT NULL AND bool_and(month_closed) AND count(*) >= {scope.min_rows})""")
+    if not parts:
+        return "SELECT NULL AS column_name WHERE false"
+    return (f"WITH base AS MATERIALIZED ({base}) SELECT *, CASE WHEN rows_in_scope > 0 THEN "
+            f"filled / rows_in_scope END AS share, column_name || '|' || coalesce(month, 'all') AS key "
+            f"FROM ({' UNION ALL '.join(parts)}) ORDER BY column_name, month NULLS FIRST")
+
+
+
+def build_completeness_suite(name: str) -> Callable[[pd.DataFrame, Rules], gx.ExpectationSuite]:
+    """One expectation per aggregate row: its column's filled share at least the scope's. Recorded
+    as the not-null expectation it stands for, with the rows, the unfilled count and their ids."""
+    def build(frame: pd.DataFrame, rules: Rules) -> gx.ExpectationSuite:
+        suite = gx.ExpectationSuite(name=name)
+        for row in frame.itertuples(index=False):
+            month = None if pd.isna(row.month) else row.month
+            meta = _meta("error", f"{row.column_name} filled", month, row.threshold, "share",
+                         f'key=="{row.key}"')
+            suite.add_expectation(E.ExpectColumnValuesToBeBetween(
+                column="share", min_value=row.threshold, row_condition=Column("key") == row.key,
+                meta={**meta, "column": row.column_name, "stands_for": "expect_column_values_to_not_be_null",
+                      "aggregate_of": row.key}))
+        return suite
+    return build
 
 
 # --- marketing side: the required lead fields --------------------------------------------------
@@ -92,12 +130,10 @@ def _lead_fields_sql(table: str, id_column: str, has_industry: bool):
     return query
 
 
-def build_lead_fields_suite(frame: pd.DataFrame, rules: Rules) -> gx.ExpectationSuite:
+def lead_field_scopes(rules: Rules) -> list[Scope]:
     """SLA, marketing side: the required lead fields filled for the agreed share of leads."""
-    suite = gx.ExpectationSuite(name="lead_fields_completeness")
-    _completeness(suite, frame, list(rules.sla.lead_required_fields),
-                  rules.sla.lead_required_fields_min_share, rules.quality.min_rows_per_month)
-    return suite
+    return [Scope(tuple(rules.sla.lead_required_fields), rules.sla.lead_required_fields_min_share,
+                  rules.quality.min_rows_per_month)]
 
 
 # --- sales side: once a lead is handed over ------------------------------------------------------
@@ -114,16 +150,14 @@ def _handoff_sql(rules: Rules) -> str:
         JOIN staging.stg_sfa__leads AS s ON s.sfa_lead_id = j.sfa_lead_id"""
 
 
-def build_handoff_suite(frame: pd.DataFrame, rules: Rules) -> gx.ExpectationSuite:
+def handoff_scopes(rules: Rules) -> list[Scope]:
     """SLA, sales side: owner and notification time present; first contact and a decision recorded
     once their deadlines have passed; a non-SQL reason whenever a lead is decided non-SQL."""
     share, min_rows = rules.quality.sales_fields_min_share, rules.quality.min_rows_per_month
-    suite = gx.ExpectationSuite(name="handoff_completeness")
-    _completeness(suite, frame, ["owner", "notified_time"], share, min_rows)
-    _completeness(suite, frame, ["first_contact_at"], share, min_rows, "first_contact_due")
-    _completeness(suite, frame, ["decided_at"], share, min_rows, "decision_due")
-    _completeness(suite, frame, ["non_sql_reason"], share, min_rows, "is_non_sql")
-    return suite
+    return [Scope(("owner", "notified_time"), share, min_rows),
+            Scope(("first_contact_at",), share, min_rows, "first_contact_due"),
+            Scope(("decided_at",), share, min_rows, "decision_due"),
+            Scope(("non_sql_reason",), share, min_rows, "is_non_sql")]
 
 
 # --- validity, ordering, integrity, uniqueness ---------------------------------------------------
@@ -326,15 +360,18 @@ HANDOFF_FIELDS = {
 SUITES: tuple[Suite, ...] = (
     Suite("lead_fields_completeness_ma", ("staging", "stg_ma__leads"),
           "SLA, marketing side: required lead fields of MA leads filled, overall and per month.",
-          _lead_fields_sql("stg_ma__leads", "lead_id", True), build_lead_fields_suite, True,
-          _lead_fields("ma_leads")),
+          _lead_fields_sql("stg_ma__leads", "lead_id", True),
+          build_completeness_suite("lead_fields_completeness"), True, _lead_fields("ma_leads"),
+          lead_field_scopes),
     Suite("lead_fields_completeness_sfa", ("staging", "stg_sfa__leads"),
           "SLA, marketing side: required lead fields of SFA leads (those the SFA carries), per month.",
-          _lead_fields_sql("stg_sfa__leads", "sfa_lead_id", False), build_lead_fields_suite, True,
-          _lead_fields("sfa_leads")),
+          _lead_fields_sql("stg_sfa__leads", "sfa_lead_id", False),
+          build_completeness_suite("lead_fields_completeness"), True, _lead_fields("sfa_leads"),
+          lead_field_scopes),
     Suite("handoff_completeness", ("marts", "lead_journey"),
           "SLA, sales side: owner, notification, first contact, decision and non-SQL reason recorded.",
-          _handoff_sql, build_handoff_suite, True, HANDOFF_FIELDS),
+          _handoff_sql, build_completeness_suite("handoff_completeness"), True, HANDOFF_FIELDS,
+          handoff_scopes),
     Suite("ma_leads_validity", ("staging", "stg_ma__leads"),
           "MA leads: unique ids, e-mail form, known channel codes.",
           _sql("SELECT lead_id AS record_id, email_normalized, original_channel FROM staging.stg_ma__leads"),

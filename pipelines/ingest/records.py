@@ -274,8 +274,10 @@ def _blocks(fh, codec: str, delimiter: str, shape: RecordShape, footer: str | No
                 yield "frame", _parse(data, np.arange(line_no, line_no + n), delimiter, header, bare)
             elif taken.any():
                 kept = bare.filter(taken)
-                yield "frame", _parse(kept.str.join("\n").item().encode(), np.flatnonzero(taken) + line_no,
-                                      delimiter, header, kept)
+                joined = io.BytesIO()  # the kept lines as bytes, without a round trip through Python
+                pl.DataFrame({"line": kept}).write_csv(joined, include_header=False, quote_style="never")
+                yield "frame", _parse(joined.getvalue(), np.flatnonzero(taken) + line_no, delimiter, header,
+                                      kept)
             line_no += max(n, feed.next)
 
 
@@ -316,7 +318,10 @@ class _BlockFeed:
         k = self.next
         if k < self._n:
             if not self._first <= k < self._first + len(self._batch):
-                self._batch, self._first = self._lines.slice(k, 256).to_list(), k
+                # a span is mostly one line: fetch a few, more when it runs on
+                running_on = k == self._first + len(self._batch)
+                size = min(max(4, 2 * len(self._batch)), 1024) if running_on else 4
+                self._batch, self._first = self._lines.slice(k, size).to_list(), k
             self.next += 1
             line = self._batch[k - self._first]
             return line + self._eol if self._ends or k < self._n - 1 else line
