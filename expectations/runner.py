@@ -81,29 +81,27 @@ class SuiteOutcome:
 
 
 def validate_frame(frame: pd.DataFrame, suite_def, run_id: str, suite: Suite) -> list[dict]:
-    """Validate a dataframe with an ExpectationSuite; one result row per expectation."""
+    """Validate a dataframe with an ExpectationSuite; one result row per expectation (per aggregate
+    row for a completeness expectation)."""
     batch = (_gx_context().data_sources.get("leadjourney").get_asset("frame")
              .get_batch_definition("whole").get_batch(batch_parameters={"dataframe": frame}))
+    aggregated = any((e.meta or {}).get("aggregate_column") for e in suite_def.expectations)
     result = batch.validate(suite_def, result_format={
-        "result_format": "SUMMARY", "unexpected_index_column_names": ["record_id"],
-        "partial_unexpected_count": SAMPLE_IDS})
+        # an aggregate frame is small: every failing row is listed
+        "result_format": "COMPLETE" if aggregated else "SUMMARY",
+        "unexpected_index_column_names": ["record_id"], "partial_unexpected_count": SAMPLE_IDS})
     now = datetime.now(UTC).replace(tzinfo=None)
     rows = []
     for r in result.results:
         config = r.expectation_config
         meta = config.meta or {}
         res = r.result or {}
+        if meta.get("aggregate_column"):
+            rows += _aggregate_rows(frame, meta, res, run_id, suite, now)
+            continue
         element_count = res.get("element_count")
         unexpected = res.get("unexpected_count")
-        samples = [str(item.get("record_id")) for item in (res.get("partial_unexpected_index_list") or [])
-                   if isinstance(item, dict)][:SAMPLE_IDS]
-        if meta.get("aggregate_of"):  # completeness validated on its aggregate row
-            (aggregate,) = frame[frame["key"] == meta["aggregate_of"]].itertuples(index=False)
-            element_count = int(aggregate.rows_in_scope)
-            unexpected = element_count - int(aggregate.filled)
-            observed = None if pd.isna(aggregate.share) else float(aggregate.share)
-            samples = [str(i) for i in aggregate.missing_ids][:SAMPLE_IDS]
-        elif meta.get("observe"):
+        if meta.get("observe"):
             covered = frame.query(meta["where"]) if meta.get("where") else frame
             values = covered[meta["observe"]]
             # report the value nearest the failing side: the max against a ceiling, else the min
@@ -113,13 +111,36 @@ def validate_frame(frame: pd.DataFrame, suite_def, run_id: str, suite: Suite) ->
             observed = 1 - (unexpected or 0) / element_count
         else:
             observed = None
+        samples = [str(item.get("record_id")) for item in (res.get("partial_unexpected_index_list") or [])
+                   if isinstance(item, dict)][:SAMPLE_IDS]
         rows.append({
             "run_id": run_id, "checked_at": now, "suite": suite.name, "asset": "/".join(suite.asset),
-            "expectation": meta.get("stands_for") or config.type, "label": meta.get("label"),
-            "column_name": meta.get("column") or config.kwargs.get("column") or config.kwargs.get("column_A"),
+            "expectation": config.type, "label": meta.get("label"),
+            "column_name": config.kwargs.get("column") or config.kwargs.get("column_A"),
             "month": meta.get("month"), "observed_value": observed, "threshold": meta.get("threshold"),
             "element_count": element_count, "unexpected_count": unexpected, "passed": bool(r.success),
             "severity": meta.get("severity", "warn"), "sample_failing_ids": json.dumps(samples),
+        })
+    return rows
+
+
+def _aggregate_rows(frame: pd.DataFrame, meta: dict, res: dict, run_id: str, suite: Suite, now) -> list[dict]:
+    """One result row per aggregate row (overall and per month) of a completeness expectation,
+    failing where GX listed the row as unexpected; recorded as the not-null expectation it stands
+    for, with the rows in scope, the unfilled count and the first unfilled ids."""
+    failing = {item.get("record_id") for item in (res.get("unexpected_index_list") or [])
+               if isinstance(item, dict)}
+    rows = []
+    for aggregate in frame[frame["column_name"] == meta["aggregate_column"]].itertuples(index=False):
+        rows.append({
+            "run_id": run_id, "checked_at": now, "suite": suite.name, "asset": "/".join(suite.asset),
+            "expectation": meta["stands_for"], "label": meta.get("label"), "column_name": meta["column"],
+            "month": None if pd.isna(aggregate.month) else aggregate.month,
+            "observed_value": None if pd.isna(aggregate.share) else float(aggregate.share),
+            "threshold": meta.get("threshold"), "element_count": int(aggregate.rows_in_scope),
+            "unexpected_count": int(aggregate.rows_in_scope - aggregate.filled),
+            "passed": aggregate.record_id not in failing, "severity": meta.get("severity", "warn"),
+            "sample_failing_ids": json.dumps([str(i) for i in aggregate.missing_ids][:SAMPLE_IDS]),
         })
     return rows
 
@@ -168,6 +189,8 @@ def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite, rules: Rules, run_id
     try:
         query = suite.query(rules)
         if suite.completeness is not None:  # validated on per-month aggregates, not on the rows
+            if con.execute(f"SELECT 1 FROM ({query}) LIMIT 1").fetchone() is None:
+                return SuiteOutcome(suite)  # no rows, nothing to judge (as for any suite)
             columns = {c[0] for c in con.execute(f"DESCRIBE ({query})").fetchall()}
             query = completeness_sql(query, suite.completeness(rules), columns)
         frame = con.execute(query).df()

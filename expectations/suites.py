@@ -86,7 +86,8 @@ def completeness_sql(base: str, scopes: list[Scope], columns: set[str]) -> str:
                 SELECT '{column}' AS column_name, CASE WHEN grouping(month) = 0 THEN month END AS month,
                        {scope.share} AS threshold, count(*) AS rows_in_scope, count({column}) AS filled,
                        coalesce(list_slice(list(record_id ORDER BY record_id)
-                                           FILTER (WHERE {column} IS NULL), 1, {SAMPLE_IDS}), []) AS missing_ids
+                                           FILTER (WHERE {column} IS NULL), 1, {SAMPLE_IDS}), [])
+                           AS missing_ids
                 FROM base {where}
                 GROUP BY GROUPING SETS ((), (month))
                 HAVING grouping(month) = 1
@@ -94,24 +95,23 @@ def completeness_sql(base: str, scopes: list[Scope], columns: set[str]) -> str:
     if not parts:
         return "SELECT NULL AS column_name WHERE false"
     return (f"WITH base AS MATERIALIZED ({base}) SELECT *, CASE WHEN rows_in_scope > 0 THEN "
-            f"filled / rows_in_scope END AS share, column_name || '|' || coalesce(month, 'all') AS key "
+            f"filled / rows_in_scope END AS share, column_name || '|' || coalesce(month, 'all') AS record_id "
             f"FROM ({' UNION ALL '.join(parts)}) ORDER BY column_name, month NULLS FIRST")
 
 
 
 def build_completeness_suite(name: str) -> Callable[[pd.DataFrame, Rules], gx.ExpectationSuite]:
-    """One expectation per aggregate row: its column's filled share at least the scope's. Recorded
-    as the not-null expectation it stands for, with the rows, the unfilled count and their ids."""
+    """One expectation per column on its aggregate rows (overall and per month): the filled share
+    at least the scope's. Each aggregate row becomes a result row (the runner), recorded as the
+    not-null expectation it stands for, with the rows in scope, the unfilled count and their ids."""
     def build(frame: pd.DataFrame, rules: Rules) -> gx.ExpectationSuite:
         suite = gx.ExpectationSuite(name=name)
-        for row in frame.itertuples(index=False):
-            month = None if pd.isna(row.month) else row.month
-            meta = _meta("error", f"{row.column_name} filled", month, row.threshold, "share",
-                         f'key=="{row.key}"')
+        pairs = frame[["column_name", "threshold"]].drop_duplicates().itertuples(index=False)
+        for column, threshold in pairs:
             suite.add_expectation(E.ExpectColumnValuesToBeBetween(
-                column="share", min_value=row.threshold, row_condition=Column("key") == row.key,
-                meta={**meta, "column": row.column_name, "stands_for": "expect_column_values_to_not_be_null",
-                      "aggregate_of": row.key}))
+                column="share", min_value=float(threshold), row_condition=Column("column_name") == column,
+                meta={**_meta("error", f"{column} filled", None, float(threshold)), "column": column,
+                      "aggregate_column": column, "stands_for": "expect_column_values_to_not_be_null"}))
         return suite
     return build
 

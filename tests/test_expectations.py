@@ -254,3 +254,24 @@ def test_a_field_no_loaded_file_carries_is_not_measurable_and_does_not_block(tmp
     assert label == "title filled: not measurable, the sources carry no ma_leads.title"
     judged = {r["column_name"] for r in outcome.rows if r["severity"] == "error"}
     assert {"company_name", "person_name", "email_or_phone", "employees"} <= judged
+
+
+def test_a_completeness_suite_over_no_rows_judges_nothing(tmp_path, rules):
+    """As any suite over an empty table: no result rows (the aggregates of no rows are not a pass)."""
+    con = warehouse(tmp_path, [sfa_leads(), "DELETE FROM staging.stg_sfa__leads"])
+    outcome = run_suite(con, SUITE["lead_fields_completeness_sfa"], rules, "t")
+    assert outcome.rows == [] and outcome.error is None
+
+
+def test_completeness_results_are_one_row_per_column_and_month(tmp_path, rules):
+    """The aggregates give the rows the per-lead check gave: overall and per closed month, with the
+    rows in scope, the unfilled count and the expectation it stands for."""
+    con = warehouse(tmp_path, [ma_leads(title2="NULL")])
+    outcome = run_suite(con, SUITE["lead_fields_completeness_ma"], rules, "t")
+    title = {r["month"]: r for r in outcome.rows if r["column_name"] == "title"}
+    assert set(title) == {None, "2026-09"}
+    assert (title[None]["element_count"], title[None]["unexpected_count"]) == (5, 1)
+    assert (title["2026-09"]["element_count"], title["2026-09"]["unexpected_count"]) == (4, 1)
+    assert {r["expectation"] for r in outcome.rows} == {"expect_column_values_to_not_be_null"}
+    assert title["2026-09"]["passed"] is False and title[None]["passed"] is False
+    assert all(r["passed"] for r in outcome.rows if r["column_name"] != "title")
