@@ -37,10 +37,11 @@ def _code_digest() -> str:
 def build_inputs(ws: Workspace, con: duckdb.DuckDBPyConnection) -> str | None:
     """The fingerprint of what the marts are built from, or None when the marts move with the
     clock (reporting.as_of: now)."""
-    if ws.rules().reporting.as_of == "now":
+    rules = ws.rules()
+    if rules.reporting.as_of == "now":
         return None
     digest = hashlib.sha256(_code_digest().encode())
-    digest.update(ws.rules().model_dump_json().encode())  # the rules in force, not their spelling
+    digest.update(rules.model_dump_json().encode())  # the rules in force, not their spelling
     digest.update(ws.sources_file.read_bytes() if ws.sources_file.exists() else b"(presets)")
     loads = con.execute("SELECT load_id FROM meta.load_manifest WHERE status = 'loaded' "
                         "ORDER BY 1").fetchall()

@@ -242,7 +242,9 @@ def _blocks(fh, codec: str, delimiter: str, shape: RecordShape, footer: str | No
                 return
             if not data.endswith(b"\n"):
                 data += fh.readline()
-            if data.count(b"\r") != data.count(b"\r\n"):
+            has_cr = b"\r" in data
+            crlf = data.count(b"\r\n") if has_cr else 0
+            if has_cr and data.count(b"\r") != crlf:  # a carriage return that ends no line
                 fh.seek(start)
                 text = io.TextIOWrapper(fh, encoding=codec, newline="")
                 for record in _records(_LineTap(text), delimiter, shape, line_no):
@@ -250,10 +252,10 @@ def _blocks(fh, codec: str, delimiter: str, shape: RecordShape, footer: str | No
                 return
             if codec != "utf-8":
                 data = data.decode(codec).encode("utf-8")
-            lines, eol = _lines(data)
+            lines, eol = _lines(data, crlf)
             ends = data.endswith(b"\n")
             n = len(lines)
-            bare = lines.str.strip_suffix("\r") if eol == "\n" and b"\r" in data else lines
+            bare = lines.str.strip_suffix("\r") if eol == "\n" and has_cr else lines
             clean = _clean_lines(bare, delimiter, shape.width, footer)
             feed = _BlockFeed(lines, eol, clean, fh, codec, ends)
             taken = clean.copy()
@@ -281,10 +283,9 @@ def _blocks(fh, codec: str, delimiter: str, shape: RecordShape, footer: str | No
             line_no += max(n, feed.next)
 
 
-def _lines(data: bytes) -> tuple[pl.Series, str]:
+def _lines(data: bytes, crlf: int) -> tuple[pl.Series, str]:
     """The block's lines and the line break they end in: without it when every line ends alike
     (read natively), else with their carriage returns and "\\n"."""
-    crlf = data.count(b"\r\n")
     uniform = crlf in (0, data.count(b"\n")) and not data.startswith(codecs.BOM_UTF8)
     marker = next((bytes([b]) for b in range(1, 32) if bytes([b]) not in data and b not in (10, 13)), None)
     if uniform and marker is not None:  # one column of whole lines: a separator the block never holds
@@ -352,7 +353,7 @@ def _clean_lines(bare: pl.Series, delimiter: str, width: int | None, footer: str
         unquoted = bare.str.replace_all('"(?:[^"]|"")*"', "")
     fields = unquoted.str.count_matches(delimiter, literal=True) + 1
     ok = whole & (fields == width) & (bare.str.strip_chars(", \t;").str.len_bytes() > 0)
-    ok = ok & ~bare.str.starts_with("\ufeff") & ~bare.str.contains("\r", literal=True)
+    ok = ok & ~bare.str.starts_with("\ufeff")
     if footer:
         ok = ok & ~_matches(bare, footer)
     return ok.fill_null(False).to_numpy()
