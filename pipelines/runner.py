@@ -131,7 +131,11 @@ def run_pipeline(ws: Workspace, rebuild: bool = False) -> RunOutcome:
 STAGES = ("ingest", "dbt", "checks", "publication")
 
 
-def _stage_of(step_key: str) -> str:
+def _stage_of(step_key: str, checks_only: bool) -> str:
+    """The stage of a step; `checks_only`: it evaluated asset checks and materialized nothing (a
+    quality suite, even one on a raw asset such as the sources' freshness)."""
+    if checks_only:
+        return "checks"
     if step_key.startswith("raw__") or step_key == "config__business_rules":
         return "ingest"
     if step_key.startswith("serving__"):
@@ -143,15 +147,24 @@ def stage_seconds(instance, run_id: str) -> dict[str, float]:
     """Seconds each stage of a run took (ingest, dbt, checks, publication), from its steps' start
     and end events."""
     started: dict[str, float] = {}
-    seconds = dict.fromkeys(STAGES, 0.0)
+    took: dict[str, float] = {}
+    materialized, checked = set(), set()
     for entry in instance.all_logs(run_id):
         event = entry.dagster_event
         if event is None or event.step_key is None:
             continue
-        if event.event_type_value == "STEP_START":
-            started[event.step_key] = entry.timestamp
-        elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in started:
-            seconds[_stage_of(event.step_key)] += entry.timestamp - started.pop(event.step_key)
+        kind, step = event.event_type_value, event.step_key
+        if kind == "STEP_START":
+            started[step] = entry.timestamp
+        elif kind in ("STEP_SUCCESS", "STEP_FAILURE") and step in started:
+            took[step] = entry.timestamp - started.pop(step)
+        elif kind == "ASSET_MATERIALIZATION":
+            materialized.add(step)
+        elif kind == "ASSET_CHECK_EVALUATION":
+            checked.add(step)
+    seconds = dict.fromkeys(STAGES, 0.0)
+    for step, s in took.items():
+        seconds[_stage_of(step, step in checked and step not in materialized)] += s
     return seconds
 
 
