@@ -85,7 +85,8 @@ def validate_frame(frame: pd.DataFrame, suite_def, run_id: str, suite: Suite) ->
     row for a completeness expectation)."""
     batch = (_gx_context().data_sources.get("leadjourney").get_asset("frame")
              .get_batch_definition("whole").get_batch(batch_parameters={"dataframe": frame}))
-    aggregated = any((e.meta or {}).get("aggregate_column") for e in suite_def.expectations)
+    # an expectation that stands for another is validated on aggregate rows (one per column and month)
+    aggregated = any((e.meta or {}).get("stands_for") for e in suite_def.expectations)
     result = batch.validate(suite_def, result_format={
         # an aggregate frame is small: every failing row is listed
         "result_format": "COMPLETE" if aggregated else "SUMMARY",
@@ -96,7 +97,7 @@ def validate_frame(frame: pd.DataFrame, suite_def, run_id: str, suite: Suite) ->
         config = r.expectation_config
         meta = config.meta or {}
         res = r.result or {}
-        if meta.get("aggregate_column"):
+        if meta.get("stands_for"):
             rows += _aggregate_rows(frame, meta, res, run_id, suite, now)
             continue
         element_count = res.get("element_count")
@@ -131,7 +132,7 @@ def _aggregate_rows(frame: pd.DataFrame, meta: dict, res: dict, run_id: str, sui
     failing = {item.get("record_id") for item in (res.get("unexpected_index_list") or [])
                if isinstance(item, dict)}
     rows = []
-    for aggregate in frame[frame["column_name"] == meta["aggregate_column"]].itertuples(index=False):
+    for aggregate in frame[frame["column_name"] == meta["column"]].itertuples(index=False):
         rows.append({
             "run_id": run_id, "checked_at": now, "suite": suite.name, "asset": "/".join(suite.asset),
             "expectation": meta["stands_for"], "label": meta.get("label"), "column_name": meta["column"],

@@ -99,7 +99,6 @@ def completeness_sql(base: str, scopes: list[Scope], columns: set[str]) -> str:
             f"FROM ({' UNION ALL '.join(parts)}) ORDER BY column_name, month NULLS FIRST")
 
 
-
 def build_completeness_suite(name: str) -> Callable[[pd.DataFrame, Rules], gx.ExpectationSuite]:
     """One expectation per column on its aggregate rows (overall and per month): the filled share
     at least the scope's. Each aggregate row becomes a result row (the runner), recorded as the
@@ -111,7 +110,7 @@ def build_completeness_suite(name: str) -> Callable[[pd.DataFrame, Rules], gx.Ex
             suite.add_expectation(E.ExpectColumnValuesToBeBetween(
                 column="share", min_value=float(threshold), row_condition=Column("column_name") == column,
                 meta={**_meta("error", f"{column} filled", None, float(threshold)), "column": column,
-                      "aggregate_column": column, "stands_for": "expect_column_values_to_not_be_null"}))
+                      "stands_for": "expect_column_values_to_not_be_null"}))
         return suite
     return build
 
