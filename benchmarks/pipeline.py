@@ -33,6 +33,8 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pipelines.warehouse import machine_memory_bytes, threads
+
 ROOT = Path(__file__).resolve().parent.parent
 SEED = 3
 END = "2026-10-31"
@@ -153,7 +155,8 @@ def main() -> None:
     full = results["full run"]["seconds"]
     summary = {
         "leads": args.leads, "source_rows": rows, "landing_mb": size / 1e6,
-        "machine": {"cpus": _cpus(), "memory_gb": _memory_gb(), "python": platform.python_version()},
+        "machine": {"cpus": threads(), "memory_gb": machine_memory_bytes() / 2**30,
+                    "python": platform.python_version()},
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "steps": results,
         "ratios": {
@@ -177,18 +180,6 @@ def main() -> None:
 def _generated(folder: Path, leads: int) -> bool:
     truth = folder / "demo_truth.json"
     return truth.exists() and json.loads(truth.read_text(encoding="utf-8"))["generator"]["leads"] == leads
-
-
-def _cpus() -> int:
-    import os
-
-    return len(os.sched_getaffinity(0))
-
-
-def _memory_gb() -> float:
-    import os
-
-    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
 
 
 if __name__ == "__main__":
