@@ -186,8 +186,9 @@ def _filters(q: metrics.Query, lang: str, months: list[date], default_end: date 
     if start > end:
         start, end = end, start
     chosen: dict[str, tuple[str, ...]] = {}
+    all_options = metrics.filter_options(q)
     for dim in DIMENSIONS:
-        options = metrics.filter_options(q, dim)
+        options = all_options[dim]
         values = list(options["value"])
         names = dict(zip(options["value"], options["name"], strict=True))
         key = f"f_{dim}"

@@ -172,6 +172,61 @@ def test_the_bottleneck_page_adds_up_under_the_filters(app, demo_workspace):
     assert unfiltered[list(mart.columns)].values.tolist() == mart.values.tolist()
 
 
+
+def test_precomputed_sidebar_and_lead_lists_equal_their_definitions(demo_workspace):
+    """The filter values and months the sidebar reads from marts.filter_options and
+    marts.report_months, and the bottleneck page's lead list (read without joining a million lead
+    cycles), equal the plain queries over the member marts."""
+    from pipelines.reporting import metrics
+    from pipelines.reporting.metrics import DIMENSIONS, Filters
+
+    def q(sql, params=()):
+        with serving(demo_workspace) as con:
+            return con.execute(sql, list(params)).df()
+
+    options = metrics.filter_options(q)
+    for dim in DIMENSIONS:
+        name = "max(j.original_campaign_name)" if dim == "campaign" else "NULL"
+        plain = q(f"""SELECT a.{dim} AS value, {name} AS name, count(*) AS leads
+                      FROM marts.lead_attributes AS a INNER JOIN marts.lead_journey AS j
+                      USING (lead_id, cycle_number) GROUP BY 1 ORDER BY leads DESC, value""")
+        shown = options[dim]
+        assert shown.astype(object).where(shown.notna(), None).values.tolist() == \
+            plain.astype(object).where(plain.notna(), None).values.tolist(), dim
+    plain_months = q("""SELECT cohort_month AS m FROM marts.funnel_cohort_members
+                        UNION SELECT entered_month FROM marts.lead_stage_events
+                        UNION SELECT closed_month FROM marts.opportunity_outcomes ORDER BY 1""")
+    assert metrics.months(q) == [pd.Timestamp(m).date() for m in plain_months["m"].dropna()]
+
+    for f in (Filters(), Filters(values={"channel": ("webinar",)})):
+        lead_sql, params = f.lead_clause("a")
+        rows, total = metrics.transition_leads(q, f, "mql_to_sql", "lost", limit=20)
+        plain = q(f"""SELECT j.lead_id, j.mql_reached_at
+                      FROM marts.funnel_cohort_members AS m
+                      INNER JOIN marts.lead_attributes AS a USING (lead_id, cycle_number)
+                      INNER JOIN marts.lead_journey AS j USING (lead_id, cycle_number)
+                      WHERE m.cohort_basis = 'mql' AND m.metric_style = 'cumulative'
+                          AND m.window_days = 0 AND NOT m.is_young AND m.reached_sql = 0{lead_sql}
+                      ORDER BY j.mql_reached_at DESC, j.lead_id""", params)
+        assert total == len(plain) > 20
+        assert list(rows["lead_id"]) == list(plain["lead_id"].head(20))
+        assert rows["mql_reached_at"].is_monotonic_decreasing
+
+        stalled, total = metrics.stalled_leads(q, f, limit=3)
+        plain = q(f"""SELECT e.lead_id, date_diff('second', e.entered_at, j.as_of) / 86400.0 AS days
+                      FROM marts.lead_stage_events AS e
+                      INNER JOIN marts.lead_journey AS j USING (lead_id, cycle_number)
+                      INNER JOIN marts.lead_attributes AS a USING (lead_id, cycle_number)
+                      INNER JOIN marts.time_in_stage AS t
+                          ON t.stage = e.stage AND t.dimension = 'all' AND t.dimension_value = 'all'
+                      WHERE e.exited_at IS NULL AND j.is_latest_cycle AND NOT e.is_inferred
+                          AND e.stage IN ('mql', 'sal', 'sql', 'opportunity')
+                          AND date_diff('second', e.entered_at, j.as_of) / 86400.0 > t.p90_days{lead_sql}
+                      ORDER BY days DESC, e.lead_id""", params)
+        assert total == len(plain) > 3
+        assert list(stalled["lead_id"]) == list(plain["lead_id"].head(3))
+        assert stalled["days_in_stage"].is_monotonic_decreasing
+
 def test_one_arr_and_one_reporting_month_on_every_page(app, demo_workspace):
     """ARR reads the same on the executive and accounts pages (end of the last complete month,
     nothing dated after the as-of time); choosing the month in progress labels it partial."""

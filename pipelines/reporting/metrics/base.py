@@ -86,31 +86,13 @@ def target_bands(q: Query) -> dict[str, tuple[float, float]]:
 
 
 def months(q: Query) -> list[date]:
-    """Months with data (cohorts, stage entries, closed deals), oldest first."""
-    df = q("""
-        SELECT cohort_month AS month FROM marts.funnel_cohort_members
-        UNION SELECT entered_month FROM marts.lead_stage_events
-        UNION SELECT closed_month FROM marts.opportunity_outcomes
-        ORDER BY 1""", ())
-    return [pd.Timestamp(m).date() for m in df["month"].dropna()]
+    """Months with data (cohorts, stage entries, closed deals), oldest first (marts.report_months)."""
+    df = q("SELECT month FROM marts.report_months ORDER BY month", ())
+    return [pd.Timestamp(m).date() for m in df["month"]]
 
 
-def filter_options(q: Query, dimension: str) -> pd.DataFrame:
-    """Values of one dimension with their lead counts (and a campaign's name)."""
-    if dimension not in DIMENSIONS:
-        raise ValueError(dimension)
-    if dimension == "campaign":
-        return q(
-            """
-            SELECT a.campaign AS value, max(j.original_campaign_name) AS name, count(*) AS leads
-            FROM marts.lead_attributes AS a
-            INNER JOIN marts.lead_journey AS j USING (lead_id, cycle_number)
-            GROUP BY a.campaign ORDER BY leads DESC, value""",
-            (),
-        )
-    return q(
-        f"""
-        SELECT {dimension} AS value, NULL AS name, count(*) AS leads
-        FROM marts.lead_attributes GROUP BY 1 ORDER BY leads DESC, value""",
-        (),
-    )
+def filter_options(q: Query) -> dict[str, pd.DataFrame]:
+    """Per dimension: its values with their lead counts (and a campaign's name), largest first."""
+    df = q("SELECT dimension, value, name, leads FROM marts.filter_options ORDER BY leads DESC, value", ())
+    return {dim: df[df["dimension"] == dim].drop(columns="dimension").reset_index(drop=True)
+            for dim in DIMENSIONS}

@@ -70,15 +70,20 @@ def period_funnel(q: Query, f: Filters, style: str = "reached") -> pd.DataFrame:
     )
 
 
-def _transition_sums(f: Filters, by: str | None = None, basis: str = "mql", style: str = "cumulative",
+def _transition_sums(f: Filters, by: tuple[str, ...] = (), basis: str = "mql", style: str = "cumulative",
                      window: int = 0) -> tuple[str, tuple]:
     """SQL of entered and converted lead cycles per target transition (marts.funnel_transition_members
-    of mature cohorts under the filters), optionally per value of one dimension (`by`), judged
-    against the band by the KPI functions of pipelines/kpi_functions.py, as the marts are."""
+    of mature cohorts under the filters), optionally per value of each dimension in `by` (one
+    grouping set per dimension: one scan for all), judged against the band by the KPI functions of
+    pipelines/kpi_functions.py, as the marts are."""
     lead_sql, lead_params = f.lead_clause("a")
     month_sql, month_params = f.month_clause("t.cohort_month")
-    dimension = f"'{by}' AS dimension, a.{by} AS dimension_value, " if by else ""
-    group = f", a.{by}" if by else ""
+    dimension, group = "", "t.kpi"
+    if by:
+        name = " ".join(f"WHEN grouping(a.{d}) = 0 THEN '{d}'" for d in by)
+        value = " ".join(f"WHEN grouping(a.{d}) = 0 THEN a.{d}" for d in by)
+        dimension = f"CASE {name} END AS dimension, CASE {value} END AS dimension_value, "
+        group = f"GROUPING SETS ({', '.join(f'(t.kpi, a.{d})' for d in by)})"
     segment = "s.dimension, s.dimension_value," if by else ""
     join = " INNER JOIN marts.lead_attributes AS a USING (lead_id, cycle_number)" if by or lead_sql else ""
     sql = f"""
@@ -87,7 +92,7 @@ def _transition_sums(f: Filters, by: str | None = None, basis: str = "mql", styl
             FROM marts.funnel_transition_members AS t{join}
             WHERE t.cohort_basis = ? AND t.metric_style = ? AND t.window_days = ? AND NOT t.is_young
                 AND t.is_measurable{month_sql}{lead_sql}
-            GROUP BY t.kpi{group}
+            GROUP BY {group}
         ),
         rated AS (
             SELECT b.kpi, b.transition_order, b.from_stage, b.to_stage, {segment}
@@ -129,14 +134,10 @@ def transitions(q: Query, f: Filters, basis: str = "mql", style: str = "cumulati
 def bottleneck_segments(q: Query, f: Filters, limit: int = 50) -> pd.DataFrame:
     """The dimension values that lose most, per transition, under the same filters as the cards
     (the period included): marts.bottlenecks' figures for these filters (without filters, equal)."""
-    parts, params = [], []
-    for dim in DIMENSIONS:
-        sql, p = _transition_sums(f, by=dim)
-        parts.append(f"SELECT * FROM ({sql}) AS d{len(parts)}")
-        params.extend(p)
+    sql, params = _transition_sums(f, by=DIMENSIONS)
     df = q(
         f"""
-        SELECT * FROM ({" UNION ALL ".join(parts)}) AS segments
+        SELECT * FROM ({sql}) AS segments
         WHERE leads_lost > 0
         ORDER BY leads_lost DESC, gap_to_target, kpi, dimension, dimension_value LIMIT ?""",
         (*params, limit),
@@ -174,16 +175,24 @@ def transition_leads(
     dim_sql, dim_params = "", ()
     if dimension is not None:
         dim_sql, dim_params = f" AND a.{dimension} = ?", (value,)
+    attributes = (" INNER JOIN marts.lead_attributes AS a USING (lead_id, cycle_number)"
+                  if lead_sql or dim_sql else "")
     base = f"""
-        FROM marts.funnel_cohort_members AS m
-        INNER JOIN marts.lead_attributes AS a USING (lead_id, cycle_number)
-        INNER JOIN marts.lead_journey AS j USING (lead_id, cycle_number)
+        FROM marts.funnel_cohort_members AS m{attributes}
         WHERE m.cohort_basis = 'mql' AND m.metric_style = 'cumulative' AND m.window_days = 0
             AND NOT m.is_young AND {entered} AND {reached}{month_sql}{lead_sql}{dim_sql}"""
     params = (*month_params, *lead_params, *dim_params)
     total = int(q(f"SELECT count(*) AS n {base}", params)["n"].iloc[0])
+    # the newest MQLs first (cohort_entered_at is mql_reached_at); the lead columns of those only
     rows = q(
-        f"SELECT m.cohort_month, {_LEAD_LIST} {base} ORDER BY j.mql_reached_at DESC, j.lead_id LIMIT ?",
+        f"""
+        WITH shown AS (
+            SELECT m.lead_id, m.cycle_number, m.cohort_month, m.cohort_entered_at {base}
+            ORDER BY m.cohort_entered_at DESC, m.lead_id LIMIT ?
+        )
+        SELECT s.cohort_month, {_LEAD_LIST}
+        FROM shown AS s INNER JOIN marts.lead_journey AS j USING (lead_id, cycle_number)
+        ORDER BY s.cohort_entered_at DESC, j.lead_id""",
         (*params, limit),
     )
     return rows, total
@@ -236,24 +245,22 @@ def time_in_stage_histogram(q: Query, f: Filters, stage: str, bin_days: int = 7)
 
 def stalled_leads(q: Query, f: Filters, limit: int = 1000) -> tuple[pd.DataFrame, int]:
     """Latest cycles still sitting in MQL, SAL, SQL or opportunity for longer than 90% of the cycles
-    that left that stage (marts.time_in_stage, all leads). Returns (rows, total)."""
+    that left that stage (marts.stalled_cycles), longest first. Returns (rows, total)."""
     lead_sql, lead_params = f.lead_clause()
-    month_sql, month_params = f.month_clause("j.cohort_month")
+    month_sql, month_params = f.month_clause("s.cohort_month")
     base = f"""
-        FROM marts.lead_stage_events AS e
-        INNER JOIN marts.lead_journey AS j USING (lead_id, cycle_number){f.join("j")}
-        INNER JOIN marts.time_in_stage AS t
-            ON t.stage = e.stage AND t.dimension = 'all' AND t.dimension_value = 'all'
-        WHERE e.exited_at IS NULL AND j.is_latest_cycle AND NOT e.is_inferred
-            AND e.stage IN ('mql', 'sal', 'sql', 'opportunity')
-            AND date_diff('second', e.entered_at, j.as_of) / 86400.0 > t.p90_days{month_sql}{lead_sql}"""
+        FROM marts.stalled_cycles AS s{f.join("s")}
+        WHERE true{month_sql}{lead_sql}"""
     params = (*month_params, *lead_params)
     total = int(q(f"SELECT count(*) AS n {base}", params)["n"].iloc[0])
+    # the longest stalled first; the lead columns of those only
     rows = q(
         f"""
-        SELECT e.stage, round(date_diff('second', e.entered_at, j.as_of) / 86400.0, 1) AS days_in_stage,
-               round(t.p90_days, 1) AS p90_days, e.entered_at, {_LEAD_LIST} {base}
-        ORDER BY days_in_stage DESC, j.lead_id LIMIT ?""",
+        WITH shown AS (SELECT s.* {base} ORDER BY s.days_in_stage DESC, s.lead_id LIMIT ?)
+        SELECT s.stage, round(s.days_in_stage, 1) AS days_in_stage, round(s.p90_days, 1) AS p90_days,
+               s.entered_at, {_LEAD_LIST}
+        FROM shown AS s INNER JOIN marts.lead_journey AS j USING (lead_id, cycle_number)
+        ORDER BY s.days_in_stage DESC, j.lead_id""",
         (*params, limit),
     )
     return rows, total

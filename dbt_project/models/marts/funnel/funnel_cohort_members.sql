@@ -36,6 +36,7 @@ select
     m.cycle_number,
     m.cohort_basis,
     m.cohort as cohort_month,
+    m.cohort_at as cohort_entered_at,
     {{ cohort_is_young('m.cohort', 'o.as_of_local_date') }} as is_young,
     s.metric_style,
     w.window_days,
