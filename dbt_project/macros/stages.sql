@@ -81,6 +81,24 @@
     {%- endfor %}
 {%- endmacro %}
 
+{% macro dimension_grouping_sets(keys, alias) -%}
+    {#- GROUP BY `keys` once overall and once per analysis dimension of lead_attributes `alias`: one
+        pass instead of a join to lead_dimensions (a row per dimension). Pair with
+        dimension_of_set(alias). -#}
+    {%- set names = analysis_dimensions().keys() | reject('equalto', 'all') | list %}
+    grouping sets (({{ keys | join(', ') }})
+    {%- for name in names %}, ({{ keys | join(', ') }}, {{ alias }}.{{ name }}){% endfor %})
+{%- endmacro %}
+
+{% macro dimension_of_set(alias) -%}
+    {#- The dimension and dimension_value of a dimension_grouping_sets row ('all', 'all' overall). -#}
+    {%- set names = analysis_dimensions().keys() | reject('equalto', 'all') | list %}
+    case {% for name in names %}when grouping({{ alias }}.{{ name }}) = 0 then '{{ name }}' {% endfor %}else 'all' end
+        as dimension,
+    case {% for name in names %}when grouping({{ alias }}.{{ name }}) = 0 then {{ alias }}.{{ name }} {% endfor %}else 'all'
+        end as dimension_value
+{%- endmacro %}
+
 {% macro strictly_reached(from_stage, to_stage) -%}
     {#- Entered every funnel stage from `from_stage` to `to_stage` in order (no skips, no going back). -#}
     {%- set chain = ['known', 'mql', 'sal', 'sql', 'opportunity', 'won', 'customer', 'advocate'] -%}

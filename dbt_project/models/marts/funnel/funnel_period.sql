@@ -6,8 +6,8 @@ with events as (
     select * from {{ ref('lead_stage_events') }}
 ),
 
-dimensions as (
-    select * from {{ ref('lead_dimensions') }}
+attributes as (
+    select * from {{ ref('lead_attributes') }}
 ),
 
 styled as (
@@ -21,12 +21,11 @@ styled as (
 select
     s.entered_month as period_month,
     s.metric_style,
-    d.dimension,
-    d.dimension_value,
+    {{ dimension_of_set('a') }},
     s.stage,
     s.stage_order,
     count(*) as entries,
     count(distinct s.lead_id) as leads
 from styled as s
-inner join dimensions as d on d.lead_id = s.lead_id and d.cycle_number = s.cycle_number
-group by s.entered_month, s.metric_style, d.dimension, d.dimension_value, s.stage, s.stage_order
+inner join attributes as a on a.lead_id = s.lead_id and a.cycle_number = s.cycle_number
+group by {{ dimension_grouping_sets(['s.entered_month', 's.metric_style', 's.stage', 's.stage_order'], 'a') }}
