@@ -4,7 +4,7 @@
 
 For each page and language: 'cold' clears Streamlit's data cache first (every query hits
 serving.duckdb), 'warm' re-runs with the cache filled (what a user sees on the second visit or
-after changing a widget back). Targets: under 1 s at 20k leads, under 3 s at 1M (cold).
+after changing a widget back). Target: every page under 1 s cold, at 20k and at 1M leads.
 """
 
 from __future__ import annotations

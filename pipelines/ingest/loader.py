@@ -203,9 +203,11 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile, mapping: SourceMa
         counts = dict(con.execute(
             "SELECT reason_kind, count(*) FROM meta.quarantine WHERE load_id = ? GROUP BY 1",
             [load_id]).fetchall())
+        # a line is one record, except in a wide stage mapping (a record per stage column)
+        lines = "count(DISTINCT _line_number)" if mapping.stages else "count(*)"
         lines, records, rows_flagged = con.execute(
-            f"SELECT count(DISTINCT _line_number), count(*), count(_flags) FROM raw.{extract.name} "
-            "WHERE _load_id = ?", [load_id]).fetchone()
+            f"SELECT {lines}, count(*), count(_flags) FROM raw.{extract.name} WHERE _load_id = ?",
+            [load_id]).fetchone()
         rows_quarantined = sum(counts.values())
         rows_loaded = lines + stats.rows_without_records
         if rows_loaded + rows_quarantined + stats.rows_filtered != stats.rows_read:
@@ -402,15 +404,21 @@ def _move_duplicates_and_load(con, mapping: SourceMapping, load_id: str, file_na
         SELECT {fields}, ?, ?, _line_number, (now() AT TIME ZONE 'UTC'), _flags, _extra
         FROM {{source}}"""
     lines = "count(DISTINCT _line_number)" if mapping.stages else "count(*)"  # a wide row: one per stage
-    repeated = con.execute(f"SELECT {key} FROM _stage GROUP BY ALL HAVING {lines} > 1 LIMIT 1").fetchone()
-    if repeated is None:  # the common case: every key once, no ranking of the whole file
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _repeated AS SELECT {key} FROM _stage GROUP BY ALL "
+                f"HAVING {lines} > 1")
+    if con.execute("SELECT count(*) FROM _repeated").fetchone()[0] == 0:
+        # the common case: every key once, no ranking at all
+        con.execute("DROP TABLE _repeated")
         con.execute(load.format(source="_stage"), [load_id, file_name])
         return 0
+    # rank the lines of the repeated keys only (a null key repeats like any other value)
+    same = " AND ".join(f's."{k}" IS NOT DISTINCT FROM r."{k}"' for k in key_fields)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _ranked AS
-        SELECT *, dense_rank() OVER (PARTITION BY {key} ORDER BY _line_number) AS _rn,
-               min(_line_number) OVER (PARTITION BY {key}) AS _first_line
-        FROM _stage""")
+        SELECT {", ".join(f's."{k}"' for k in key_fields)}, s._line_number, s._raw_text,
+               dense_rank() OVER (PARTITION BY {key} ORDER BY s._line_number) AS _rn,
+               min(s._line_number) OVER (PARTITION BY {key}) AS _first_line
+        FROM _stage AS s SEMI JOIN _repeated AS r ON {same}""")
     duplicates = con.execute(f"""
         INSERT INTO meta.quarantine BY NAME
         SELECT DISTINCT ON (_line_number) ? AS load_id, ? AS extract, ? AS file_name,
@@ -420,8 +428,10 @@ def _move_duplicates_and_load(con, mapping: SourceMapping, load_id: str, file_na
                  || ' already on line ' || _first_line || ' of this file' AS reason,
                (now() AT TIME ZONE 'UTC') AS quarantined_at, {key_text} AS record_key
         FROM _ranked WHERE _rn > 1""", [load_id, extract.name, file_name]).fetchone()[0]
-    con.execute(load.format(source="_ranked WHERE _rn = 1"), [load_id, file_name])
+    con.execute(load.format(source="_stage WHERE _line_number NOT IN "
+                                   "(SELECT _line_number FROM _ranked WHERE _rn > 1)"), [load_id, file_name])
     con.execute("DROP TABLE _ranked")
+    con.execute("DROP TABLE _repeated")
     return duplicates
 
 
