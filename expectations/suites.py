@@ -143,19 +143,21 @@ def _handoff_sql(rules: Rules) -> str:
                {_closed('j.notified_at', rules)} AS month_closed,
                s.owner, s.notified_at AS notified_time,
                j.sla_first_contact_met IS NOT NULL AS first_contact_due, j.first_contact_at,
-               (j.decided_at IS NOT NULL OR j.sla_decision_met IS NOT NULL) AS decision_due, j.decided_at,
+               j.decision IN ('sql', 'non_sql') AS is_decided, j.decided_at,
                j.decision = 'non_sql' AS is_non_sql, j.non_sql_reason
         FROM marts.lead_journey AS j
         JOIN staging.stg_sfa__leads AS s ON s.sfa_lead_id = j.sfa_lead_id"""
 
 
 def handoff_scopes(rules: Rules) -> list[Scope]:
-    """SLA, sales side: owner and notification time present; first contact and a decision recorded
-    once their deadlines have passed; a non-SQL reason whenever a lead is decided non-SQL."""
+    """SLA, sales side: owner and notification time present; first contact recorded once its
+    deadline has passed; the decision's time whenever the status records a decision (a lead still
+    undecided after its deadline is a missed SLA, shown as such, not a missing field); a non-SQL
+    reason whenever a lead is decided non-SQL."""
     share, min_rows = rules.quality.sales_fields_min_share, rules.quality.min_rows_per_month
     return [Scope(("owner", "notified_time"), share, min_rows),
             Scope(("first_contact_at",), share, min_rows, "first_contact_due"),
-            Scope(("decided_at",), share, min_rows, "decision_due"),
+            Scope(("decided_at",), share, min_rows, "is_decided"),
             Scope(("non_sql_reason",), share, min_rows, "is_non_sql")]
 
 

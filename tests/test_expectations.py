@@ -123,6 +123,22 @@ def test_handoff_without_first_contact_or_reason_fails(tmp_path, rules):
     assert outcome.blocks
 
 
+
+def test_a_decision_late_is_a_missed_sla_not_a_missing_field(tmp_path, rules):
+    """S3, still pending after its decision deadline (sla_decision_met false), has no decision to
+    record: the gate does not judge it (the SLA page shows it missed). S2, decided non-SQL by its
+    status without the decision's time, is a missing field: 1 of the 2 decided leads filled."""
+    late = JOURNEY.format(contact2="TIMESTAMP '2026-09-03 02:00'", reason2="'no_budget'").replace(
+        "NULL, NULL, 'pending'", "NULL, false, 'pending'")
+    con = warehouse(tmp_path, [sfa_leads(), late])
+    assert run_suite(con, SUITE["handoff_completeness"], rules, "t").passed
+    unrecorded = late.replace("TIMESTAMP '2026-09-05 01:00', true, 'non_sql'", "NULL, false, 'non_sql'")
+    con2 = warehouse(tmp_path / "b" if (tmp_path / "b").mkdir() is None else tmp_path,
+                     [sfa_leads(), unrecorded])
+    failed = failures(run_suite(con2, SUITE["handoff_completeness"], rules, "t"))
+    assert failed[("decided_at filled", None)]["observed_value"] == pytest.approx(1 / 2)
+    assert failed[("decided_at filled", None)]["sample_failing_ids"] == '["S2"]'
+
 def test_ma_leads_validity(tmp_path, rules):
     con = warehouse(tmp_path, [ma_leads()])
     assert run_suite(con, SUITE["ma_leads_validity"], rules, "t").passed
