@@ -203,11 +203,9 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile, mapping: SourceMa
         counts = dict(con.execute(
             "SELECT reason_kind, count(*) FROM meta.quarantine WHERE load_id = ? GROUP BY 1",
             [load_id]).fetchall())
-        # a line is one record, except in a wide stage mapping (a record per stage column)
-        lines = "count(DISTINCT _line_number)" if mapping.stages else "count(*)"
         lines, records, rows_flagged = con.execute(
-            f"SELECT {lines}, count(*), count(_flags) FROM raw.{extract.name} WHERE _load_id = ?",
-            [load_id]).fetchone()
+            f"SELECT {_lines_sql(mapping)}, count(*), count(_flags) FROM raw.{extract.name} "
+            "WHERE _load_id = ?", [load_id]).fetchone()
         rows_quarantined = sum(counts.values())
         rows_loaded = lines + stats.rows_without_records
         if rows_loaded + rows_quarantined + stats.rows_filtered != stats.rows_read:
@@ -390,6 +388,12 @@ def _insert_quarantine(con, bad, load_id: str, extract: str, file_name: str) -> 
         [load_id, extract, file_name])
 
 
+def _lines_sql(mapping: SourceMapping) -> str:
+    """The SQL count of source lines among rows: a line is one record, except in a wide stage
+    mapping (a record per stage column)."""
+    return "count(DISTINCT _line_number)" if mapping.stages else "count(*)"
+
+
 def _move_duplicates_and_load(con, mapping: SourceMapping, load_id: str, file_name: str) -> int:
     """Quarantine the later lines of a key seen twice in the file, load the rest. For a wide stage
     mapping the key is the record (all of a repeated record's line goes)."""
@@ -403,10 +407,9 @@ def _move_duplicates_and_load(con, mapping: SourceMapping, load_id: str, file_na
                                         _flags, _extra)
         SELECT {fields}, ?, ?, _line_number, (now() AT TIME ZONE 'UTC'), _flags, _extra
         FROM {{source}}"""
-    lines = "count(DISTINCT _line_number)" if mapping.stages else "count(*)"  # a wide row: one per stage
     con.execute(f"CREATE OR REPLACE TEMP TABLE _repeated AS SELECT {key} FROM _stage GROUP BY ALL "
-                f"HAVING {lines} > 1")
-    if con.execute("SELECT count(*) FROM _repeated").fetchone()[0] == 0:
+                f"HAVING {_lines_sql(mapping)} > 1")
+    if con.execute("SELECT 1 FROM _repeated LIMIT 1").fetchone() is None:
         # the common case: every key once, no ranking at all
         con.execute("DROP TABLE _repeated")
         con.execute(load.format(source="_stage"), [load_id, file_name])
