@@ -73,14 +73,15 @@ def init(workspace: str | None) -> None:
                f"  landing: {ws.landing}/{{ma,sfa,crm}}")
 
 
-def _generate(ws: Workspace, leads: int, seed: int, end_date: date | None) -> dict:
+def _generate(ws: Workspace, leads: int, seed: int, end_date: date | None, as_of: date | None = None) -> dict:
     from pipelines.demo.generator import generate as gen
 
     ws.create()
-    for folder in ("ma", "sfa", "crm"):
-        for old in (ws.landing / folder).glob("*"):
-            if old.is_file():
-                old.unlink()
+    if as_of is None:  # a later export day lands beside the earlier days' files
+        for folder in ("ma", "sfa", "crm"):
+            for old in (ws.landing / folder).glob("*"):
+                if old.is_file():
+                    old.unlink()
     started = time.perf_counter()
     last = [0.0]
 
@@ -94,9 +95,14 @@ def _generate(ws: Workspace, leads: int, seed: int, end_date: date | None) -> di
         rules = ws.rules()
     except ValueError as exc:
         _fail(str(exc))
-    truth = gen(ws.root, leads=leads, seed=seed, end_date=end_date, rules=rules,
-                progress=on_progress)
-    click.echo(f"generated {leads:,} leads (seed {seed}, up to {truth['generator']['end_date']}) "
+    try:
+        truth = gen(ws.root, leads=leads, seed=seed, end_date=end_date, rules=rules,
+                    progress=on_progress, as_of=as_of)
+    except ValueError as exc:
+        _fail(str(exc))
+    g = truth["generator"]
+    day = f", exported on {g['as_of']}" if as_of else ""
+    click.echo(f"generated {leads + g['leads_after_end']:,} leads (seed {seed}, up to {g['end_date']}{day}) "
                f"in {time.perf_counter() - started:.1f}s into {ws.landing}")
     return truth
 
@@ -106,6 +112,10 @@ generate_options = [
     click.option("--seed", default=42, show_default=True, type=int),
     click.option("--end-date", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
                  help="Last day of the generated period (default: today in Japan)."),
+    click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+                 help="Write the same company's exports as of this later day (the next daily export: "
+                      "the same records, what happened since and the leads that arrived); the "
+                      "earlier days' files stay in landing/."),
 ]
 
 
@@ -120,12 +130,13 @@ def _with(options):
 @main.command()
 @workspace_option
 @_with(generate_options)
-def generate(workspace: str | None, leads: int, seed: int, end_date) -> None:
+def generate(workspace: str | None, leads: int, seed: int, end_date, as_of) -> None:
     """Write demo MA, SFA and CRM extracts into DIR/landing/ and the truth to DIR/demo_truth.json.
 
-    Replaces the files in landing/ma, landing/sfa and landing/crm.
+    Replaces the files in landing/ma, landing/sfa and landing/crm (unless --as-of is given).
     """
-    _generate(_ws(workspace), leads, seed, end_date.date() if end_date else None)
+    _generate(_ws(workspace), leads, seed, end_date.date() if end_date else None,
+              as_of.date() if as_of else None)
 
 
 def _print_quality(quality: dict) -> None:
@@ -309,11 +320,11 @@ def unload(workspace: str | None, target: str) -> None:
 @main.command()
 @workspace_option
 @_with(generate_options)
-def demo(workspace: str | None, leads: int, seed: int, end_date) -> None:
+def demo(workspace: str | None, leads: int, seed: int, end_date, as_of) -> None:
     """Generate demo extracts and run the pipeline on them (generate + run)."""
     ws = _ws(workspace)
     with _writing(ws, "demo"):
-        _generate(ws, leads, seed, end_date.date() if end_date else None)
+        _generate(ws, leads, seed, end_date.date() if end_date else None, as_of.date() if as_of else None)
         ok = _run(ws)
     click.echo(f"\nNext:\n  Dashboard:   uv run leadjourney dashboard --workspace {ws.root}   "
                f"(then open http://127.0.0.1:8501)\n"

@@ -2,8 +2,8 @@
 
 `generate()` simulates every lead's journey over about 18 months and writes the extracts in each
 vendor's export layout (HubSpot, Salesforce Japanese locale in CP932, Zoho CRM) into `landing/`.
-It streams rows to the files, so memory stays bounded at a million leads, and is deterministic
-for a seed and an end date.
+It streams rows to the files, so memory stays bounded at millions of leads, and is deterministic
+for a seed and an end date; a later export day (`as_of`) continues the same records.
 
 Dirty rows are injected at known rates and counted. The ground truth (`demo_truth.json`) is then
 computed by an oracle that is independent of the pipeline: it knows the true person behind every
@@ -23,6 +23,8 @@ from __future__ import annotations
 import bisect
 import json
 import math
+import multiprocessing
+import os
 import random
 import re
 from collections import Counter, defaultdict
@@ -31,6 +33,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import holidays
+import numpy as np
 
 from pipelines.contract import NO_VALUE
 from pipelines.demo import names as N
@@ -43,6 +46,14 @@ MONTHS = 18
 DEFECT_RATES = {"malformed_line": 0.002, "unparseable_date": 0.002, "missing_required": 0.002,
                 "duplicate_id": 0.002}
 OUT_OF_ORDER_RATE = 0.004
+LEAD_GROWTH = 0.6  # lead volume grows by 60% over the period
+CHUNKS = 4  # leads are simulated in this many chunks (fixed, so the files do not depend on the machine)
+# Each record's IDs come from its own range: id_index * stride + 1, 2, ...; a stride bounds what one
+# lead, sales-sourced opportunity or account can hold of each kind.
+ID_STRIDE = {"ma_lead": 1, "ma_dup": 1, "ma_act": 128, "sfa_lead": 4, "sfa_act": 64, "opp": 4,
+             "contact": 8, "sub": 32, "nps": 16}
+SALES_ID_INDEX = 100_000_000  # sales-sourced opportunities' id_index range starts here
+ACCOUNT_ID_INDEX = 200_000_000  # accounts' id_index range (their contacts, subscriptions, answers)
 REACH_ORDER = ["known", "mql", "sal", "sql", "opportunity", "won", "lost", "customer"]
 SF_FOOTER = ["Copyright (c) 2000-2026 salesforce.com, inc. All rights reserved.",
              "機密情報 - 配布禁止", "作成者: 中村 美穂"]
@@ -95,6 +106,10 @@ HS_ACTIVITY = {"page_view": "Page View", "document_download": "Document Download
 HS_ASSET = {"pricing_page": "Pricing Page", "product_page": "Product Page", "blog": "Blog",
             "case_study": "Case Study", "white_paper": "White Paper", "newsletter": "Newsletter",
             "event": "Event", "demo_request": "Demo Request", "contact_form": "Contact Form"}
+HS_ASSET_NAME = {"pricing_page": "/pricing", "product_page": "/product/features", "blog": "/blog/dx-case",
+                 "case_study": "導入事例集 2025", "white_paper": "営業DX ホワイトペーパー",
+                 "newsletter": "月刊ニュースレター", "event": "DX推進ウェビナー",
+                 "demo_request": "デモ依頼フォーム", "contact_form": "お問い合わせフォーム"}
 RELATIONSHIP = ["contact_built", "issues_shared", "co_created_proposal", "executive_involvement",
                 "trust_established", "spread_inside", "spread_outside"]
 RELATIONSHIP_LABEL = {"contact_built": "接点構築", "issues_shared": "課題共有",
@@ -114,20 +129,20 @@ def today_jst() -> date:
 # small helpers
 
 
-def _hs(t: datetime | None) -> str:
-    return "" if t is None else f"{t:%Y-%m-%d %H:%M}"
+def _hs(t: datetime | None) -> str:  # 2026-10-29 14:05 (isoformat: several times faster than strftime)
+    return "" if t is None else t.isoformat(" ", "minutes")
 
 
-def _sf(t: datetime | None) -> str:
-    return "" if t is None else f"{t:%Y/%m/%d %H:%M}"
+def _sf(t: datetime | None) -> str:  # 2026/10/29 14:05
+    return "" if t is None else t.isoformat(" ", "minutes").replace("-", "/")
 
 
-def _sfd(d: date | None) -> str:
-    return "" if d is None else f"{d:%Y/%m/%d}"
+def _sfd(d: date | None) -> str:  # 2026/10/29
+    return "" if d is None else d.isoformat().replace("-", "/")
 
 
-def _zoho(t: datetime | None) -> str:
-    return "" if t is None else f"{t:%Y-%m-%d %H:%M:%S}"
+def _zoho(t: datetime | None) -> str:  # 2026-10-29 14:05:00
+    return "" if t is None else t.isoformat(" ", "seconds")
 
 
 def _month_add(d: date, months: int) -> date:
@@ -234,6 +249,13 @@ class Truth:
             self._count(channel, entered)
         self.pending_customers = []
 
+    def merge(self, other: Truth) -> None:
+        """Add another chunk's counts (its customers resolved)."""
+        self.persons += other.persons
+        self.overall.update(other.overall)
+        for channel, counter in other.by_channel.items():
+            self.by_channel[channel].update(counter)
+
     def stage_leads(self) -> dict:
         def full(counter):
             return {s: counter.get(s, 0) for s in REACH_ORDER}
@@ -246,24 +268,51 @@ class Truth:
 
 
 class Generator:
+    """One company's world, as its tools' exports hold it on one day.
+
+    The world is fixed by the seed, the number of leads and the end of the generated period:
+    each lead, sales-sourced opportunity and account draws from its own random stream and takes its
+    IDs from its own range, so `as_of` (the export day, default the period's end) only cuts the same
+    world at another day: a later day holds the same records, the leads that arrived since and what
+    happened to everyone in between. For the same reason the leads can be simulated in parallel
+    chunks, a chunk owning whole accounts, and the files are the same bytes however many processes
+    ran them.
+    """
+
     def __init__(self, landing: Path, leads: int, seed: int, end: date, rules: Rules,
-                 progress: Callable[[int, int], None] | None = None):
+                 progress: Callable[[int, int], None] | None = None, as_of: date | None = None,
+                 chunks: int | None = None):
+        as_of = as_of or end
+        if as_of < end:
+            raise ValueError("the export day (as of) cannot be before the end of the generated period")
         self.landing = landing
         self.n_leads = leads
+        self.seed = seed
         self.rng = random.Random(seed)
-        self.end_date = end
-        self.end = datetime.combine(end, time(0, 0))  # exclusive: nothing happens on or after
+        self.end_date = as_of  # the export day: the files' names and every cut-off
+        self.end = datetime.combine(as_of, time(0, 0))  # exclusive: nothing happens on or after
+        self.period_end = datetime.combine(end, time(0, 0))  # leads arrive until then, then at its rate
         self.start = datetime.combine(_month_add(date(end.year, end.month, 1), -MONTHS), time(0, 0))
         self.rules = rules
         self.progress = progress
-        self.cal = BusinessCalendar(range(self.start.year, end.year + 2), rules)
-        self.truth = Truth()
-        self.stamp = f"{end:%Y%m%d}"
-        self._ids = Counter()
+        self.chunks = chunks or (1 if leads < 20_000 else CHUNKS)
+        self.cal = BusinessCalendar(range(self.start.year, as_of.year + 2), rules)
+        self.stamp = f"{as_of:%Y%m%d}"
+        self._ids: dict[str, int] = {}
         self._fit_rules()
         self.subscription_starts: dict[str, list[date]] = defaultdict(list)
+        # leads after the period's end arrive at the rate of its last day
+        g, span_days = LEAD_GROWTH, (self.period_end - timedelta(days=2) - self.start).days
+        self.extra_leads = round(leads * (as_of - end).days * (1 + g) / ((1 + g / 2) * span_days))
 
-    # -- ids
+    # -- random streams and ids: one of each per lead, sales-sourced opportunity and account
+    def _begin(self, stream: int, index: int, id_index: int) -> None:
+        self._reseed(stream, index)
+        self._ids = {kind: id_index * stride for kind, stride in ID_STRIDE.items()}
+
+    def _reseed(self, stream: int, index: int) -> None:
+        self.rng.seed(((self.seed * 8 + stream) << 40) + index)
+
     def _next(self, kind: str) -> int:
         self._ids[kind] += 1
         return self._ids[kind]
@@ -295,11 +344,12 @@ class Generator:
         return 0.0
 
     # -- files
-    def _open_files(self):
+    def _open_files(self, part: int | None = None):
+        """The export files; a chunk's `part` holds its rows only, appended to the files at the end."""
         L, rng, d = self.landing, self.rng, self.end_date
         ooo = {**DEFECT_RATES}
         self.f_ma_leads = ExportFile(
-            L, f"ma/hubspot-contacts-export-{d:%Y-%m-%d}.csv",
+            L, part, f"ma/hubspot-contacts-export-{d:%Y-%m-%d}.csv",
             ["Record ID", "First Name", "Last Name", "Email", "Phone Number", "Company Name",
              "Company Domain Name", "Job Title", "Department", "Number of Employees", "Industry",
              "State/Region", "Create Date", "Original Source", "Original Source Drill-Down 2",
@@ -308,21 +358,21 @@ class Generator:
             rng, rates=ooo, date_columns=["Create Date", "Last Modified Date"],
             required_columns=["Record ID", "Create Date"])
         self.f_ma_acts = ExportFile(
-            L, f"ma/hubspot-activities-export-{d:%Y-%m-%d}.csv",
+            L, part, f"ma/hubspot-activities-export-{d:%Y-%m-%d}.csv",
             ["Activity ID", "Contact ID", "Activity Type", "Activity Date", "Asset Type",
              "Asset Name", "Campaign ID"],
             rng, rates=ooo, date_columns=["Activity Date"],
             required_columns=["Contact ID", "Activity Date"])
         self.f_campaigns = ExportFile(
-            L, f"ma/hubspot-campaigns-export-{d:%Y-%m-%d}.csv",
+            L, part, f"ma/hubspot-campaigns-export-{d:%Y-%m-%d}.csv",
             ["Campaign ID", "Campaign Name", "Channel", "Start Date", "End Date", "Spend",
              "Currency"], rng)
         sf = dict(encoding="cp932", footer=SF_FOOTER)
         self.f_users = ExportFile(
-            L, f"sfa/sfa-users-report-{self.stamp}.csv",
+            L, part, f"sfa/sfa-users-report-{self.stamp}.csv",
             ["ユーザー ID", "氏名", "ロール", "チーム", "上長", "メール", "有効"], rng, **sf)
         self.f_sfa_leads = ExportFile(
-            L, f"sfa/sfa-leads-report-{self.stamp}.csv",
+            L, part, f"sfa/sfa-leads-report-{self.stamp}.csv",
             ["リード ID", "MA リード ID", "姓", "名", "会社名", "役職", "メール", "電話", "リード所有者",
              "リード状況", "リードソース", "作成日", "MQL 通知日時", "MQL 日時", "予算", "決裁者",
              "ニーズ", "導入時期", "導入予定（月後）", "BANT メモ", "非 SQL 理由", "非 SQL 理由詳細",
@@ -330,38 +380,39 @@ class Generator:
             rng, rates=ooo, date_columns=["作成日", "MQL 通知日時", "判定日時"],
             required_columns=["リード状況", "作成日"], **sf)
         self.f_sfa_acts = ExportFile(
-            L, f"sfa/sfa-activities-report-{self.stamp}.csv",
+            L, part, f"sfa/sfa-activities-report-{self.stamp}.csv",
             ["活動 ID", "リード ID", "商談 ID", "担当者", "種別", "日時", "結果", "件名"],
             rng, rates=ooo, date_columns=["日時"], required_columns=["種別", "日時"], **sf)
         self.f_opps = ExportFile(
-            L, f"sfa/sfa-opportunities-report-{self.stamp}.csv",
+            L, part, f"sfa/sfa-opportunities-report-{self.stamp}.csv",
             ["商談 ID", "商談名", "顧客マスタ ID", "取引先名", "リード ID", "取引先責任者 メール",
              "商談 所有者", "リードソース", "金額", "通貨", "フェーズ", "作成日", "完了予定日", "失注理由",
              "最終更新日"],
-            rng, rates=ooo, date_columns=["作成日", "完了予定日"], required_columns=["フェーズ"], **sf)
+            rng, rates=ooo, date_columns=["作成日", "完了予定日"], required_columns=["フェーズ"],
+            **sf)
         self.f_opp_hist = ExportFile(
-            L, f"sfa/sfa-opportunity-history-report-{self.stamp}.csv",
+            L, part, f"sfa/sfa-opportunity-history-report-{self.stamp}.csv",
             ["商談 ID", "フェーズ", "変更日時", "金額", "完了予定日"], rng, **sf)
         zoho = dict(encoding="utf-8-sig")
         self.f_accounts = ExportFile(
-            L, f"crm/Accounts_{d:%Y_%m_%d}.csv",
+            L, part, f"crm/Accounts_{d:%Y_%m_%d}.csv",
             ["Record Id", "Account Name", "Website", "Industry", "Employees", "Account Type",
              "Parent Account.id", "Billing State", "Relationship Stage", "IT予算（推定）",
              "Account Owner", "Created Time", "Modified Time"],
             rng, rates={k: v for k, v in DEFECT_RATES.items() if k != "unparseable_date"},
             required_columns=["Account Name"], **zoho)
         self.f_contacts = ExportFile(
-            L, f"crm/Contacts_{d:%Y_%m_%d}.csv",
+            L, part, f"crm/Contacts_{d:%Y_%m_%d}.csv",
             ["Record Id", "Account Name.id", "Email", "Last Name", "First Name", "Title",
              "Buying Role", "Created Time", "Modified Time"], rng, **zoho)
         self.f_subs = ExportFile(
-            L, f"crm/Subscriptions_{d:%Y_%m_%d}.csv",
+            L, part, f"crm/Subscriptions_{d:%Y_%m_%d}.csv",
             ["Record Id", "Account Name.id", "Deal ID", "Plan", "Type", "MRR", "Currency",
              "Start Date", "End Date", "Status", "Modified Time"],
             rng, rates={"unparseable_date": 0.004, "missing_required": 0.004},
             date_columns=["Start Date"], required_columns=["MRR"], **zoho)
         self.f_nps = ExportFile(
-            L, f"crm/NPS_Responses_{d:%Y_%m_%d}.csv",
+            L, part, f"crm/NPS_Responses_{d:%Y_%m_%d}.csv",
             ["Record Id", "Account Name.id", "Contact Name.id", "Score", "Responded Time",
              "Comment"], rng, **zoho)
         self.files = [self.f_ma_leads, self.f_ma_acts, self.f_campaigns, self.f_users,
@@ -387,9 +438,10 @@ class Generator:
         self.cs_reps = [u[0] for u in N.SFA_USERS if u[2] == "cs"]
 
     def _build_campaigns(self):
-        self.campaigns: dict[tuple[str, str], list[str]] = {}
+        self.campaigns: dict[tuple[str, int, int], list[str]] = {}
         month = self.start.date()
-        while month < self.end_date:
+        last = _month_add(self.period_end.date(), 24)  # stories go on after the export day
+        while month < last:
             for channel, (hs_source, _sf, theme) in N.CHANNELS.items():
                 n = 2 if channel in ("webinar", "event", "paid_search") else 1
                 for k in range(n):
@@ -402,8 +454,8 @@ class Generator:
                     cost = round(base * self.rng.uniform(0.6, 1.4), -4)
                     self.f_campaigns.write([cid, name, hs_source, f"{month:%Y-%m-%d}",
                                             f"{ended:%Y-%m-%d}", f"{int(cost):,}", "JPY"],
-                                           corruptible=False)
-                    self.campaigns.setdefault((channel, f"{month:%Y%m}"), []).append(cid)
+                                           corruptible=False, visible=month < self.end_date)
+                    self.campaigns.setdefault((channel, month.year, month.month), []).append(cid)
             month = _month_add(month, 1)
 
     def _build_accounts(self):
@@ -444,20 +496,16 @@ class Generator:
                 "activity": 0,
             })
         weights = {"smb": 1.0, "mid_market": 3.0, "enterprise": 9.0}
-        self._account_cum = []
-        total = 0.0
-        for a in self.accounts:
-            total += weights[a["segment"]]
-            self._account_cum.append(total)
-        self._account_total = total
+        self._account_cum = np.cumsum([weights[a["segment"]] for a in self.accounts])
         # group companies: some enterprise accounts have a parent
         enterprises = [a for a in self.accounts if a["segment"] == "enterprise"]
         for a in enterprises[1::4]:
             a["parent"] = enterprises[0]["id"] if a is not enterprises[0] else ""
 
-    def _pick_account(self) -> dict:
-        x = self.rng.random() * self._account_total
-        return self.accounts[bisect.bisect_left(self._account_cum, x)]
+    def _pick_accounts(self, n: int, stream: int) -> np.ndarray:
+        """The account index of each of `n` leads (or opportunities), larger accounts more often."""
+        u = np.random.default_rng([self.seed, stream]).random(n)
+        return np.searchsorted(self._account_cum, u * self._account_cum[-1], side="left")
 
     # -- persons
     def _new_person(self, account: dict, free_mail_ok: bool = True) -> dict:
@@ -465,9 +513,8 @@ class Generator:
         last, last_r = rng.choice(N.SURNAMES)
         first, first_r = rng.choice(N.GIVEN_NAMES)
         title = rng.choices([t for t, _ in N.TITLES], weights=[w for _, w in N.TITLES])[0]
-        pid = self._next("person")
         if free_mail_ok and account["segment"] == "smb" and rng.random() < 0.04:
-            email = f"{first_r}.{last_r}.{pid:x}@{rng.choice(N.FREE_MAIL)}"
+            email = f"{first_r}.{last_r}.{self._person_index:x}@{rng.choice(N.FREE_MAIL)}"
         else:
             local = rng.choice([f"{first_r}.{last_r}", f"{first_r[0]}.{last_r}", f"{last_r}.{first_r}",
                                 f"{last_r}{first_r[0]}"])
@@ -477,7 +524,7 @@ class Generator:
                 local = f"{base}{k}"
             account["locals"].add(local)
             email = f"{local}@{account['domain']}"
-        return {"pid": pid, "last": last, "first": first, "title": title, "email": email,
+        return {"last": last, "first": first, "title": title, "email": email,
                 "phone": f"0{rng.randint(3, 9)}-{rng.randint(1000, 9999)}-{rng.randint(1000, 9999)}",
                 "department": rng.choice(N.DEPARTMENTS), "account": account,
                 "level": self.title_level(title)}
@@ -493,19 +540,23 @@ class Generator:
             return f" {email} "
         return email.translate(FULLWIDTH)
 
-    def _lead_time(self) -> datetime:
+    def _lead_time(self, index: int | None = None) -> datetime:
+        """When lead `index` arrives: over the period, growing; after its end at the last day's rate."""
         rng = self.rng
-        g = 0.6  # volume grows by 60% over the period
-        u = (-1 + math.sqrt(1 + g * (2 + g) * rng.random())) / g
-        span = (self.end - timedelta(days=2) - self.start).total_seconds()
-        t = self.start + timedelta(seconds=u * span)
+        g = LEAD_GROWTH
+        last = self.period_end - timedelta(days=2)
+        if index is None or index < self.n_leads:
+            u = (-1 + math.sqrt(1 + g * (2 + g) * rng.random())) / g
+            t = self.start + (last - self.start) * u
+        else:
+            t = last + (self.end - self.period_end) * rng.random()
         if t.weekday() >= 5 and rng.random() < 0.6:
             t += timedelta(days=7 - t.weekday())
         hour = rng.choices([rng.randint(9, 18), rng.randint(0, 23)], weights=[0.75, 0.25])[0]
         return t.replace(hour=hour, minute=rng.randint(0, 59), second=0, microsecond=0)
 
     def _campaign(self, channel: str, t: datetime) -> str:
-        options = self.campaigns.get((channel, f"{t:%Y%m}"), [""])
+        options = self.campaigns.get((channel, t.year, t.month), [""])
         return self.rng.choice(options)
 
     # -- MA activities for one engagement burst; returns [(time, type, asset)]
@@ -516,8 +567,6 @@ class Generator:
         t = t0
         for _ in range(n):
             t += timedelta(hours=rng.expovariate(1 / (24 * (2 + 10 * (1 - intent)))))
-            if t >= self.end:
-                break
             r = rng.random()
             if r < 0.35 - 0.15 * intent:
                 a = ("page_view", rng.choice(["blog", "blog", "product_page"]))
@@ -545,24 +594,22 @@ class Generator:
     def _write_ma_activities(self, lead_id: str, acts: list, channel: str) -> None:
         for t, atype, asset in acts:
             aid = f"{7_000_000_000 + self._next('ma_act')}"
-            name = {"pricing_page": "/pricing", "product_page": "/product/features",
-                    "blog": "/blog/dx-case", "case_study": "導入事例集 2025",
-                    "white_paper": "営業DX ホワイトペーパー", "newsletter": "月刊ニュースレター",
-                    "event": "DX推進ウェビナー", "demo_request": "デモ依頼フォーム",
-                    "contact_form": "お問い合わせフォーム"}.get(asset, "")
+            name = HS_ASSET_NAME.get(asset, "")
             campaign = self._campaign(channel, t) if asset in ("event", "newsletter") else ""
             self.f_ma_acts.write([aid, lead_id, HS_ACTIVITY[atype], _hs(t), HS_ASSET.get(asset, ""),
-                                  name, campaign])
+                                  name, campaign], visible=t < self.end)
 
-    # -- one lead's whole story
-    def simulate_lead(self) -> None:
-        rng = self.rng
-        account = self._pick_account()
+    # -- one lead's whole story. The story is drawn to its end, whatever the export day: a row is
+    # written when it has happened by then (`visible`), and takes its random draws either way, so a
+    # later export day continues the same stories.
+    def simulate_lead(self, index: int, account: dict) -> None:
+        rng, end = self.rng, self.end
+        self._person_index = index + 1
         person = self._new_person(account)
         channel = rng.choices(list(CHANNEL_WEIGHTS), weights=list(CHANNEL_WEIGHTS.values()))[0]
         alpha, beta, sql_adj = CHANNEL_PROFILE[channel]
         intent = rng.betavariate(alpha, beta)
-        created = self._lead_time()
+        created = self._lead_time(index)
         fit = self.fit_score(account["employees"], account["industry"], person["title"],
                              account["region"])
         # 1% of MA records carry only a phone number. Their SFA rows are never corrupted: were one
@@ -579,7 +626,7 @@ class Generator:
                      ("form_submit", "contact_form") if channel == "event" else
                      ("email_click", "newsletter"))
         acts = self._engagement(created, intent, first_act)
-        mql_at = None
+        mql_at = None  # when the MA makes the lead an MQL (maybe after the export day)
         if not direct_demo:
             engagement = 0.0
             for t, atype, asset in acts:
@@ -589,8 +636,6 @@ class Generator:
                     break
             if mql_at is None and engagement >= 30 and rng.random() < 0.04:
                 mql_at = acts[-1][0] + timedelta(minutes=rng.randint(1, 30))  # manual MQL
-            if mql_at is not None and mql_at >= self.end:
-                mql_at = None
         self._write_ma_activities(ma_id, acts, channel)
 
         cycles = []
@@ -599,35 +644,33 @@ class Generator:
                                          created + timedelta(minutes=rng.randint(2, 20)), True, facts))
         elif mql_at is not None and rng.random() < 0.93:
             notified = mql_at + timedelta(minutes=rng.randint(2, 20))
-            if notified < self.end:
-                cycles.append(self.sfa_cycle(person, ma_id, channel, intent, fit, mql_at, notified,
-                                             False, facts))
+            cycles.append(self.sfa_cycle(person, ma_id, channel, intent, fit, mql_at, notified,
+                                         False, facts))
         # recycled leads that come back
         while cycles and len(cycles) < 3:
-            outcome, ended_at = cycles[-1]
+            outcome, ended_at, _ = cycles[-1]
             if outcome == "recycle" and rng.random() < 0.30 or outcome == "lost" and rng.random() < 0.15:
                 back = ended_at + timedelta(days=rng.randint(45, 240))
-                if back >= self.end - timedelta(days=10):
-                    break
+                if back >= self.period_end + timedelta(days=365):
+                    break  # the story ends a year after the period
                 re_acts = self._engagement(back, min(1.0, intent + 0.2), ("page_view", "pricing_page"))
                 self._write_ma_activities(ma_id, re_acts, channel)
                 acts.extend(re_acts)
                 re_mql = back + timedelta(hours=rng.randint(1, 72))
                 notified = re_mql + timedelta(minutes=rng.randint(2, 20))
-                if notified >= self.end:
-                    break
                 cycles.append(self.sfa_cycle(person, ma_id, channel, min(1.0, intent + 0.15), fit,
                                              re_mql, notified, False, facts))
             else:
                 break
 
+        shown_mql = mql_at if mql_at is not None and mql_at < end else None
         stage = ("customer" if any(f["stage"] == "closed_won" for f in facts["opps"]) else
                  "opportunity" if facts["opps"] else
                  "sql" if any(s["status"] == "sql" for s in facts["sfa"]) else
-                 "mql" if mql_at else "lead")
+                 "mql" if shown_mql else "lead")
         hs_stage = {"customer": "Customer", "opportunity": "Opportunity",
                     "sql": "Sales Qualified Lead", "mql": "Marketing Qualified Lead", "lead": "Lead"}
-        modified = max([created] + [a[0] for a in acts] + ([mql_at] if mql_at else []))
+        modified = max([created] + [a[0] for a in acts if a[0] < end] + ([shown_mql] if shown_mql else []))
         email = person["ma_email"]
         employees_label = next(lbl for m, lbl in HS_EMPLOYEES if account["employees"] >= m)
         row = [ma_id, person["first"], person["last"], email, person["phone"],
@@ -635,44 +678,48 @@ class Generator:
                person["department"], employees_label if rng.random() > 0.005 else "",
                HS_INDUSTRY[account["industry"]] if rng.random() > 0.005 else "",
                account["prefecture"], _hs(created), N.CHANNELS[channel][0],
-               self._campaign(channel, created), hs_stage[stage], _hs(mql_at), _hs(modified),
+               self._campaign(channel, created), hs_stage[stage], _hs(shown_mql), _hs(modified),
                "", "Marketing contact"]
         if self.f_ma_leads.write(row):
-            facts["ma"].append((created, ma_id, mql_at is not None, channel))
+            facts["ma"].append((created, ma_id, shown_mql is not None, channel))
         # the same person registered a second time in the MA with another spelling of the e-mail
         if email and rng.random() < 0.02:
             dup_created = created + timedelta(days=rng.randint(10, 200))
-            if dup_created < self.end:
-                dup_id = f"{90_000_000 + self._next('ma_dup')}"
-                dup_channel = rng.choice(["webinar", "event", "organic_search"])
-                dup_acts = self._engagement(dup_created, intent * 0.5, ("webinar_registration", "event"))
-                self._write_ma_activities(dup_id, dup_acts, dup_channel)
-                dup_row = [dup_id, person["first"], person["last"], self._variant(email).strip(),
-                           person["phone"], account["name"], "", person["title"], "", employees_label,
-                           HS_INDUSTRY[account["industry"]],
-                           account["prefecture"], _hs(dup_created), N.CHANNELS[dup_channel][0],
-                           self._campaign(dup_channel, dup_created), "Lead", "",
-                           _hs(max(a[0] for a in dup_acts)), "", "Marketing contact"]
-                if self.f_ma_leads.write(dup_row):
-                    facts["ma"].append((dup_created, dup_id, False, dup_channel))
-        if facts["opps"] or any(s["status"] == "sql" for s in facts["sfa"]):
-            self._crm_contact(person, created)
+            dup_id = f"{900_000_000 + self._next('ma_dup')}"
+            dup_channel = rng.choice(["webinar", "event", "organic_search"])
+            dup_acts = self._engagement(dup_created, intent * 0.5, ("webinar_registration", "event"))
+            self._write_ma_activities(dup_id, dup_acts, dup_channel)
+            dup_modified = max([dup_created] + [a[0] for a in dup_acts if a[0] < end])
+            dup_row = [dup_id, person["first"], person["last"], self._variant(email).strip(),
+                       person["phone"], account["name"], "", person["title"], "", employees_label,
+                       HS_INDUSTRY[account["industry"]],
+                       account["prefecture"], _hs(dup_created), N.CHANNELS[dup_channel][0],
+                       self._campaign(dup_channel, dup_created), "Lead", "",
+                       _hs(dup_modified), "", "Marketing contact"]
+            if self.f_ma_leads.write(dup_row, visible=dup_created < end):
+                facts["ma"].append((dup_created, dup_id, False, dup_channel))
+        if any(sql for _, _, sql in cycles):
+            self._crm_contact(person, created,
+                              visible=bool(facts["opps"]) or any(s["status"] == "sql" for s in facts["sfa"]))
         self.truth.add_person(facts)
 
-    def _crm_contact(self, person: dict, created: datetime) -> None:
+    def _crm_contact(self, person: dict, created: datetime, visible: bool = True) -> None:
         account = person["account"]
         cid = f"zcrm_5725768{self._next('contact'):012d}"
         role = {"executive": "decision_maker", "director": "proposer", "manager": "influencer"}.get(
             person["level"], "user")
         email = self._variant(person["email"]).strip() if self.rng.random() < 0.2 else person["email"]
+        if not visible:
+            return
         self.f_contacts.write([cid, account["id"], email, person["last"], person["first"],
                                person["title"], BUYING_ROLE_LABEL[role], _zoho(created),
                                _zoho(min(created + timedelta(days=3), self.end - timedelta(minutes=1)))])
         account["contacts"].append(cid)
 
-    # -- one hand-off to sales; returns (outcome, when it ended)
+    # -- one hand-off to sales; returns (outcome, when it ended, whether it became an SQL), whatever
+    # the export day shows of it
     def sfa_cycle(self, person, ma_id, channel, intent, fit, mql_at, notified, direct, facts):
-        rng, cal = self.rng, self.cal
+        rng, cal, end = self.rng, self.cal, self.end
         account = person["account"]
         team = "east" if account["region"] in N.EAST_REGIONS else "west"
         owner = rng.choice(self.is_reps[team])
@@ -691,8 +738,6 @@ class Generator:
         if contacted:
             max_attempts = rng.choice([1, 2, 3, 3, 4, 5, 6]) if not reached else rng.randint(1, 3)
             for k in range(max_attempts):
-                if t >= self.end:
-                    break
                 last = k == max_attempts - 1
                 atype = rng.choice(["call", "call", "email"])
                 outcome = ("connected" if atype == "call" else "replied") if (reached and last) else (
@@ -700,7 +745,7 @@ class Generator:
                 activities.append((t, atype, outcome))
                 t = cal.next_open(cal.add_business_days(t, rng.randint(1, 2))
                                   + timedelta(minutes=rng.randint(0, 300)))
-        # decision
+        # the decision, then what the export day shows of it
         score_adj = 0.10 if fit >= 45 else (0.0 if fit >= 30 else -0.05)
         p_sql = (0.75 if direct else 0.05 + 0.42 * intent + CHANNEL_PROFILE[channel][2]
                  + SEGMENT_SQL_ADJ[account["segment"]] + score_adj)
@@ -711,40 +756,34 @@ class Generator:
             days = max(0, int(round(decide_days * rng.lognormvariate(0, 0.6)))) if not direct else 0
             decided_at = cal.next_open(cal.add_business_days(base, days)
                                        + timedelta(minutes=rng.randint(5, 120)))
-            if decided_at >= self.end:
-                decided_at = None
-        activities = [a for a in activities if a[0] < self.end]
-        if decided_at is None:
-            status = "working" if activities else "open"
+        reason = "unreachable" if not reached else rng.choices(
+            ["no_budget", "too_early", "competitor", "info_gathering", "not_target"],
+            weights=[25, 30, 10, 25, 10])[0]
+        recycled = reason in ("no_budget", "too_early", "info_gathering") and rng.random() < 0.6
+        final = (None if decided_at is None else "sql" if is_sql else
+                 "recycled" if recycled else "disqualified")
+        shown_activities = [a for a in activities if a[0] < end]
+        decided = decided_at is not None and decided_at < end
+        status = final if decided else "working" if shown_activities else "open"
+        if status not in ("disqualified", "recycled"):
             reason = None
-        elif is_sql:
-            status, reason = "sql", None
-        else:
-            reason = "unreachable" if not reached else rng.choices(
-                ["no_budget", "too_early", "competitor", "info_gathering", "not_target"],
-                weights=[25, 30, 10, 25, 10])[0]
-            recyclable = reason in ("no_budget", "too_early", "info_gathering")
-            status = "recycled" if recyclable and rng.random() < 0.6 else "disqualified"
-        # BANT
-        if status == "sql":  # a few reps call an SQL on one BANT item (the BANT rule's misses)
-            yes = rng.choices([1, 2, 3, 4], weights=[6, 40, 35, 19])[0]
-            months = rng.choice([1, 2, 3, 3, 6, 6, 9])
-        elif reached and status != "open":
-            yes = rng.choices([0, 1], weights=[40, 60])[0]
-            months = rng.choice([6, 12, 18, None])
-        else:
-            yes, months = None, None
+        # BANT: a few reps call an SQL on one BANT item (the BANT rule's misses)
+        sql_bant = rng.choices([1, 2, 3, 4], weights=[6, 40, 35, 19])[0], rng.choice([1, 2, 3, 3, 6, 6, 9])
+        other_bant = rng.choices([0, 1], weights=[40, 60])[0], rng.choice([6, 12, 18, None])
+        order = ["need", "authority", "budget", "timeline"]
+        rng.shuffle(order)
+        yes, months = (sql_bant if status == "sql" else other_bant if reached and status != "open"
+                       else (None, None))
         bant = ["", "", "", ""]
         if yes is not None:
-            order = ["need", "authority", "budget", "timeline"]
-            rng.shuffle(order)
             chosen = set(order[:yes])
             bant = ["有" if k in chosen else "無" for k in ("budget", "authority", "need", "timeline")]
         detail = ""
         reason_label = ""
+        skipped_reason = rng.random() < 0.03  # the rep skipped the mandatory reason
         if reason is not None:
-            if rng.random() < 0.03:
-                reason = None  # the rep skipped the mandatory reason
+            if skipped_reason:
+                reason = None
             else:
                 reason_label = SF_REASON_LABEL[reason]
                 detail = {"no_budget": "今期の予算確保が難しいとのこと", "too_early": "来期に再検討予定",
@@ -752,19 +791,24 @@ class Generator:
                           "unreachable": "複数回架電するも不在", "not_target": "個人利用のため対象外"}[reason]
         opp_id = ""
         outcome, ended = "open", decided_at or notified
-        if status == "sql" and rng.random() < (0.9 if direct else 0.85):
+        if final == "sql" and rng.random() < (0.9 if direct else 0.85):
             opp_id = f"0065g{self._next('opp'):010d}"
         email = self._variant(person["email"]) if person["email"] and rng.random() < 0.2 else (
             person["email"])
-        modified = max([created] + [a[0] for a in activities] + ([decided_at] if decided_at else []))
-        out_of_order = decided_at is not None and rng.random() < OUT_OF_ORDER_RATE
-        shown_decided = (notified - timedelta(days=rng.randint(1, 3))) if out_of_order else decided_at
+        modified = max([created] + [a[0] for a in shown_activities] + ([decided_at] if decided else []))
+        out_of_order = rng.random() < OUT_OF_ORDER_RATE and decided
+        early_decided = notified - timedelta(days=rng.randint(1, 3))
+        shown_decided = early_decided if out_of_order else decided_at if decided else None
+        opp_created = self._opportunity_opened(decided_at) if opp_id else None
+        opp_shown = bool(opp_id) and opp_created < end
         row = [sfa_id, ma_id, person["last"], person["first"], account["name"], person["title"],
                email, person["phone"], owner, SF_STATUS_LABEL[status], N.CHANNELS[channel][1],
                _sf(created), _sf(notified), _sf(mql_at), *bant, months or "",
-               "予算は来期要確認" if yes else "", reason_label, detail, _sf(shown_decided), opp_id,
-               _sf(modified)]
-        survived = self.f_sfa_leads.write(row, corruptible=not out_of_order and bool(person.get("ma_email")))
+               "予算は来期要確認" if yes else "", reason_label, detail, _sf(shown_decided),
+               opp_id if opp_shown else "", _sf(modified)]
+        visible = created < end
+        survived = self.f_sfa_leads.write(row, corruptible=not out_of_order and bool(person.get("ma_email")),
+                                          visible=visible)
         if out_of_order:
             self.f_sfa_leads.count_flagged()
         any_activity_survived = False
@@ -772,28 +816,30 @@ class Generator:
             aid = f"00T5g{self._next('sfa_act'):010d}"
             subject = {"call": "初回架電", "email": "フォローメール"}.get(atype, "")
             if self.f_sfa_acts.write([aid, sfa_id, "", owner, SF_ACTIVITY_LABEL[atype], _sf(at),
-                                      SF_OUTCOME_LABEL[outc], subject]):
+                                      SF_OUTCOME_LABEL[outc], subject], visible=at < end):
                 any_activity_survived = True
         if survived:
             facts["sfa"].append({"id": sfa_id, "created": created, "status": status,
                                  "mql": mql_at is not None, "source": channel,
                                  "activity": any_activity_survived})
-        if status in ("disqualified", "recycled"):
-            outcome = "recycle" if status == "recycled" or reason in ("too_early", "no_budget") else "dq"
+        if final in ("disqualified", "recycled"):
+            outcome = "recycle" if recycled or reason in ("too_early", "no_budget") else "dq"
         if opp_id:
-            outcome, ended = self.opportunity(opp_id, sfa_id, person, channel, intent, decided_at,
+            outcome, ended = self.opportunity(opp_id, sfa_id, person, channel, intent, opp_created,
                                               facts)
-        return outcome, ended
+        return outcome, ended, final == "sql"
 
-    def opportunity(self, opp_id, sfa_id, person, channel, intent, decided_at, facts):
+    def _opportunity_opened(self, decided_at: datetime) -> datetime:
+        """When field sales opens the opportunity of an SQL decided at `decided_at`."""
         rng, cal = self.rng, self.cal
+        return cal.next_open(cal.add_business_days(decided_at, rng.randint(0, 3))
+                             + timedelta(minutes=rng.randint(10, 240)))
+
+    def opportunity(self, opp_id, sfa_id, person, channel, intent, created, facts):
+        rng, cal, end = self.rng, self.cal, self.end
         account = person["account"]
         segment = account["segment"]
         owner = rng.choice(self.fs_reps["enterprise" if segment == "enterprise" else "other"])
-        created = cal.next_open(cal.add_business_days(decided_at, rng.randint(0, 3))
-                                + timedelta(minutes=rng.randint(10, 240)))
-        if created >= self.end:
-            created = decided_at
         lo, hi = SEGMENT_AMOUNT[segment]
         amount = round(rng.uniform(lo, hi), -4)
         if account["currency"] == "USD":
@@ -810,97 +856,100 @@ class Generator:
         for stage in path:
             history.append((t, stage))
             t = cal.next_open(t + timedelta(days=rng.randint(*step_days), hours=rng.randint(0, 8)))
-        final = ("closed_won" if won else "closed_lost", t)
-        history.append((final[1], final[0]))
-        history = [h for h in history if h[0] < self.end]
-        stage = history[-1][1]
-        closed = stage in ("closed_won", "closed_lost")
-        close_date = history[-1][0].date() if closed else (
-            t.date() if t.date() >= self.end_date else self.end_date + timedelta(days=30))
-        lost_reason = (rng.choice(list(SF_LOST_LABEL)) if stage == "closed_lost" else "")
-        modified = history[-1][0]
+        closed_at = t
+        history.append((closed_at, "closed_won" if won else "closed_lost"))
+        lost_reason = rng.choice(list(SF_LOST_LABEL))
         out_of_order = rng.random() < OUT_OF_ORDER_RATE
-        shown_close = (created.date() - timedelta(days=rng.randint(5, 30))) if out_of_order else close_date
+        early_close = created.date() - timedelta(days=rng.randint(5, 30))
         contact_email = self._variant(person["email"]).strip() if rng.random() < 0.1 else person["email"]
-        row = [opp_id, f"{account['name']} - 新規導入", account["id"], account["name"], sfa_id,
-               contact_email, owner, N.CHANNELS[channel][1], f"{int(amount):,}", account["currency"],
-               SF_STAGE_LABEL[stage], _sf(created), _sfd(shown_close),
-               SF_LOST_LABEL.get(lost_reason, ""), _sf(modified)]
-        survived = self.f_opps.write(row, corruptible=not out_of_order)
-        if out_of_order:
-            self.f_opps.count_flagged()
-        for ht, hstage in history:
-            self.f_opp_hist.write([opp_id, SF_STAGE_LABEL[hstage], _sf(ht), f"{int(amount):,}",
-                                   _sfd(close_date)], corruptible=False)
-        # field-sales activities on the opportunity
-        for _ in range(rng.randint(1, 4 if segment != "enterprise" else 7)):
-            at = cal.next_open(created + timedelta(days=rng.uniform(0, max(1, (modified - created).days))))
-            if at >= self.end:
-                continue
+        n_acts = rng.randint(1, 4 if segment != "enterprise" else 7)
+        acts = []  # field-sales activities on the opportunity
+        for _ in range(n_acts):
+            at = cal.next_open(created + timedelta(days=rng.uniform(0, max(1, (closed_at - created).days))))
             atype = (rng.choice(["meeting", "web_meeting", "proposal", "executive_meeting",
                                  "key_person_meeting", "customer_consultation",
                                  "account_plan_update"]) if segment == "enterprise"
                      else rng.choice(["meeting", "web_meeting", "web_meeting", "proposal"]))
+            acts.append((at, atype))
+        shown = [h for h in history if h[0] < end]  # empty: not opened yet on the export day
+        stage, modified = (shown or history)[-1][1], (shown or history)[-1][0]
+        closed = stage in ("closed_won", "closed_lost")
+        close_date = modified.date() if closed else (
+            closed_at.date() if closed_at.date() >= self.end_date else self.end_date + timedelta(days=30))
+        shown_close = early_close if out_of_order else close_date
+        row = [opp_id, f"{account['name']} - 新規導入", account["id"], account["name"], sfa_id,
+               contact_email, owner, N.CHANNELS[channel][1], f"{int(amount):,}", account["currency"],
+               SF_STAGE_LABEL[stage], _sf(created), _sfd(shown_close),
+               SF_LOST_LABEL[lost_reason] if stage == "closed_lost" else "", _sf(modified)]
+        survived = self.f_opps.write(row, corruptible=not out_of_order, visible=bool(shown))
+        if out_of_order and shown:
+            self.f_opps.count_flagged()
+        for ht, hstage in shown:
+            self.f_opp_hist.write([opp_id, SF_STAGE_LABEL[hstage], _sf(ht), f"{int(amount):,}",
+                                   _sfd(close_date)], corruptible=False)
+        for at, atype in acts:
             self.f_sfa_acts.write([f"00T5g{self._next('sfa_act'):010d}", "", opp_id, owner,
-                                   SF_ACTIVITY_LABEL[atype], _sf(at), "実施", "商談"])
+                                   SF_ACTIVITY_LABEL[atype], _sf(at), "実施", "商談"], visible=at < end)
         if survived:
             facts["opps"].append({"id": opp_id, "created": created, "stage": stage,
                                   "account_id": account["id"], "close_date": shown_close,
                                   "source": channel})
-        if stage == "closed_won":
+        if shown and stage == "closed_won":
             account["won"].append((close_date, amount, opp_id))
-        account["activity"] += len(history)
-        outcome = "won" if stage == "closed_won" else "lost" if stage == "closed_lost" else "open"
-        return outcome, modified
+        account["activity"] += len(shown)
+        return "won" if won else "lost", closed_at
 
-    def sales_sourced_opportunity(self) -> None:
+    def sales_sourced_opportunity(self, account: dict) -> None:
         """An opportunity sales found on its own (a referral): no MA or SFA lead behind it."""
         rng = self.rng
-        account = self._pick_account()
         person = self._new_person(account, free_mail_ok=False)
         facts = {"ma": [], "sfa": [], "opps": []}
         when = self._lead_time()
-        self.opportunity(f"0065g{self._next('opp'):010d}", "", person, "referral",
-                         rng.uniform(0.4, 0.9), when, facts)
+        opp_id = f"0065g{self._next('opp'):010d}"
+        self.opportunity(opp_id, "", person, "referral", rng.uniform(0.4, 0.9),
+                         self._opportunity_opened(when), facts)
         self._crm_contact(person, when)
         self.truth.add_person(facts)
 
     # -- customer master written at the end
-    def write_customer_master(self) -> None:
+    def write_account(self, index: int, account: dict) -> None:
+        """The customer master's rows of account `index`, once all its leads were simulated. Its
+        subscriptions, and its contacts and survey answers, draw from streams of their own, so a
+        later export day, which may hold more of either, leaves the rest as it was."""
         rng = self.rng
-        last_start = self.end_date - timedelta(days=7)
-        for account in self.accounts:
-            lines = self._subscription_lines(account, last_start)
-            for line in lines:
-                sid = f"zcrm_5725769{self._next('sub'):012d}"
-                row = [sid, account["id"], line["opp"], line["plan"], line["type"],
-                       f"{int(line['mrr'])}", account["currency"], f"{line['start']:%Y-%m-%d}",
-                       f"{line['end']:%Y-%m-%d}" if line["end"] else "", line["status"],
-                       _zoho(datetime.combine(line["end"] or line["start"], time(10, 0)))]
-                if self.f_subs.write(row):
-                    self.subscription_starts[account["id"]].append(line["start"])
-            customer_since = lines[0]["start"] if lines else None
-            # extra buying-committee contacts for accounts with deals
-            if account["won"] or account["activity"]:
-                for _ in range(rng.randint(0, 3 if account["segment"] != "smb" else 1)):
-                    self._crm_contact(self._new_person(account, free_mail_ok=False),
-                                      self.start + timedelta(days=rng.randint(0, 400)))
-            if customer_since and account["contacts"]:
-                self._nps(account, customer_since)
-            stage = ""
-            if account["segment"] == "enterprise":
-                depth = min(len(RELATIONSHIP) - 1, account["activity"] // 6 + (2 if lines else 0))
-                stage = RELATIONSHIP_LABEL[RELATIONSHIP[depth]]
-            owner = rng.choice(self.cs_reps) if lines else rng.choice(
-                self.fs_reps["enterprise" if account["segment"] == "enterprise" else "other"])
-            segment_label = {"smb": "SMB", "mid_market": "Mid-Market", "enterprise": "Enterprise"}
-            modified = max(account["created"], self.end - timedelta(days=rng.randint(1, 300)))
-            self.f_accounts.write([
-                account["id"], account["name"], f"https://www.{account['domain']}",
-                ZOHO_INDUSTRY[account["industry"]], account["employees"],
-                segment_label[account["segment"]], account.get("parent", ""), account["prefecture"],
-                stage, f"{int(account['spend'])}" if account["spend"] else "", owner,
-                _zoho(account["created"]), _zoho(modified)])
+        segment = account["segment"]
+        cs_owner = rng.choice(self.cs_reps)
+        fs_owner = rng.choice(self.fs_reps["enterprise" if segment == "enterprise" else "other"])
+        modified = max(account["created"], self.period_end - timedelta(days=rng.randint(1, 300)))
+        committee = [rng.randint(0, 400) for _ in range(rng.randint(0, 3 if segment != "smb" else 1))]
+        self._reseed(4, index)
+        lines = self._subscription_lines(account, self.end_date - timedelta(days=7))
+        for line in lines:
+            sid = f"zcrm_5725769{self._next('sub'):012d}"
+            row = [sid, account["id"], line["opp"], line["plan"], line["type"],
+                   f"{int(line['mrr'])}", account["currency"], f"{line['start']:%Y-%m-%d}",
+                   f"{line['end']:%Y-%m-%d}" if line["end"] else "", line["status"],
+                   _zoho(datetime.combine(line["end"] or line["start"], time(10, 0)))]
+            if self.f_subs.write(row):
+                self.subscription_starts[account["id"]].append(line["start"])
+        self._reseed(5, index)
+        if account["won"] or account["activity"]:  # extra buying-committee contacts for accounts with deals
+            for days in committee:
+                self._crm_contact(self._new_person(account, free_mail_ok=False),
+                                  self.start + timedelta(days=days))
+        if lines and account["contacts"]:
+            self._nps(account, lines[0]["start"])
+        stage = ""
+        if segment == "enterprise":
+            depth = min(len(RELATIONSHIP) - 1, account["activity"] // 6 + (2 if lines else 0))
+            stage = RELATIONSHIP_LABEL[RELATIONSHIP[depth]]
+        segment_label = {"smb": "SMB", "mid_market": "Mid-Market", "enterprise": "Enterprise"}
+        self.f_accounts.write([
+            account["id"], account["name"], f"https://www.{account['domain']}",
+            ZOHO_INDUSTRY[account["industry"]], account["employees"],
+            segment_label[segment], account.get("parent", ""), account["prefecture"],
+            stage, f"{int(account['spend'])}" if account["spend"] else "", cs_owner if lines else fs_owner,
+            _zoho(account["created"]), _zoho(min(modified, self.end - timedelta(minutes=1)))])
 
     def _subscription_lines(self, account: dict, last_start: date) -> list[dict]:
         rng = self.rng
@@ -976,23 +1025,42 @@ class Generator:
         self._build_users()
         self._build_campaigns()
         self._build_accounts()
-        step = max(1, self.n_leads // 100)
-        for i in range(self.n_leads):
-            self.simulate_lead()
-            if self.progress and (i + 1) % step == 0:
-                self.progress(i + 1, self.n_leads)
-        for _ in range(max(1, self.n_leads // 200)):
-            self.sales_sourced_opportunity()
-        self.write_customer_master()
-        self.truth.finish(self.subscription_starts)
+        n_sales = max(1, self.n_leads // 200)
+        self._lead_accounts = self._pick_accounts(self.n_leads + self.extra_leads, stream=1)
+        self._sales_accounts = self._pick_accounts(n_sales, stream=2)
+        self._done = multiprocessing.get_context("fork").Array("q", self.chunks, lock=False)
+        self._main_files = self.files
         for f in self.files:
+            f.flush()  # nothing buffered before the fork, or a worker could write it again
+        if self.chunks == 1:
+            results = [self._simulate_chunk(0)]
+        else:
+            global _RUNNING
+            _RUNNING = self  # the forked workers inherit the generator, accounts included
+            ctx = multiprocessing.get_context("fork")
+            with ctx.Pool(min(self.chunks, _cpus())) as pool:
+                pending = pool.map_async(_simulate_chunk, range(self.chunks))
+                while not pending.ready():
+                    pending.wait(1)
+                    self._report()
+                results = pending.get()
+            _RUNNING = None
+        self._report()
+        self.files = self._main_files
+        for f in self.files:
+            for k, result in enumerate(results, start=1):
+                f.append_part(k, *result["files"][f.name])
             f.close()
+        self.truth = Truth()
+        for result in results:
+            self.truth.merge(result["truth"])
         quarantine_kinds = ("malformed_line", "unparseable_date", "missing_required", "duplicate_id")
         defects = {f.name: dict(sorted(f.defects.items())) for f in self.files if f.defects}
         return {
             "version": TRUTH_VERSION,
-            "generator": {"leads": self.n_leads, "end_date": self.end_date.isoformat(),
-                          "period_start": self.start.date().isoformat()},
+            "generator": {"leads": self.n_leads, "end_date": self.period_end.date().isoformat(),
+                          "as_of": self.end_date.isoformat(), "period_start": self.start.date().isoformat(),
+                          "leads_after_end": self.extra_leads},
             "files": {f.name: {"data_rows": f.rows_written} for f in self.files},
             "defects": defects,
             "quarantine_kinds": list(quarantine_kinds),
@@ -1003,15 +1071,73 @@ class Generator:
             "stage_leads": self.truth.stage_leads(),
         }
 
+    def _simulate_chunk(self, k: int) -> dict:
+        """Chunk `k`: the leads, sales-sourced opportunities and customer master of the accounts
+        whose index is k modulo the number of chunks, written to part files."""
+        self.truth = Truth()
+        self.subscription_starts = defaultdict(list)
+        self._open_files(part=k + 1)
+        accounts = self.accounts
+        leads = np.flatnonzero(self._lead_accounts % self.chunks == k).tolist()
+        sales = np.flatnonzero(self._sales_accounts % self.chunks == k).tolist()
+        # the leads of the period, the sales-sourced opportunities, then the leads after its end: a
+        # later export day adds persons after those of the day before (each account's e-mail
+        # addresses are kept unique in this order)
+        later = bisect.bisect_left(leads, self.n_leads)
+        work = ([(1, i) for i in leads[:later]] + [(2, j) for j in sales]
+                + [(1, i) for i in leads[later:]])
+        done = 0
+        for stream, i in work:
+            if stream == 1:
+                self._begin(1, i, i)
+                self.simulate_lead(i, accounts[self._lead_accounts[i]])
+                done += 1
+                if done % 1000 == 0:
+                    self._done[k] = done
+                    if self.chunks == 1:
+                        self._report()
+            else:
+                self._begin(2, i, SALES_ID_INDEX + i)
+                self.sales_sourced_opportunity(accounts[self._sales_accounts[i]])
+        self._done[k] = done
+        for a in range(k, len(accounts), self.chunks):
+            self._begin(3, a, ACCOUNT_ID_INDEX + a)
+            self.write_account(a, accounts[a])
+        self.truth.finish(self.subscription_starts)
+        for f in self.files:
+            f.close()
+        return {"truth": self.truth, "files": {f.name: (f.rows_written, f.defects) for f in self.files}}
+
+    def _report(self) -> None:
+        if self.progress:
+            total = self.n_leads + self.extra_leads
+            self.progress(sum(self._done), total)
+
+
+_RUNNING: Generator | None = None
+
+
+def _simulate_chunk(k: int) -> dict:
+    return _RUNNING._simulate_chunk(k)
+
+
+def _cpus() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
 
 def generate(root: Path, leads: int = 20_000, seed: int = 42, end_date: date | None = None,
-             rules: Rules | None = None, progress: Callable[[int, int], None] | None = None) -> dict:
-    """Write demo extracts into `root/landing/` and the ground truth to `root/demo_truth.json`."""
+             rules: Rules | None = None, progress: Callable[[int, int], None] | None = None,
+             as_of: date | None = None, chunks: int | None = None) -> dict:
+    """Write demo extracts into `root/landing/` and the ground truth to `root/demo_truth.json`.
+
+    `leads` arrive over the 18 months before `end_date`; `as_of`, a later day, writes the exports of
+    the same company as its tools hold them that day (the next daily export). `chunks` only changes
+    how the work is split (the default depends on `leads`): the rows are the same."""
     if leads < 1:
         raise ValueError("--leads must be at least 1")
     end = end_date or today_jst()
     landing = Path(root) / "landing"
-    gen = Generator(landing, leads, seed, end, rules or load_rules(None), progress)
+    gen = Generator(landing, leads, seed, end, rules or load_rules(None), progress, as_of, chunks)
     truth = gen.run()
     truth["generator"]["seed"] = seed
     (Path(root) / "demo_truth.json").write_text(

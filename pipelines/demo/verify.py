@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,9 +31,15 @@ def compare_with_truth(workspace: Path) -> TruthComparison:
     con = duckdb.connect(str(workspace / "warehouse.duckdb"), read_only=True)
     try:
         quarantine: dict[str, dict[str, int]] = {}
-        for file_name, kind, n in con.execute(
-                "SELECT file_name, reason_kind, count(*) FROM meta.quarantine GROUP BY ALL").fetchall():
-            quarantine.setdefault(file_name, {})[kind] = n
+        # The truth's files by content: a file the same as an earlier export day's was not loaded
+        # again, its quarantine is the earlier file's; an earlier day's other files are not this truth's.
+        digests = {hashlib.sha256((workspace / "landing" / name).read_bytes()).hexdigest(): name
+                   for name in truth["files"]}
+        for digest, kind, n in con.execute(
+                "SELECT m.sha256, q.reason_kind, count(*) FROM meta.quarantine AS q "
+                "JOIN meta.load_manifest AS m USING (load_id) GROUP BY ALL").fetchall():
+            if digest in digests:
+                quarantine.setdefault(digests[digest], {})[kind] = n
         stages = list(truth["stage_leads"]["overall"])
         overall = dict(con.execute(
             "SELECT stage, count(DISTINCT lead_id) FROM marts.lead_stage_events GROUP BY 1").fetchall())

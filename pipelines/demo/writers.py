@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import random
+import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -21,19 +22,25 @@ def _flat(value: str) -> str:
 
 
 class ExportFile:
-    def __init__(self, landing: Path, name: str, header: list[str], rng: random.Random, *,
+    def __init__(self, landing: Path, part: int | None, name: str, header: list[str], rng: random.Random, *,
                  encoding: str = "utf-8", footer: list[str] | None = None,
                  rates: dict[str, float] | None = None, date_columns: list[str] = (),
                  required_columns: list[str] = ()):
+        """`part`: write rows only (no header, byte order mark or footer) to `<name>.part<N>`, for
+        `append_part` to add to the file."""
         self.name = name  # path under landing/
         self.path = landing / name
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._fh = open(self.path, "w", encoding=encoding, newline="")
+        if part is not None:
+            encoding = "utf-8" if encoding == "utf-8-sig" else encoding
+        self._fh = open(self._part(part) if part is not None else self.path, "w", encoding=encoding,
+                        newline="")
         self._csv = csv.writer(self._fh, lineterminator="\r\n" if encoding == "cp932" else "\n")
-        self._csv.writerow(header)
+        if part is None:
+            self._csv.writerow(header)
         self.header = header
         self.width = len(header)
-        self._footer = footer or []
+        self._footer = footer if footer and part is None else []
         self._rng = rng
         self.rates = rates or {}
         self._date_idx = [header.index(c) for c in date_columns]
@@ -44,28 +51,38 @@ class ExportFile:
     def index(self, column: str) -> int:
         return self.header.index(column)
 
-    def write(self, row: list, corruptible: bool = True) -> bool:
-        """Write one record; maybe inject a defect. True when the record will be loaded."""
+    def write(self, row: list, corruptible: bool = True, visible: bool = True) -> bool:
+        """Write one record; maybe inject a defect. True when the record will be loaded.
+
+        A record not `visible` (it happens after the export day) is not written, and a record not
+        `corruptible` is written as it is, but both take the same random draws as any other, so
+        what a file holds on one export day does not change the draws of the records after it."""
+        kind = None
+        if self.rates:
+            r, acc = self._rng.random(), 0.0
+            for k, rate in self.rates.items():
+                acc += rate
+                if r < acc:
+                    kind = k
+                    break
+        if kind == "malformed_line":
+            cut = self._rng.randint(1, max(1, self.width - 2))
+        elif kind == "unparseable_date":
+            column = self._rng.choice(self._date_idx) if self._date_idx else None
+            bad = self._rng.choice(BAD_DATES)
+        elif kind == "missing_required":
+            column = self._rng.choice(self._required_idx) if self._required_idx else None
+        if not visible:
+            return False
         row = ["" if v is None else str(v) for v in row]
         assert len(row) == self.width, (self.name, len(row), self.width)
-        if not corruptible or not self.rates:
+        if not corruptible or kind is None:
             self._emit(row)
             return True
-        r = self._rng.random()
-        acc = 0.0
-        for kind, rate in self.rates.items():
-            acc += rate
-            if r < acc:
-                return self._inject(kind, row)
-        self._emit(row)
-        return True
-
-    def _inject(self, kind: str, row: list[str]) -> bool:
         if kind == "malformed_line":
             # An extra, truncated copy of the record (as a broken export or a hand edit leaves it);
             # the record itself is written intact.
             self._emit(row)
-            cut = self._rng.randint(1, max(1, self.width - 2))
             self._fh.write(",".join(_flat(v) for v in row[:cut])
                            + ("\r\n" if self._csv.dialect.lineterminator == "\r\n" else "\n"))
             self.rows_written += 1
@@ -76,13 +93,10 @@ class ExportFile:
             self._emit(row)
             self.defects[kind] += 1
             return True
-        if kind == "unparseable_date" and self._date_idx:
-            row[self._rng.choice(self._date_idx)] = self._rng.choice(BAD_DATES)
-        elif kind == "missing_required" and self._required_idx:
-            row[self._rng.choice(self._required_idx)] = ""
-        else:
+        if column is None:  # no such column in this file: written as it is
             self._emit(row)
             return True
+        row[column] = bad if kind == "unparseable_date" else ""
         self._emit(row)
         self.defects[kind] += 1
         return False
@@ -94,6 +108,22 @@ class ExportFile:
     def _emit(self, row: list[str]) -> None:
         self._csv.writerow(row)
         self.rows_written += 1
+
+    def _part(self, part: int) -> Path:
+        return self.path.with_name(f"{self.path.name}.part{part}")
+
+    def flush(self) -> None:
+        self._fh.flush()
+
+    def append_part(self, part: int, rows_written: int, defects: Counter[str]) -> None:
+        """Add the rows another process wrote to part file `part` (and its counts), then delete it."""
+        self._fh.flush()
+        path = self._part(part)
+        with open(path, "rb") as src:
+            shutil.copyfileobj(src, self._fh.buffer, 1 << 20)
+        path.unlink()
+        self.rows_written += rows_written
+        self.defects.update(defects)
 
     def close(self) -> None:
         if self._footer:
