@@ -280,8 +280,10 @@ _SOME_ACCOUNTS = "SELECT account_id FROM raw.crm_accounts ORDER BY account_id LI
 MESSY = (
     "UPDATE raw.ma_leads SET industry = 'agriculture' WHERE lead_id IN "
     "(SELECT lead_id FROM raw.ma_leads ORDER BY lead_id LIMIT 20)",
-    "UPDATE raw.ma_leads SET prefecture = NULL WHERE company_domain IN "
-    f"(SELECT domain FROM raw.crm_accounts WHERE account_id IN ({_SOME_ACCOUNTS}))",
+    # the leads of those accounts (the accounts' domain holds their website)
+    "UPDATE raw.ma_leads SET prefecture = NULL WHERE company_domain IN (SELECT "
+    r"regexp_replace(domain, '^https?://(www\.)?', '') FROM raw.crm_accounts "
+    f"WHERE account_id IN ({_SOME_ACCOUNTS}))",
     f"UPDATE raw.crm_accounts SET prefecture = NULL WHERE account_id IN ({_SOME_ACCOUNTS})",
     "UPDATE raw.ma_leads SET email = lower(lead_id) || '@gmail.com', company_domain = NULL WHERE lead_id IN "
     "(SELECT lead_id FROM raw.ma_leads ORDER BY lead_id DESC LIMIT 10)",
