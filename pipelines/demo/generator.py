@@ -298,6 +298,7 @@ class Generator:
     def __init__(self, landing: Path, leads: int, seed: int, end: date, rules: Rules,
                  progress: Callable[[int, int], None] | None = None, as_of: date | None = None,
                  chunks: int | None = None):
+        self._args = (landing, leads, seed, end, rules, None, as_of, chunks)
         as_of = as_of or end
         if as_of < end:
             raise ValueError("the export day (as of) cannot be before the end of the generated period")
@@ -1044,31 +1045,34 @@ class Generator:
             q = _month_add(q, 3)
 
     # -- run
-    def run(self) -> dict:
-        self._open_files()
+    def _prepare(self) -> None:
+        """Users, campaigns and accounts (one stream, in order), and each lead's account."""
         self._build_users()
         self._build_campaigns()
         self._build_accounts()
         n_sales = max(1, self.n_leads // 200)
         self._lead_accounts = self._pick_accounts(self.n_leads + self.extra_leads, stream=1)
         self._sales_accounts = self._pick_accounts(n_sales, stream=2)
-        self._done = multiprocessing.get_context("fork").Array("q", self.chunks, lock=False)
+
+    def run(self) -> dict:
+        self._open_files()
+        self._prepare()
         self._main_files = self.files
-        for f in self.files:
-            f.flush()  # nothing buffered before the fork, or a worker could write it again
         if self.chunks == 1:
+            self._done = [0]
             results = [self._simulate_chunk(0)]
         else:
-            global _RUNNING
-            _RUNNING = self  # the forked workers inherit the generator, accounts included
-            ctx = multiprocessing.get_context("fork")
-            with ctx.Pool(min(self.chunks, _cpus())) as pool:
+            # Spawned, not forked, workers: the caller may have threads (a test runner, a server),
+            # and a fork copies their locks held. Each worker prepares the same reference data.
+            ctx = multiprocessing.get_context("spawn")
+            self._done = ctx.Array("q", self.chunks, lock=False)
+            with ctx.Pool(min(self.chunks, _cpus()), initializer=_start_worker,
+                          initargs=(self._args, self._done)) as pool:
                 pending = pool.map_async(_simulate_chunk, range(self.chunks))
                 while not pending.ready():
                     pending.wait(1)
                     self._report()
                 results = pending.get()
-            _RUNNING = None
         self._report()
         self.files = self._main_files
         for f in self.files:
@@ -1138,7 +1142,17 @@ class Generator:
             self.progress(sum(self._done), total)
 
 
-_RUNNING: Generator | None = None
+_RUNNING: Generator | None = None  # a worker's generator
+
+
+def _start_worker(args: tuple, done) -> None:
+    global _RUNNING
+    _RUNNING = Generator(*args)
+    _RUNNING._done = done
+    _RUNNING._open_files(part=-os.getpid())  # the reference data's rows: the main process writes them
+    _RUNNING._prepare()
+    for f in _RUNNING.files:
+        f.discard()
 
 
 def _simulate_chunk(k: int) -> dict:

@@ -115,6 +115,11 @@ class ExportFile:
     def flush(self) -> None:
         self._fh.flush()
 
+    def discard(self) -> None:
+        """Close and delete a part file (rows written only to draw the same random numbers)."""
+        self._fh.close()
+        Path(self._fh.name).unlink()
+
     def append_part(self, part: int, rows_written: int, defects: Counter[str]) -> None:
         """Add the rows another process wrote to part file `part` (and its counts), then delete it."""
         self._fh.flush()
