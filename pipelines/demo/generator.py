@@ -312,7 +312,7 @@ class Generator:
         self.start = datetime.combine(_month_add(date(end.year, end.month, 1), -MONTHS), time(0, 0))
         self.rules = rules
         self.progress = progress
-        self.chunks = chunks or (1 if leads < 20_000 else CHUNKS)
+        self.chunks = chunks or (1 if leads < 200_000 else CHUNKS)
         self.cal = BusinessCalendar(range(self.start.year, as_of.year + 2), rules)
         self.stamp = f"{as_of:%Y%m%d}"
         self._ids: dict[str, int] = {}
