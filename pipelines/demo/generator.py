@@ -40,6 +40,7 @@ from pipelines.contract import NO_VALUE
 from pipelines.demo import names as N
 from pipelines.demo.writers import ExportFile
 from pipelines.rules import Rules, load_rules
+from pipelines.warehouse import threads
 
 TRUTH_VERSION = 1
 USD_JPY = 150  # the demo's USD deals are sized in yen, then quoted in dollars
@@ -1066,7 +1067,7 @@ class Generator:
             # and a fork copies their locks held. Each worker prepares the same reference data.
             ctx = multiprocessing.get_context("spawn")
             self._done = ctx.Array("q", self.chunks, lock=False)
-            with ctx.Pool(min(self.chunks, _cpus()), initializer=_start_worker,
+            with ctx.Pool(min(self.chunks, threads()), initializer=_start_worker,
                           initargs=(self._args, self._done)) as pool:
                 pending = pool.map_async(_simulate_chunk, range(self.chunks))
                 while not pending.ready():
@@ -1157,10 +1158,6 @@ def _start_worker(args: tuple, done) -> None:
 
 def _simulate_chunk(k: int) -> dict:
     return _RUNNING._simulate_chunk(k)
-
-
-def _cpus() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def generate(root: Path, leads: int = 20_000, seed: int = 42, end_date: date | None = None,

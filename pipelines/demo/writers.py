@@ -112,9 +112,6 @@ class ExportFile:
     def _part(self, part: int) -> Path:
         return self.path.with_name(f"{self.path.name}.part{part}")
 
-    def flush(self) -> None:
-        self._fh.flush()
-
     def discard(self) -> None:
         """Close and delete a part file (rows written only to draw the same random numbers)."""
         self._fh.close()
