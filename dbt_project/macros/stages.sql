@@ -61,18 +61,6 @@
     }) }}
 {%- endmacro %}
 
-{% macro unpivot_dimensions(relation, keys) -%}
-    {#- One row per key and dimension: (keys..., dimension, dimension_value). -#}
-    {%- for name, column in analysis_dimensions().items() %}
-    select {{ keys | join(', ') }}, '{{ name }}' as dimension,
-           coalesce(cast({{ column }} as {{ dbt.type_string() }}), {{ no_value() }}) as dimension_value
-    from {{ relation }}
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
-{%- endmacro %}
-
 {% macro dimension_columns(prefix='') -%}
     {#- One column per analysis dimension (except 'all'), named after it; no_value() when empty. -#}
     {%- for name, column in analysis_dimensions().items() if name != 'all' %}
@@ -83,11 +71,11 @@
 
 {% macro dimension_grouping_sets(keys, alias) -%}
     {#- GROUP BY `keys` once overall and once per analysis dimension of lead_attributes `alias`: one
-        pass instead of a join to lead_dimensions (a row per dimension). Pair with
+        pass instead of a row per lead and dimension. Pair with
         dimension_of_set(alias). -#}
     {%- set names = analysis_dimensions().keys() | reject('equalto', 'all') | list %}
     grouping sets (({{ keys | join(', ') }})
-    {%- for name in names %}, ({{ keys | join(', ') }}, {{ alias }}.{{ name }}){% endfor %})
+    {%- for name in names %}, ({{ (keys + [alias ~ '.' ~ name]) | join(', ') }}){% endfor %})
 {%- endmacro %}
 
 {% macro dimension_of_set(alias) -%}

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from dagster_dbt import DbtProject
 
+from pipelines.warehouse import dbt_env
 from pipelines.workspace import Workspace
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[3] / "dbt_project"
@@ -43,7 +44,8 @@ def ensure_manifest(ws: Workspace) -> DbtProject:
         manifest.parent.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
                "DBT_TARGET_PATH": str(project.target_path), "DBT_LOG_PATH": str(ws.dbt_dir / "logs"),
-               "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+               "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+               **dbt_env()}  # the build's profile exactly, or its partial parsing starts over
         done = subprocess.run([dbt_executable(), "parse"], cwd=DBT_PROJECT_DIR, env=env,
                               capture_output=True, text=True)
         if done.returncode != 0:

@@ -13,8 +13,8 @@ with transitions as (
         and not t.is_young and t.is_measurable
 ),
 
-dimensions as (
-    select * from {{ ref('lead_dimensions') }}
+attributes as (
+    select * from {{ ref('lead_attributes') }}
 ),
 
 rates as (
@@ -22,14 +22,13 @@ rates as (
         t.kpi,
         t.from_stage,
         t.to_stage,
-        d.dimension,
-        d.dimension_value,
+        {{ dimension_of_set('a') }},
         count(*) as entered_leads,
         {{ count_where('t.converted = 1') }} as converted_leads,
         cast(sum(t.converted) as double) / count(*) as conversion_rate
     from transitions as t
-    inner join dimensions as d on d.lead_id = t.lead_id and d.cycle_number = t.cycle_number
-    group by t.kpi, t.from_stage, t.to_stage, d.dimension, d.dimension_value
+    inner join attributes as a on a.lead_id = t.lead_id and a.cycle_number = t.cycle_number
+    group by {{ dimension_grouping_sets(['t.kpi', 't.from_stage', 't.to_stage'], 'a') }}
 ),
 
 scored as (

@@ -3,10 +3,13 @@
 -- sidebar.
 
 with values_counted as (
-    select dimension, dimension_value as value, count(*) as leads
-    from {{ ref('lead_dimensions') }}
+    select dimension, dimension_value as value, leads
+    from (
+        select {{ dimension_of_set('a') }}, count(*) as leads
+        from {{ ref('lead_attributes') }} as a
+        group by {{ dimension_grouping_sets([], 'a') }}
+    ) as counted
     where dimension <> 'all'
-    group by dimension, dimension_value
 ),
 
 campaign_names as (

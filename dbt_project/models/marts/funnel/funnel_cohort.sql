@@ -1,35 +1,24 @@
 -- Cohort conversion per dimension value: the flags of funnel_cohort_members summed per cohort
--- month, style, window and dimension value, then one row per stage (see funnel_cohort_members
--- for the cohort rules). Members are summed per dimension before unpivoting the stages, so the
--- model stays small in memory at a million leads. Young cohorts are marked. A stage no loaded
+-- month, style, window and dimension value (one pass: grouping sets), then one row per stage (see
+-- funnel_cohort_members for the cohort rules). Members are summed before unpivoting the stages, so
+-- the model stays small in memory at a million leads. Young cohorts are marked. A stage no loaded
 -- source carries has no rows (it is not measurable, not 0%).
 
 {%- set later_stages = ['mql', 'sal', 'sql', 'opportunity', 'won', 'customer'] %}
-{%- set dimensions = analysis_dimensions().keys() | list %}
 
-with members as (
-    select m.*, {% for name in dimensions if name != 'all' %}a.{{ name }}{% if not loop.last %}, {% endif %}{% endfor %}
+with sums as (
+    select
+        m.cohort_basis, m.cohort_month, m.is_young, m.metric_style, m.window_days,
+        {{ dimension_of_set('a') }},
+        count(*) as cohort_leads,
+        {%- for stage in later_stages %}
+        sum(m.reached_{{ stage }}) as reached_{{ stage }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
     from {{ ref('funnel_cohort_members') }} as m
     inner join {{ ref('lead_attributes') }} as a
         on a.lead_id = m.lead_id and a.cycle_number = m.cycle_number
-),
-
-sums as (
-    {%- for name in dimensions %}
-    select
-        cohort_basis, cohort_month, is_young, metric_style, window_days,
-        '{{ name }}' as dimension,
-        {{ "'all'" if name == 'all' else name }} as dimension_value,
-        count(*) as cohort_leads,
-        {%- for stage in later_stages %}
-        sum(reached_{{ stage }}) as reached_{{ stage }}{% if not loop.last %},{% endif %}
-        {%- endfor %}
-    from members
-    group by cohort_basis, cohort_month, is_young, metric_style, window_days{% if name != 'all' %}, {{ name }}{% endif %}
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
+    group by {{ dimension_grouping_sets(['m.cohort_basis', 'm.cohort_month', 'm.is_young', 'm.metric_style',
+                                         'm.window_days'], 'a') }}
 ),
 
 stages as (

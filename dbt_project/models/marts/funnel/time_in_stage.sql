@@ -21,15 +21,14 @@ durations as (
     {%- endfor %}
 ),
 
-dimensions as (
-    select * from {{ ref('lead_dimensions') }}
+attributes as (
+    select * from {{ ref('lead_attributes') }}
 )
 
 select
     t.stage,
     t.stage_order,
-    d.dimension,
-    d.dimension_value,
+    {{ dimension_of_set('a') }},
     count(*) as leads,
     {{ count_where('t.days < 0') }} as negative_leads,
     avg(t.days) as mean_days,
@@ -37,5 +36,5 @@ select
     {{ percentile('t.days', 0.75) }} as p75_days,
     {{ percentile('t.days', 0.9) }} as p90_days
 from durations as t
-inner join dimensions as d on d.lead_id = t.lead_id and d.cycle_number = t.cycle_number
-group by t.stage, t.stage_order, d.dimension, d.dimension_value
+inner join attributes as a on a.lead_id = t.lead_id and a.cycle_number = t.cycle_number
+group by {{ dimension_grouping_sets(['t.stage', 't.stage_order'], 'a') }}
