@@ -30,6 +30,7 @@ import random
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, wait
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
@@ -1065,15 +1066,15 @@ class Generator:
         else:
             # Spawned, not forked, workers: the caller may have threads (a test runner, a server),
             # and a fork copies their locks held. Each worker prepares the same reference data.
+            # A worker that dies raises BrokenProcessPool here (a Pool would wait for it forever).
             ctx = multiprocessing.get_context("spawn")
             self._done = ctx.Array("q", self.chunks, lock=False)
-            with ctx.Pool(min(self.chunks, threads()), initializer=_start_worker,
-                          initargs=(self._args, self._done)) as pool:
-                pending = pool.map_async(_simulate_chunk, range(self.chunks))
-                while not pending.ready():
-                    pending.wait(1)
+            with ProcessPoolExecutor(min(self.chunks, threads()), mp_context=ctx, initializer=_start_worker,
+                                     initargs=(self._args, self._done)) as pool:
+                pending = [pool.submit(_simulate_chunk, k) for k in range(self.chunks)]
+                while wait(pending, timeout=1).not_done:
                     self._report()
-                results = pending.get()
+                results = [f.result() for f in pending]
         self._report()
         self.files = self._main_files
         for f in self.files:
