@@ -18,7 +18,8 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -190,7 +191,7 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile, mapping: SourceMa
     con.execute("BEGIN TRANSACTION")
     try:
         _create_stage(con, extract)
-        for good, bad in read_file(lf.path, mapping, stats, limits=limits):
+        for good, bad in _read_ahead(read_file(lf.path, mapping, stats, limits=limits)):
             if good.height:
                 con.execute("INSERT INTO _stage BY NAME SELECT * FROM good")
             if bad.height:
@@ -252,6 +253,26 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile, mapping: SourceMa
     return FileLoad(lf.name, extract.name, mapping.name, "loaded", stats.rows_read, rows_loaded,
                     rows_quarantined, rows_flagged, stats.rows_filtered, message, load_id, counts,
                     warnings)
+
+
+_END = object()
+
+
+def _read_ahead(chunks: Iterator) -> Iterator:
+    """The items of `chunks` in order, the next one read in a thread while the caller writes this
+    one (polars and DuckDB release the GIL, so reading and writing overlap); the reader's errors
+    are raised here."""
+    it = iter(chunks)
+    try:
+        with ThreadPoolExecutor(1, thread_name_prefix="read-ahead") as pool:
+            pending = pool.submit(next, it, _END)
+            while (item := pending.result()) is not _END:
+                pending = pool.submit(next, it, _END)
+                yield item
+    finally:
+        close = getattr(it, "close", None)
+        if close is not None:
+            close()
 
 
 def _json(value) -> str:
