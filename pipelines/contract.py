@@ -99,6 +99,8 @@ class Extract:
     # (earlier, later) pairs that must not go backwards inside one row; rows that do are loaded
     # and flagged `out_of_order`, not quarantined (real systems record times late or wrongly).
     ordered: tuple[tuple[str, str], ...] = ()
+    # Kept as versions of keyed records (dbt's record_versions); stage events are facts instead.
+    versioned: bool = True
 
     @property
     def field_names(self) -> list[str]:
@@ -301,6 +303,7 @@ EXTRACTS: dict[str, Extract] = {
             ),
             key=("record_kind", "record_id", "stage", "entered_at"),
             ordered=(("entered_at", "exited_at"),),
+            versioned=False,
         ),
         Extract(
             "crm_accounts", "crm", "Accounts in the customer master.",
@@ -382,6 +385,9 @@ META_COLUMNS = {
     "_loaded_at": "TIMESTAMP",
     "_flags": "VARCHAR",
     "_extra": "VARCHAR",
+    # the later load that holds this very version again (every field the same): the row is not a
+    # version of its own (a daily full export repeats most records unchanged)
+    "_repeated_in_load_id": "VARCHAR",
 }
 
 

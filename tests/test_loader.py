@@ -169,3 +169,40 @@ def test_unload_removes_one_load_so_the_file_loads_again(tmp_path, warehouse):
         assert warehouse.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,)
     (again,) = load(warehouse, landing)
     assert again.status == "loaded"
+
+
+def test_a_record_repeated_unchanged_is_marked_and_unload_gives_its_versions_back(tmp_path, warehouse):
+    """Three daily full exports: lead 1 the same each day, lead 2 changed on day 2, lead 3 new on
+    day 3. An unchanged
+    row is marked repeated in the later load (dbt ranks the versions that differ only); removing
+    a load gives the rows it repeated back, and a later load still holding them marks them again."""
+    from pipelines.ingest.loader import unload
+
+    landing = tmp_path / "landing"
+    same = "1,a@x.co.jp,2025-04-01 10:00,2025-04-01 10:00,Lead,red\n"
+    days = {1: same + "2,b@x.co.jp,2025-04-01 10:00,2025-04-01 10:00,Lead,\n",
+            2: same + "2,b@x.co.jp,2025-04-01 10:00,2025-04-02 10:00,Marketing Qualified Lead,\n",
+            3: same + "2,b@x.co.jp,2025-04-01 10:00,2025-04-02 10:00,Marketing Qualified Lead,\n"
+                      "3,c@x.co.jp,2025-04-03 10:00,2025-04-03 10:00,Lead,\n"}
+    loads = {}
+    for day, body in days.items():
+        write_csv(landing / "ma" / f"hubspot-crm-exports-all-contacts-2025-04-0{day}.csv", HEADER + body)
+        loads[day] = [r for r in load(warehouse, landing) if r.status == "loaded"][0]
+
+    def marks():
+        rows = warehouse.execute(
+            "SELECT lead_id, _load_id, _repeated_in_load_id FROM raw.ma_leads ORDER BY _loaded_at, lead_id")
+        ids = {r.load_id: day for day, r in loads.items()}
+        return [(lead, ids[at], ids.get(by)) for lead, at, by in rows.fetchall()]
+
+    # day 2 repeats lead 1 of day 1; day 3 repeats both of day 2 (lead 1 of day 1 is marked already)
+    assert marks() == [("1", 1, 2), ("2", 1, None), ("1", 2, 3), ("2", 2, 3),
+                       ("1", 3, None), ("2", 3, None), ("3", 3, None)]
+    unchanged = dict(warehouse.execute("SELECT load_id, records_unchanged FROM meta.load_manifest").fetchall())
+    assert [unchanged[loads[d].load_id] for d in (1, 2, 3)] == [0, 1, 2]
+    assert "1 of 2 record(s) unchanged since an earlier load" in loads[2].message
+    unload(warehouse, loads[2].load_id)
+    # day 1's lead 1 counts again until day 3, which holds it too, marks it
+    assert marks() == [("1", 1, 3), ("2", 1, None), ("1", 3, None), ("2", 3, None), ("3", 3, None)]
+    unload(warehouse, loads[3].load_id)
+    assert marks() == [("1", 1, None), ("2", 1, None)]

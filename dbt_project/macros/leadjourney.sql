@@ -118,7 +118,9 @@
         else load order), with _removed_by_load_id: the newest full export of the record's
         mapping no longer holds it (neither loaded nor quarantined there), so it has left the
         source. A full export that quarantined a line without a readable key cannot tell, and
-        removes nothing; records with a composite key (histories) are never removed. -#}
+        removes nothing; records with a composite key (histories) are never removed. A row a later
+        load holds again unchanged (_repeated_in_load_id, set by the loader) is no version of its
+        own: a daily full export does not double the versions of what did not change. -#}
     {%- set key, modified_field = versioned_extracts()[table] -%}
     {%- set relation = source('raw', table) -%}
     {%- set manifest = source('meta', 'load_manifest') -%}
@@ -137,7 +139,8 @@
         {%- set same_key %}{% for k in key %}mv.{{ k }} is not distinct from r.{{ k }}{{ ' and ' if not loop.last }}{% endfor %}{% endset %}
         {%- set multi_version %}
             select {{ key | join(', ') }} from {{ relation }}
-            where (select count(distinct _load_id) from {{ relation }}) > 1
+            where _repeated_in_load_id is null
+                and (select count(distinct _load_id) from {{ relation }} where _repeated_in_load_id is null) > 1
             group by {{ key | join(', ') }}
             having count(*) > 1
         {%- endset %}
@@ -152,7 +155,8 @@
             count(*) over (partition by {{ key | join(', ') }}) as _version_count
         from {{ relation }} as r
         left join {{ manifest }} as m on m.load_id = r._load_id
-        where exists (select 1 from ({{ multi_version }}) as mv where {{ same_key }})
+        where r._repeated_in_load_id is null
+            and exists (select 1 from ({{ multi_version }}) as mv where {{ same_key }})
         union all
         select
             r.*,
@@ -162,7 +166,8 @@
             cast(1 as {{ dbt.type_bigint() }}) as _version_count
         from {{ relation }} as r
         left join {{ manifest }} as m on m.load_id = r._load_id
-        where not exists (select 1 from ({{ multi_version }}) as mv where {{ same_key }})
+        where r._repeated_in_load_id is null
+            and not exists (select 1 from ({{ multi_version }}) as mv where {{ same_key }})
     ) as v
     {%- if key | length == 1 %}
     left join ({{ newest_full_exports(table) }}) as n on n.mapping = v._mapping

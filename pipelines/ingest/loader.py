@@ -49,6 +49,7 @@ MANIFEST_COLUMNS = {
     "rows_filtered": "BIGINT",         # left out by the mapping's filter
     "rows_flagged": "BIGINT",
     "records_loaded": "BIGINT",        # raw rows written (a wide stage row gives one per stage)
+    "records_unchanged": "BIGINT",     # of them, versions an earlier load holds already (unchanged)
     "lines_skipped": "BIGINT",         # blank lines and report trailer lines
     "extra_columns": "VARCHAR",        # export columns kept in _extra (JSON list)
     "missing_columns": "VARCHAR",      # optional mapped columns the file does not have (JSON list)
@@ -221,8 +222,10 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile, mapping: SourceMa
         warnings += _unmapped_warnings(stats)
         warnings += _dropped_columns_warning(con, mapping, carried, stats)
         superseded = _supersede(con, sha, extract.name, fingerprint, load_id)
+        unchanged = _mark_repeated(con, extract, load_id)
         message = "; ".join(filter(None, [
             f"{duplicates} duplicate id(s)" if duplicates else "",
+            f"{unchanged:,} of {records:,} record(s) unchanged since an earlier load" if unchanged else "",
             f"{stats.rows_filtered:,} row(s) left out by the mapping's filter" if stats.rows_filtered
             else "",
             f"replaces {', '.join(superseded)} (loaded with the earlier mapping)" if superseded else ""]))
@@ -233,7 +236,7 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile, mapping: SourceMa
             "delimiter": stats.delimiter, "status": "loaded", "rows_read": stats.rows_read,
             "rows_loaded": rows_loaded, "rows_quarantined": rows_quarantined,
             "rows_filtered": stats.rows_filtered, "rows_flagged": rows_flagged,
-            "records_loaded": records, "lines_skipped": stats.lines_skipped,
+            "records_loaded": records, "records_unchanged": unchanged, "lines_skipped": stats.lines_skipped,
             "extra_columns": _json(stats.extra_columns),
             "missing_columns": _json(stats.missing_optional_columns),
             "missing_fields": _json(stats.missing_optional_fields),
@@ -307,16 +310,37 @@ def _supersede(con, sha: str, extract: str, fingerprint: str, new_load_id: str) 
         "SELECT load_id FROM meta.load_manifest WHERE sha256 = ? AND extract = ? AND status = 'loaded' "
         "AND mapping_fingerprint IS DISTINCT FROM ?", [sha, extract, fingerprint]).fetchall()]
     for load_id in old:
-        _remove_rows(con, extract, load_id)
+        _remove_rows(con, EXTRACTS[extract], load_id)
         con.execute("UPDATE meta.load_manifest SET status = 'superseded', message = "
                     "'replaced by ' || ? || ' (loaded with a changed mapping)' WHERE load_id = ?",
                     [new_load_id, load_id])
     return old
 
 
-def _remove_rows(con, extract: str, load_id: str) -> None:
-    con.execute(f"DELETE FROM raw.{extract} WHERE _load_id = ?", [load_id])
+def _remove_rows(con, extract: Extract, load_id: str) -> None:
+    """A load's rows and quarantine go; the versions it repeated count again."""
+    con.execute(f"DELETE FROM raw.{extract.name} WHERE _load_id = ?", [load_id])
+    con.execute(f"UPDATE raw.{extract.name} SET _repeated_in_load_id = NULL WHERE _repeated_in_load_id = ?",
+                [load_id])
     con.execute("DELETE FROM meta.quarantine WHERE load_id = ?", [load_id])
+
+
+def _mark_repeated(con, extract: Extract, load_id: str) -> int:
+    """Rows of earlier loads that this load holds again, every field the same, are marked as
+    repeated in it: record_versions (dbt) ranks the versions that differ only, so a daily full
+    export does not double the versions of its unchanged records. (stg_sfa__lead_versions still
+    reads every row: when a status was first seen.) Returns how many of this load's records
+    were unchanged."""
+    if not extract.versioned:
+        return 0
+    same = " AND ".join(f'o."{c}" IS NOT DISTINCT FROM n."{c}"'
+                        for c in [*extract.key, *(f for f in extract.field_names if f not in extract.key),
+                                  "_flags", "_extra"])
+    return con.execute(f"""
+        UPDATE raw.{extract.name} AS o SET _repeated_in_load_id = n._load_id
+        FROM (SELECT * FROM raw.{extract.name} WHERE _load_id = ?) AS n
+        WHERE o._repeated_in_load_id IS NULL AND o._load_id <> n._load_id AND o._loaded_at < n._loaded_at
+            AND {same}""", [load_id]).fetchone()[0]
 
 
 def unload(con: duckdb.DuckDBPyConnection, target: str) -> list[tuple[str, str, int]]:
@@ -324,16 +348,26 @@ def unload(con: duckdb.DuckDBPyConnection, target: str) -> list[tuple[str, str, 
     name). Raw rows, quarantine rows and manifest rows go; returns (load id, file, raw rows)."""
     ensure_schema(con)
     rows = con.execute(
-        "SELECT load_id, extract, file_name FROM meta.load_manifest WHERE load_id = ? OR file_name = ? "
-        "OR ends_with(file_name, '/' || ?) ORDER BY loaded_at", [target, target, target]).fetchall()
+        "SELECT load_id, extract, file_name, loaded_at FROM meta.load_manifest WHERE load_id = ? "
+        "OR file_name = ? OR ends_with(file_name, '/' || ?) ORDER BY loaded_at",
+        [target, target, target]).fetchall()
     removed = []
     con.execute("BEGIN TRANSACTION")
     try:
-        for load_id, extract, file_name in rows:
+        for load_id, extract, file_name, _loaded_at in rows:
             n = con.execute(f"SELECT count(*) FROM raw.{extract} WHERE _load_id = ?", [load_id]).fetchone()[0]
-            _remove_rows(con, extract, load_id)
+            _remove_rows(con, EXTRACTS[extract], load_id)
             con.execute("DELETE FROM meta.load_manifest WHERE load_id = ?", [load_id])
             removed.append((load_id, file_name, n))
+        # a version a removed load repeated may be repeated by a later load still there
+        since: dict[str, datetime] = {}
+        for _load_id, extract, _file, loaded_at in rows:
+            since.setdefault(extract, loaded_at)
+        for extract, first in since.items():
+            for (later,) in con.execute(
+                    "SELECT load_id FROM meta.load_manifest WHERE extract = ? AND status = 'loaded' "
+                    "AND loaded_at > ? ORDER BY loaded_at, load_id", [extract, first]).fetchall():
+                _mark_repeated(con, EXTRACTS[extract], later)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -1,4 +1,5 @@
--- Every loaded version of every SFA lead: the status history when the SFA exports none.
+-- Every loaded version of every SFA lead: the status history when the SFA exports none. Rows a
+-- later load repeated unchanged stay in: a status is first seen in the earliest load holding it.
 with source as (
     select * from {{ source('raw', 'sfa_leads') }}
 ),
