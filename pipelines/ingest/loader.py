@@ -331,8 +331,10 @@ def _mark_repeated(con, extract: Extract, load_id: str) -> int:
     export does not double the versions of its unchanged records. (stg_sfa__lead_versions still
     reads every row: when a status was first seen.) Returns how many of this load's records
     were unchanged."""
-    if not extract.versioned:
-        return 0
+    if not extract.versioned or con.execute(
+            f"SELECT 1 FROM raw.{extract.name} WHERE _load_id <> ? AND _repeated_in_load_id IS NULL LIMIT 1",
+            [load_id]).fetchone() is None:
+        return 0  # the extract's first load: nothing earlier to repeat
     same = " AND ".join(f'o."{c}" IS NOT DISTINCT FROM n."{c}"'
                         for c in [*extract.key, *(f for f in extract.field_names if f not in extract.key),
                                   "_flags", "_extra"])
