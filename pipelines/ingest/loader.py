@@ -318,11 +318,19 @@ def _supersede(con, sha: str, extract: str, fingerprint: str, new_load_id: str) 
 
 
 def _remove_rows(con, extract: Extract, load_id: str) -> None:
-    """A load's rows and quarantine go; the versions it repeated count again."""
+    """A load's rows and quarantine go; the versions it repeated count again, unless a later load
+    still there holds them too (it marks them now)."""
+    (loaded_at,) = con.execute("SELECT loaded_at FROM meta.load_manifest WHERE load_id = ?",
+                               [load_id]).fetchone()
     con.execute(f"DELETE FROM raw.{extract.name} WHERE _load_id = ?", [load_id])
     con.execute(f"UPDATE raw.{extract.name} SET _repeated_in_load_id = NULL WHERE _repeated_in_load_id = ?",
                 [load_id])
     con.execute("DELETE FROM meta.quarantine WHERE load_id = ?", [load_id])
+    for (later,) in con.execute(
+            "SELECT load_id FROM meta.load_manifest WHERE extract = ? AND status = 'loaded' "
+            "AND loaded_at > ? AND load_id <> ? ORDER BY loaded_at, load_id",
+            [extract.name, loaded_at, load_id]).fetchall():
+        _mark_repeated(con, extract, later)
 
 
 def _mark_repeated(con, extract: Extract, load_id: str) -> int:
@@ -336,8 +344,7 @@ def _mark_repeated(con, extract: Extract, load_id: str) -> int:
             [load_id]).fetchone() is None:
         return 0  # the extract's first load: nothing earlier to repeat
     same = " AND ".join(f'o."{c}" IS NOT DISTINCT FROM n."{c}"'
-                        for c in [*extract.key, *(f for f in extract.field_names if f not in extract.key),
-                                  "_flags", "_extra"])
+                        for c in [*extract.field_names, "_flags", "_extra"])
     return con.execute(f"""
         UPDATE raw.{extract.name} AS o SET _repeated_in_load_id = n._load_id
         FROM (SELECT * FROM raw.{extract.name} WHERE _load_id = ?) AS n
@@ -350,26 +357,16 @@ def unload(con: duckdb.DuckDBPyConnection, target: str) -> list[tuple[str, str, 
     name). Raw rows, quarantine rows and manifest rows go; returns (load id, file, raw rows)."""
     ensure_schema(con)
     rows = con.execute(
-        "SELECT load_id, extract, file_name, loaded_at FROM meta.load_manifest WHERE load_id = ? "
-        "OR file_name = ? OR ends_with(file_name, '/' || ?) ORDER BY loaded_at",
-        [target, target, target]).fetchall()
+        "SELECT load_id, extract, file_name FROM meta.load_manifest WHERE load_id = ? OR file_name = ? "
+        "OR ends_with(file_name, '/' || ?) ORDER BY loaded_at", [target, target, target]).fetchall()
     removed = []
     con.execute("BEGIN TRANSACTION")
     try:
-        for load_id, extract, file_name, _loaded_at in rows:
+        for load_id, extract, file_name in rows:
             n = con.execute(f"SELECT count(*) FROM raw.{extract} WHERE _load_id = ?", [load_id]).fetchone()[0]
             _remove_rows(con, EXTRACTS[extract], load_id)
             con.execute("DELETE FROM meta.load_manifest WHERE load_id = ?", [load_id])
             removed.append((load_id, file_name, n))
-        # a version a removed load repeated may be repeated by a later load still there
-        since: dict[str, datetime] = {}
-        for _load_id, extract, _file, loaded_at in rows:
-            since.setdefault(extract, loaded_at)
-        for extract, first in since.items():
-            for (later,) in con.execute(
-                    "SELECT load_id FROM meta.load_manifest WHERE extract = ? AND status = 'loaded' "
-                    "AND loaded_at > ? ORDER BY loaded_at, load_id", [extract, first]).fetchall():
-                _mark_repeated(con, EXTRACTS[extract], later)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
