@@ -1,9 +1,10 @@
 """Run the suites through GX's pandas route and keep every result in `meta.dq_results`.
 
-GX's SQL datasource does not work on DuckDB (STACK.md): each suite's frame is read with DuckDB
-into pandas and validated as a dataframe batch. Results become rows (suite, expectation, column,
-month, observed value, threshold, passed, severity, run id, time, a sample of failing record ids)
-appended to `meta.dq_results`, so trends can be shown.
+GX's SQL datasource does not work on DuckDB (STACK.md): a suite over rows is measured in SQL
+(`checks_sql`) and GX validates the few aggregate rows as a dataframe batch; a suite over a small
+aggregated view gives GX the view. Results become rows (suite, expectation, column, month,
+observed value, threshold, passed, severity, run id, time, a sample of failing record ids) appended
+to `meta.dq_results`, so trends can be shown.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from datetime import UTC, datetime
 import duckdb
 import pandas as pd
 
-from expectations.suites import SAMPLE_IDS, SUITES, Suite, completeness_sql
+from expectations.suites import SAMPLE_IDS, SUITES, Check, Suite, build_checks_suite, checks_sql
 from pipelines.rules import Rules
 
 DQ_DDL = """
@@ -80,26 +81,54 @@ class SuiteOutcome:
         return self.suite.blocking and (self.error is not None or bool(self.failed_errors))
 
 
-def validate_frame(frame: pd.DataFrame, suite_def, run_id: str, suite: Suite) -> list[dict]:
-    """Validate a dataframe with an ExpectationSuite; one result row per expectation (per aggregate
-    row for a completeness expectation)."""
+def _validate(frame: pd.DataFrame, suite_def, result_format: str):
     batch = (_gx_context().data_sources.get("leadjourney").get_asset("frame")
              .get_batch_definition("whole").get_batch(batch_parameters={"dataframe": frame}))
-    # an expectation that stands for another is validated on aggregate rows (one per column and month)
-    aggregated = any((e.meta or {}).get("stands_for") for e in suite_def.expectations)
     result = batch.validate(suite_def, result_format={
-        # an aggregate frame is small: every failing row is listed
-        "result_format": "COMPLETE" if aggregated else "SUMMARY",
-        "unexpected_index_column_names": ["record_id"], "partial_unexpected_count": SAMPLE_IDS})
+        "result_format": result_format, "unexpected_index_column_names": ["record_id"],
+        "partial_unexpected_count": SAMPLE_IDS})
+    raised = [f"{r.expectation_config.type}: {r.exception_info.get('exception_message')}"
+              for r in result.results if (r.exception_info or {}).get("raised_exception")]
+    if raised:
+        raise RuntimeError("; ".join(raised))
+    return result
+
+
+def validate_checks(frame: pd.DataFrame, checks: list[Check], run_id: str, suite: Suite) -> list[dict]:
+    """GX validates the checks' aggregate rows (checks_sql); one result row per aggregate row,
+    failing where GX listed it, recorded as the expectation the check stands for, with the rows in
+    scope, the failing count and the first failing ids."""
+    result = _validate(frame, build_checks_suite(suite.name, checks), "COMPLETE")  # a few rows: list all
+    failing = {item.get("record_id") for r in result.results
+               for item in ((r.result or {}).get("unexpected_index_list") or []) if isinstance(item, dict)}
+    by_key = {c.key: c for c in checks}
+    now = datetime.now(UTC).replace(tzinfo=None)
+    rows = []
+    for aggregate in frame.itertuples(index=False):
+        check = by_key[aggregate.check_key]
+        rows.append({
+            "run_id": run_id, "checked_at": now, "suite": suite.name, "asset": "/".join(suite.asset),
+            "expectation": check.stands_for, "label": check.label, "column_name": check.column,
+            "month": None if pd.isna(aggregate.month) else aggregate.month,
+            "observed_value": None if pd.isna(aggregate.share) else float(aggregate.share),
+            "threshold": check.threshold, "element_count": int(aggregate.rows_in_scope),
+            "unexpected_count": int(aggregate.unexpected),
+            "passed": aggregate.record_id not in failing, "severity": check.severity,
+            "sample_failing_ids": json.dumps([str(i) for i in aggregate.failing_ids][:SAMPLE_IDS]),
+        })
+    return rows
+
+
+def validate_frame(frame: pd.DataFrame, suite_def, run_id: str, suite: Suite) -> list[dict]:
+    """Validate a small aggregated view's rows with an ExpectationSuite; one result row per
+    expectation."""
+    result = _validate(frame, suite_def, "SUMMARY")
     now = datetime.now(UTC).replace(tzinfo=None)
     rows = []
     for r in result.results:
         config = r.expectation_config
         meta = config.meta or {}
         res = r.result or {}
-        if meta.get("stands_for"):
-            rows += _aggregate_rows(frame, meta, res, run_id, suite, now)
-            continue
         element_count = res.get("element_count")
         unexpected = res.get("unexpected_count")
         if meta.get("observe"):
@@ -125,27 +154,6 @@ def validate_frame(frame: pd.DataFrame, suite_def, run_id: str, suite: Suite) ->
     return rows
 
 
-def _aggregate_rows(frame: pd.DataFrame, meta: dict, res: dict, run_id: str, suite: Suite, now) -> list[dict]:
-    """One result row per aggregate row (overall and per month) of a completeness expectation,
-    failing where GX listed the row as unexpected; recorded as the not-null expectation it stands
-    for, with the rows in scope, the unfilled count and the first unfilled ids."""
-    failing = {item.get("record_id") for item in (res.get("unexpected_index_list") or [])
-               if isinstance(item, dict)}
-    rows = []
-    for aggregate in frame[frame["column_name"] == meta["column"]].itertuples(index=False):
-        rows.append({
-            "run_id": run_id, "checked_at": now, "suite": suite.name, "asset": "/".join(suite.asset),
-            "expectation": meta["stands_for"], "label": meta.get("label"), "column_name": meta["column"],
-            "month": None if pd.isna(aggregate.month) else aggregate.month,
-            "observed_value": None if pd.isna(aggregate.share) else float(aggregate.share),
-            "threshold": meta.get("threshold"), "element_count": int(aggregate.rows_in_scope),
-            "unexpected_count": int(aggregate.rows_in_scope - aggregate.filled),
-            "passed": aggregate.record_id not in failing, "severity": meta.get("severity", "warn"),
-            "sample_failing_ids": json.dumps([str(i) for i in aggregate.missing_ids][:SAMPLE_IDS]),
-        })
-    return rows
-
-
 def carried_fields(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]] | None:
     """(extract, field) pairs some loaded file fills (a mapped column, empty or not, or a constant);
     None when the warehouse has no manifest to tell."""
@@ -157,51 +165,52 @@ def carried_fields(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]] | Non
         "FROM meta.load_manifest WHERE status = 'loaded'").fetchall())
 
 
-def _not_measurable(suite_def, suite: Suite, carried: set[tuple[str, str]] | None, run_id: str):
-    """Split off the expectations on columns no loaded file fills: (kept suite, result rows)."""
-    import great_expectations as gx
-
+def _not_measurable(checks: list[Check], suite: Suite, carried: set[tuple[str, str]] | None,
+                    run_id: str) -> tuple[list[Check], list[dict]]:
+    """Split off the checks on columns no loaded file fills: (kept checks, result rows)."""
     if carried is None:
-        return suite_def, []
+        return checks, []
     kept, rows, now = [], [], datetime.now(UTC).replace(tzinfo=None)
-    for expectation in suite_def.expectations:
-        column = (expectation.meta or {}).get("column") or getattr(expectation, "column", None)
-        sources = suite.measured_by.get(column)
+    for check in checks:
+        sources = suite.measured_by.get(check.column)
         if sources and not any(s in carried for s in sources):
-            meta = expectation.meta or {}
             fields = " / ".join(f"{e}.{f}" for e, f in sources)
             rows.append({
                 "run_id": run_id, "checked_at": now, "suite": suite.name, "asset": "/".join(suite.asset),
-                "expectation": (expectation.meta or {}).get("stands_for") or expectation.expectation_type,
-                "column_name": column,
-                "label": f"{meta.get('label', column)}: not measurable, the sources carry no {fields}",
-                "month": meta.get("month"), "observed_value": None, "threshold": meta.get("threshold"),
+                "expectation": check.stands_for, "column_name": check.column,
+                "label": f"{check.label}: not measurable, the sources carry no {fields}",
+                "month": None, "observed_value": None, "threshold": check.threshold,
                 "element_count": None, "unexpected_count": None, "passed": True,
                 "severity": "not_measurable", "sample_failing_ids": "[]"})
         else:
-            kept.append(expectation)
-    return gx.ExpectationSuite(name=suite_def.name, expectations=kept), rows
+            kept.append(check)
+    return kept, rows
 
 
 def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite, rules: Rules, run_id: str) -> SuiteOutcome:
-    """Load the suite's frame, validate it and return the result rows (not yet recorded). Rules on
-    columns no loaded file fills come back as `not_measurable` rows, which never block."""
+    """Measure and validate a suite and return its result rows (not yet recorded). Checks on
+    columns no loaded file fills come back as `not_measurable` rows, which never block; a suite
+    over no rows judges nothing."""
     _gx_context()  # suites attach to the active context
     try:
         query = suite.query(rules)
-        if suite.completeness is not None:  # validated on per-month aggregates, not on the rows
-            if con.execute(f"SELECT 1 FROM ({query}) LIMIT 1").fetchone() is None:
-                return SuiteOutcome(suite)  # no rows, nothing to judge (as for any suite)
-            columns = {c[0] for c in con.execute(f"DESCRIBE ({query})").fetchall()}
-            query = completeness_sql(query, suite.completeness(rules), columns)
-        frame = con.execute(query).df()
+        if suite.checks is None:
+            frame = con.execute(query).df()
+            if frame.empty:
+                return SuiteOutcome(suite)
+            return SuiteOutcome(suite, validate_frame(frame, suite.build(frame, rules), run_id, suite))
+        if con.execute(f"SELECT 1 FROM ({query}) LIMIT 1").fetchone() is None:
+            return SuiteOutcome(suite)
+        columns = {c[0] for c in con.execute(f"DESCRIBE ({query})").fetchall()}
+        checks, skipped = _not_measurable([c for c in suite.checks(rules) if c.column in columns], suite,
+                                          carried_fields(con), run_id)
+        frame = con.execute(checks_sql(query, checks)).df()
+        rows = validate_checks(frame, checks, run_id, suite) if checks else []
+        return SuiteOutcome(suite, rows + skipped)
     except duckdb.Error as exc:
         return SuiteOutcome(suite, error=f"{suite.name}: could not read its data: {exc}")
-    if frame.empty:
-        return SuiteOutcome(suite)
-    suite_def, skipped = _not_measurable(suite.build(frame, rules), suite, carried_fields(con), run_id)
-    rows = validate_frame(frame, suite_def, run_id, suite) if suite_def.expectations else []
-    return SuiteOutcome(suite, rows + skipped)
+    except RuntimeError as exc:
+        return SuiteOutcome(suite, error=f"{suite.name}: could not be validated: {exc}")
 
 
 def record(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:

@@ -1,12 +1,17 @@
-"""Great Expectations suites: one builder per canonical extract and per key mart.
+"""Great Expectations suites: one per canonical extract and per key mart.
 
-Each `Suite` names the Dagster asset it checks, the SQL that loads its frame from the warehouse
-(lead-level tables or aggregates, never raw activity rows) and a `build_*_suite(frame, rules)` that
-returns a `gx.ExpectationSuite`. Thresholds come from the rules file. Every expectation carries in
-its meta its severity (`error` blocks publication, `warn` does not), a label and the month it is
-about. The completeness suites (the SLA's required fields) are validated on aggregates computed in
-SQL — per column, overall and per closed month: rows in scope, rows filled, the first unfilled ids —
-so their cost does not grow with the rows GX would otherwise read.
+Each `Suite` names the Dagster asset it checks and the SQL that gives its rows (lead-level tables or
+aggregates, never raw activity rows). Thresholds come from the rules file; every expectation
+carries its severity (`error` blocks publication, `warn` does not), a label and the month it is
+about.
+
+The suites over rows (completeness of the SLA's fields, validity, uniqueness, ordering, integrity)
+are lists of `Check`s measured in one SQL pass (`checks_sql`): per check, overall and per closed
+month where asked, the rows in scope, the rows failing and the first failing ids. GX validates those
+aggregates — the passing share against the threshold — and each aggregate row is recorded as the
+expectation it stands for, so the cost does not grow with the rows GX would otherwise read into
+pandas. The suites over small aggregated views (activity types, stage history, freshness) give GX
+their rows (`build`).
 """
 
 from __future__ import annotations
@@ -27,30 +32,43 @@ SAMPLE_IDS = 10  # failing record ids kept per result
 
 
 @dataclass(frozen=True)
+class Check:
+    """One expectation on a suite's rows, measured in SQL: of the rows in `scope`, the share not
+    `failing` is at least `threshold` (every row when None) — overall and, with `min_rows`, in each
+    closed month with at least that many rows in scope (the rows then carry `month` and
+    `month_closed`). `derived` adds a column to the rows for `failing` (a window, say). Recorded as
+    the GX expectation `stands_for`, on `column`."""
+
+    column: str
+    stands_for: str
+    label: str
+    scope: str
+    failing: str
+    threshold: float | None = None
+    severity: str = "warn"
+    min_rows: int | None = None
+    derived: str | None = None
+
+    @property
+    def key(self) -> str:
+        """The check's name in the aggregate rows (a suite checks a column once per expectation)."""
+        return f"{self.stands_for}.{self.column}"
+
+
+@dataclass(frozen=True)
 class Suite:
     name: str
     asset: tuple[str, ...]
     description: str
     query: Callable[[Rules], str]
-    build: Callable[[pd.DataFrame, Rules], gx.ExpectationSuite]
     blocking: bool
+    # a suite over rows: its checks, measured on the rows `query` gives (checks_sql)
+    checks: Callable[[Rules], list[Check]] | None = None
+    # a suite over a small aggregated view: GX validates the view's rows
+    build: Callable[[pd.DataFrame, Rules], gx.ExpectationSuite] | None = None
     # checked column -> the (extract, field)s that fill it: a rule on a column no loaded file fills
     # is reported "not measurable" instead of being judged (an empty but mapped column still counts)
     measured_by: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
-    # a completeness suite: its scopes; `query` then gives the rows, and the suite validates their
-    # per-month aggregates (completeness_sql), not the rows
-    completeness: Callable[[Rules], list[Scope]] | None = None
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Columns that must be filled for at least `share` of the rows (of those where the boolean
-    column `flag` is true), overall and in every closed month with at least `min_rows` of them."""
-
-    columns: tuple[str, ...]
-    share: float
-    min_rows: int
-    flag: str | None = None
 
 
 def _meta(severity: str, label: str, month: str | None = None, threshold: float | None = None,
@@ -71,48 +89,94 @@ def _closed(column: str, rules: Rules) -> str:
             f"FROM intermediate.int_as_of)")
 
 
-def completeness_sql(base: str, scopes: list[Scope], columns: set[str]) -> str:
-    """Per column of each scope, overall and per closed month with enough rows: the rows in scope,
-    how many have the column filled and the first ids of those that do not (one SQL pass over
-    the suite's rows; months are those before the as_of month). Columns the rows lack are left
-    out."""
+def _literal(value: str) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def checks_sql(base: str, checks: list[Check]) -> str:
+    """One row per check (and per closed month with enough rows, for a check with `min_rows`): the
+    rows in scope, how many fail, the first failing ids and the passing share, computed over the
+    rows of `base` in one pass (the rows are materialized once)."""
+    if not checks:
+        return "SELECT NULL AS check_key WHERE false"
+    derived = "".join(f", {d}" for d in dict.fromkeys(c.derived for c in checks if c.derived))
     parts = []
-    for scope in scopes:
-        where = f"WHERE {scope.flag}" if scope.flag else ""
-        for column in scope.columns:
-            if column not in columns:
-                continue
+    for check in checks:
+        fails = f"({check.scope}) AND ({check.failing})"
+        measures = f"""count(*) FILTER (WHERE {check.scope}) AS rows_in_scope,
+                       count(*) FILTER (WHERE {fails}) AS unexpected,
+                       coalesce(min(record_id, {SAMPLE_IDS}) FILTER (WHERE {fails}), []) AS failing_ids"""
+        if check.min_rows is None:
+            parts.append(f"SELECT {_literal(check.key)} AS check_key, NULL::VARCHAR AS month, {measures} "
+                         "FROM base")
+        else:
             parts.append(f"""
-                SELECT '{column}' AS column_name, CASE WHEN grouping(month) = 0 THEN month END AS month,
-                       {scope.share} AS threshold, count(*) AS rows_in_scope, count({column}) AS filled,
-                       coalesce(list_slice(list(record_id ORDER BY record_id)
-                                           FILTER (WHERE {column} IS NULL), 1, {SAMPLE_IDS}), [])
-                           AS missing_ids
-                FROM base {where}
+                SELECT {_literal(check.key)} AS check_key,
+                       CASE WHEN grouping(month) = 0 THEN month END AS month, {measures}
+                FROM base
                 GROUP BY GROUPING SETS ((), (month))
                 HAVING grouping(month) = 1
-                    OR (month IS NOT NULL AND bool_and(month_closed) AND count(*) >= {scope.min_rows})""")
-    if not parts:
-        return "SELECT NULL AS column_name WHERE false"
-    return (f"WITH base AS MATERIALIZED ({base}) SELECT *, CASE WHEN rows_in_scope > 0 THEN "
-            f"filled / rows_in_scope END AS share, column_name || '|' || coalesce(month, 'all') AS record_id "
-            f"FROM ({' UNION ALL '.join(parts)}) ORDER BY column_name, month NULLS FIRST")
+                    OR (month IS NOT NULL AND bool_and(month_closed)
+                        AND count(*) FILTER (WHERE {check.scope}) >= {check.min_rows})""")
+    return (f"WITH base AS MATERIALIZED (SELECT *{derived} FROM ({base})) "
+            "SELECT *, CASE WHEN rows_in_scope > 0 THEN 1 - unexpected / rows_in_scope END AS share, "
+            "check_key || '|' || coalesce(month, 'all') AS record_id "
+            f"FROM ({' UNION ALL '.join(parts)}) ORDER BY check_key, month NULLS FIRST")
 
 
-def build_completeness_suite(name: str) -> Callable[[pd.DataFrame, Rules], gx.ExpectationSuite]:
-    """One expectation per column on its aggregate rows (overall and per month): the filled share
-    at least the scope's. Each aggregate row becomes a result row (the runner), recorded as the
-    not-null expectation it stands for, with the rows in scope, the unfilled count and their ids."""
-    def build(frame: pd.DataFrame, rules: Rules) -> gx.ExpectationSuite:
-        suite = gx.ExpectationSuite(name=name)
-        pairs = frame[["column_name", "threshold"]].drop_duplicates().itertuples(index=False)
-        for column, threshold in pairs:
-            suite.add_expectation(E.ExpectColumnValuesToBeBetween(
-                column="share", min_value=float(threshold), row_condition=Column("column_name") == column,
-                meta={**_meta("error", f"{column} filled", None, float(threshold)), "column": column,
-                      "stands_for": "expect_column_values_to_not_be_null"}))
-        return suite
-    return build
+def build_checks_suite(name: str, checks: list[Check]) -> gx.ExpectationSuite:
+    """GX's view of measured checks: per check, its aggregate rows' passing share at least the
+    threshold (every row when it has none)."""
+    return gx.ExpectationSuite(name=name, expectations=[
+        E.ExpectColumnValuesToBeBetween(
+            column="share", min_value=1.0 if c.threshold is None else c.threshold,
+            row_condition=Column("check_key") == c.key,
+            meta={**_meta(c.severity, c.label, None, c.threshold), "column": c.column,
+                  "stands_for": c.stands_for, "check_key": c.key})
+        for c in checks])
+
+
+# --- the checks ----------------------------------------------------------------------------------
+
+def filled(column: str, share: float, min_rows: int, flag: str | None = None) -> Check:
+    return Check(column, "expect_column_values_to_not_be_null", f"{column} filled", flag or "true",
+                 f"{column} IS NULL", share, "error", min_rows)
+
+
+def _unique(column: str) -> Check:
+    return Check(column, "expect_column_values_to_be_unique", f"{column} unique", f"{column} IS NOT NULL",
+                 f"_{column}_rows > 1", severity="error",
+                 derived=f"count(*) OVER (PARTITION BY {column}) AS _{column}_rows")
+
+
+def _in_set(column: str, values, share: float, label: str | None = None) -> Check:
+    return Check(column, "expect_column_values_to_be_in_set", label or f"{column} is a known code",
+                 f"{column} IS NOT NULL", f"{column} NOT IN ({', '.join(map(_literal, values))})", share)
+
+
+def _found(column: str, share: float, label: str) -> Check:
+    return Check(column, "expect_column_values_to_be_in_set", label, f"{column} IS NOT NULL",
+                 f"NOT {column}", share)
+
+
+def _email(share: float) -> Check:
+    return Check("email_normalized", "expect_column_values_to_match_regex", "e-mail well formed",
+                 "email_normalized IS NOT NULL",
+                 f"NOT regexp_full_match(email_normalized, {_literal(EMAIL_PATTERN)})", share)
+
+
+def _between(column: str, label: str, low: float | None = None, high: float | None = None) -> Check:
+    failing = " OR ".join(([f"{column} < {low}"] if low is not None else [])
+                          + ([f"{column} > {high}"] if high is not None else []))
+    return Check(column, "expect_column_values_to_be_between", label, f"{column} IS NOT NULL", failing)
+
+
+def _ordered(later: str, earlier: str) -> Check:
+    """`later` not before `earlier`, on the rows carrying both and not flagged out of order."""
+    return Check(later, "expect_column_pair_values_a_to_be_greater_than_b",
+                 f"{later} not before {earlier} (unless flagged out of order)",
+                 f"{later} IS NOT NULL AND {earlier} IS NOT NULL AND is_out_of_order = false",
+                 f"{later} < {earlier}")
 
 
 # --- marketing side: the required lead fields --------------------------------------------------
@@ -129,10 +193,10 @@ def _lead_fields_sql(table: str, id_column: str, has_industry: bool):
     return query
 
 
-def lead_field_scopes(rules: Rules) -> list[Scope]:
+def lead_field_checks(rules: Rules) -> list[Check]:
     """SLA, marketing side: the required lead fields filled for the agreed share of leads."""
-    return [Scope(tuple(rules.sla.lead_required_fields), rules.sla.lead_required_fields_min_share,
-                  rules.quality.min_rows_per_month)]
+    return [filled(column, rules.sla.lead_required_fields_min_share, rules.quality.min_rows_per_month)
+            for column in rules.sla.lead_required_fields]
 
 
 # --- sales side: once a lead is handed over ------------------------------------------------------
@@ -149,107 +213,85 @@ def _handoff_sql(rules: Rules) -> str:
         JOIN staging.stg_sfa__leads AS s ON s.sfa_lead_id = j.sfa_lead_id"""
 
 
-def handoff_scopes(rules: Rules) -> list[Scope]:
+def handoff_checks(rules: Rules) -> list[Check]:
     """SLA, sales side: owner and notification time present; first contact recorded once its
     deadline has passed; the decision's time whenever the status records a decision (a lead still
     undecided after its deadline is a missed SLA, shown as such, not a missing field); a non-SQL
     reason whenever a lead is decided non-SQL."""
     share, min_rows = rules.quality.sales_fields_min_share, rules.quality.min_rows_per_month
-    return [Scope(("owner", "notified_time"), share, min_rows),
-            Scope(("first_contact_at",), share, min_rows, "first_contact_due"),
-            Scope(("decided_at",), share, min_rows, "is_decided"),
-            Scope(("non_sql_reason",), share, min_rows, "is_non_sql")]
+    return [filled("owner", share, min_rows), filled("notified_time", share, min_rows),
+            filled("first_contact_at", share, min_rows, "first_contact_due"),
+            filled("decided_at", share, min_rows, "is_decided"),
+            filled("non_sql_reason", share, min_rows, "is_non_sql")]
 
 
 # --- validity, ordering, integrity, uniqueness ---------------------------------------------------
-
-def _in_set(column: str, values, share: float) -> gx.expectations.Expectation:
-    return E.ExpectColumnValuesToBeInSet(column=column, value_set=list(values), mostly=share,
-                                         meta=_meta("warn", f"{column} is a known code", None, share))
-
-
-def _unique(column: str) -> gx.expectations.Expectation:
-    return E.ExpectColumnValuesToBeUnique(column=column, meta=_meta("error", f"{column} unique"))
-
-
-def _ordered(later: str, earlier: str) -> gx.expectations.Expectation:
-    return E.ExpectColumnPairValuesAToBeGreaterThanB(
-        column_A=later, column_B=earlier, or_equal=True, ignore_row_if="either_value_is_missing",
-        row_condition=Column("is_out_of_order") == False,  # noqa: E712 - a GX condition
-        meta=_meta("warn", f"{later} not before {earlier} (unless flagged out of order)"))
-
-
-def _found(column: str, share: float, label: str) -> gx.expectations.Expectation:
-    return E.ExpectColumnValuesToBeInSet(column=column, value_set=[True], mostly=share,
-                                         meta=_meta("warn", label, None, share))
-
-
-def build_ma_leads_suite(frame: pd.DataFrame, rules: Rules) -> gx.ExpectationSuite:
-    share = rules.quality.validity_min_share
-    return gx.ExpectationSuite(name="ma_leads_validity", expectations=[
-        _unique("record_id"),
-        E.ExpectColumnValuesToMatchRegex(column="email_normalized", regex=EMAIL_PATTERN, mostly=share,
-                                         meta=_meta("warn", "e-mail well formed", None, share)),
-        _in_set("original_channel", CHANNELS, share),
-    ])
-
-
-def build_sfa_leads_suite(frame: pd.DataFrame, rules: Rules) -> gx.ExpectationSuite:
-    share = rules.quality.validity_min_share
-    return gx.ExpectationSuite(name="sfa_leads_validity", expectations=[
-        _unique("record_id"),
-        _in_set("status", EXTRACTS["sfa_leads"].get_field("status").values, share),
-        _in_set("disqualification_reason", NON_SQL_REASONS, share),
-        _ordered("decided_at", "notified_at"),
-        _found("ma_lead_found", rules.quality.integrity_min_share, "MA id found among MA leads"),
-    ])
-
-
-def build_opportunities_suite(frame: pd.DataFrame, rules: Rules) -> gx.ExpectationSuite:
-    share = rules.quality.validity_min_share
-    return gx.ExpectationSuite(name="opportunities_validity", expectations=[
-        _unique("record_id"),
-        _in_set("stage", OPPORTUNITY_STAGES, share),
-        E.ExpectColumnValuesToBeBetween(column="amount", min_value=0,
-                                        meta=_meta("warn", "amount not negative")),
-        _in_set("currency", _currencies(rules), share),
-        _ordered("close_date", "created_date"),
-        _found("account_found", rules.quality.integrity_min_share, "account found in the CRM"),
-    ])
-
-
-def build_subscriptions_suite(frame: pd.DataFrame, rules: Rules) -> gx.ExpectationSuite:
-    share = rules.quality.validity_min_share
-    return gx.ExpectationSuite(name="subscriptions_validity", expectations=[
-        _unique("record_id"),
-        E.ExpectColumnValuesToBeBetween(column="mrr", min_value=0, meta=_meta("warn", "MRR not negative")),
-        _in_set("currency", _currencies(rules), share),
-        _in_set("subscription_type", EXTRACTS["crm_subscriptions"].get_field("subscription_type").values,
-                share),
-        _ordered("end_date", "start_date"),
-        _found("account_found", rules.quality.integrity_min_share, "account found in the CRM"),
-    ])
-
 
 def _codes(extract: str, field: str) -> tuple[str, ...]:
     return EXTRACTS[extract].get_field(field).values
 
 
-def build_campaigns_suite(frame: pd.DataFrame, rules: Rules) -> gx.ExpectationSuite:
+def _currencies(rules: Rules) -> list[str]:
+    return [rules.locale.currency] + [r.currency for r in rules.fx_rates]
+
+
+def ma_leads_checks(rules: Rules) -> list[Check]:
     share = rules.quality.validity_min_share
-    return gx.ExpectationSuite(name="campaigns_validity", expectations=[
-        _unique("record_id"),
-        E.ExpectColumnValuesToBeBetween(column="cost", min_value=0, meta=_meta("warn", "cost not negative")),
-        _in_set("currency", _currencies(rules), share),
-        _in_set("channel", CHANNELS, share),
-        _ordered("ended_on", "started_on"),
-    ])
+    return [_unique("record_id"), _email(share), _in_set("original_channel", CHANNELS, share)]
 
 
-def build_users_suite(frame: pd.DataFrame, rules: Rules) -> gx.ExpectationSuite:
-    return gx.ExpectationSuite(name="users_validity", expectations=[
-        _unique("record_id"), _in_set("role", _codes("sfa_users", "role"), 1.0)])
+def sfa_leads_checks(rules: Rules) -> list[Check]:
+    share = rules.quality.validity_min_share
+    return [_unique("record_id"), _in_set("status", _codes("sfa_leads", "status"), share),
+            _in_set("disqualification_reason", NON_SQL_REASONS, share), _ordered("decided_at", "notified_at"),
+            _found("ma_lead_found", rules.quality.integrity_min_share, "MA id found among MA leads")]
 
+
+def opportunities_checks(rules: Rules) -> list[Check]:
+    share = rules.quality.validity_min_share
+    return [_unique("record_id"), _in_set("stage", OPPORTUNITY_STAGES, share),
+            _between("amount", "amount not negative", low=0), _in_set("currency", _currencies(rules), share),
+            _ordered("close_date", "created_date"),
+            _found("account_found", rules.quality.integrity_min_share, "account found in the CRM")]
+
+
+def subscriptions_checks(rules: Rules) -> list[Check]:
+    share = rules.quality.validity_min_share
+    return [_unique("record_id"), _between("mrr", "MRR not negative", low=0),
+            _in_set("currency", _currencies(rules), share),
+            _in_set("subscription_type", _codes("crm_subscriptions", "subscription_type"), share),
+            _ordered("end_date", "start_date"),
+            _found("account_found", rules.quality.integrity_min_share, "account found in the CRM")]
+
+
+def campaigns_checks(rules: Rules) -> list[Check]:
+    share = rules.quality.validity_min_share
+    return [_unique("record_id"), _between("cost", "cost not negative", low=0),
+            _in_set("currency", _currencies(rules), share), _in_set("channel", CHANNELS, share),
+            _ordered("ended_on", "started_on")]
+
+
+def users_checks(rules: Rules) -> list[Check]:
+    return [_unique("record_id"), _in_set("role", _codes("sfa_users", "role"), 1.0)]
+
+
+def accounts_checks(rules: Rules) -> list[Check]:
+    share = rules.quality.validity_min_share
+    return [_unique("record_id"), _in_set("segment", _codes("crm_accounts", "segment"), share),
+            _between("employees", "employees not negative", low=0)]
+
+
+def contacts_checks(rules: Rules) -> list[Check]:
+    share = rules.quality.validity_min_share
+    return [_unique("record_id"), _email(share),
+            _in_set("buying_role", _codes("crm_contacts", "buying_role"), share)]
+
+
+def nps_checks(rules: Rules) -> list[Check]:
+    return [_unique("record_id"), _between("score", "score between 0 and 10", low=0, high=10)]
+
+
+# --- small aggregated views: GX validates their rows ---------------------------------------------
 
 def build_activity_types_suite(frame: pd.DataFrame, rules: Rules) -> gx.ExpectationSuite:
     """On an aggregated view (one row per activity type), not on the activity rows themselves."""
@@ -270,37 +312,6 @@ def build_stage_history_suite(frame: pd.DataFrame, rules: Rules) -> gx.Expectati
         E.ExpectColumnValuesToBeInSet(column="record_id", value_set=list(OPPORTUNITY_STAGES),
                                       meta=_meta("warn", "history stages are known codes"))])
 
-
-def build_accounts_suite(frame: pd.DataFrame, rules: Rules) -> gx.ExpectationSuite:
-    share = rules.quality.validity_min_share
-    return gx.ExpectationSuite(name="accounts_validity", expectations=[
-        _unique("record_id"),
-        _in_set("segment", _codes("crm_accounts", "segment"), share),
-        E.ExpectColumnValuesToBeBetween(column="employees", min_value=0,
-                                        meta=_meta("warn", "employees not negative")),
-    ])
-
-
-def build_contacts_suite(frame: pd.DataFrame, rules: Rules) -> gx.ExpectationSuite:
-    share = rules.quality.validity_min_share
-    return gx.ExpectationSuite(name="contacts_validity", expectations=[
-        _unique("record_id"),
-        E.ExpectColumnValuesToMatchRegex(column="email_normalized", regex=EMAIL_PATTERN, mostly=share,
-                                         meta=_meta("warn", "e-mail well formed", None, share)),
-        _in_set("buying_role", _codes("crm_contacts", "buying_role"), share),
-    ])
-
-
-def build_nps_suite(frame: pd.DataFrame, rules: Rules) -> gx.ExpectationSuite:
-    return gx.ExpectationSuite(name="nps_validity", expectations=[
-        _unique("record_id"),
-        E.ExpectColumnValuesToBeBetween(column="score", min_value=0, max_value=10,
-                                        meta=_meta("warn", "score between 0 and 10")),
-    ])
-
-
-def _currencies(rules: Rules) -> list[str]:
-    return [rules.locale.currency] + [r.currency for r in rules.fx_rates]
 
 
 # --- freshness -----------------------------------------------------------------------------------
@@ -361,22 +372,19 @@ HANDOFF_FIELDS = {
 SUITES: tuple[Suite, ...] = (
     Suite("lead_fields_completeness_ma", ("staging", "stg_ma__leads"),
           "SLA, marketing side: required lead fields of MA leads filled, overall and per month.",
-          _lead_fields_sql("stg_ma__leads", "lead_id", True),
-          build_completeness_suite("lead_fields_completeness"), True, _lead_fields("ma_leads"),
-          lead_field_scopes),
+          _lead_fields_sql("stg_ma__leads", "lead_id", True), True, lead_field_checks,
+          measured_by=_lead_fields("ma_leads")),
     Suite("lead_fields_completeness_sfa", ("staging", "stg_sfa__leads"),
           "SLA, marketing side: required lead fields of SFA leads (those the SFA carries), per month.",
-          _lead_fields_sql("stg_sfa__leads", "sfa_lead_id", False),
-          build_completeness_suite("lead_fields_completeness"), True, _lead_fields("sfa_leads"),
-          lead_field_scopes),
+          _lead_fields_sql("stg_sfa__leads", "sfa_lead_id", False), True, lead_field_checks,
+          measured_by=_lead_fields("sfa_leads")),
     Suite("handoff_completeness", ("marts", "lead_journey"),
           "SLA, sales side: owner, notification, first contact, decision and non-SQL reason recorded.",
-          _handoff_sql, build_completeness_suite("handoff_completeness"), True, HANDOFF_FIELDS,
-          handoff_scopes),
+          _handoff_sql, True, handoff_checks, measured_by=HANDOFF_FIELDS),
     Suite("ma_leads_validity", ("staging", "stg_ma__leads"),
           "MA leads: unique ids, e-mail form, known channel codes.",
           _sql("SELECT lead_id AS record_id, email_normalized, original_channel FROM staging.stg_ma__leads"),
-          build_ma_leads_suite, True),
+          True, ma_leads_checks),
     Suite("sfa_leads_validity", ("staging", "stg_sfa__leads"),
           "SFA leads: unique ids, known statuses and reasons, decision after notification, MA ids found.",
           _sql("""SELECT s.sfa_lead_id AS record_id, s.status, s.disqualification_reason, s.notified_at,
@@ -384,7 +392,7 @@ SUITES: tuple[Suite, ...] = (
                          s.ma_lead_id IS NULL OR m.lead_id IS NOT NULL AS ma_lead_found
                   FROM staging.stg_sfa__leads AS s
                   LEFT JOIN staging.stg_ma__leads AS m ON m.lead_id = s.ma_lead_id"""),
-          build_sfa_leads_suite, True),
+          True, sfa_leads_checks),
     Suite("opportunities_validity", ("staging", "stg_sfa__opportunities"),
           "Opportunities: unique ids, known stages and currencies, amounts not negative, close after "
           "creation, accounts found.",
@@ -393,7 +401,7 @@ SUITES: tuple[Suite, ...] = (
                          o.account_id IS NULL OR a.account_id IS NOT NULL AS account_found
                   FROM staging.stg_sfa__opportunities AS o
                   LEFT JOIN staging.stg_crm__accounts AS a ON a.account_id = o.account_id"""),
-          build_opportunities_suite, True),
+          True, opportunities_checks),
     Suite("subscriptions_validity", ("staging", "stg_crm__subscriptions"),
           "Subscriptions: unique ids, MRR not negative, known currencies and types, end after start, "
           "accounts found.",
@@ -402,21 +410,21 @@ SUITES: tuple[Suite, ...] = (
                          a.account_id IS NOT NULL AS account_found
                   FROM staging.stg_crm__subscriptions AS s
                   LEFT JOIN staging.stg_crm__accounts AS a ON a.account_id = s.account_id"""),
-          build_subscriptions_suite, True),
+          True, subscriptions_checks),
     Suite("campaigns_validity", ("staging", "stg_ma__campaigns"),
           "Campaigns: unique ids, cost not negative, known currencies and channels, end after start.",
           _sql("""SELECT campaign_id AS record_id, cost, currency, channel, started_on, ended_on,
                          false AS is_out_of_order FROM staging.stg_ma__campaigns"""),
-          build_campaigns_suite, True),
+          True, campaigns_checks),
     Suite("users_validity", ("staging", "stg_sfa__users"), "SFA users: unique names, known roles.",
-          _sql("SELECT user_name AS record_id, role FROM staging.stg_sfa__users"), build_users_suite, True),
+          _sql("SELECT user_name AS record_id, role FROM staging.stg_sfa__users"), True, users_checks),
     Suite("ma_activity_types", ("staging", "stg_ma__activities"),
           "MA activities (aggregated per type): known types; every activity belongs to a loaded lead.",
           _sql("""SELECT a.activity_type AS record_id, count(*) AS activities,
                          avg(CASE WHEN l.lead_id IS NOT NULL THEN 1.0 ELSE 0 END) AS share_with_lead
                   FROM staging.stg_ma__activities AS a
                   LEFT JOIN staging.stg_ma__leads AS l ON l.lead_id = a.lead_id GROUP BY 1"""),
-          build_activity_types_suite, False),
+          False, build=build_activity_types_suite),
     Suite("sfa_activity_types", ("staging", "stg_sfa__activities"),
           "Sales activities (aggregated per type): known types; every activity belongs to a loaded "
           "SFA lead or opportunity.",
@@ -427,23 +435,23 @@ SUITES: tuple[Suite, ...] = (
                   LEFT JOIN staging.stg_sfa__leads AS l ON l.sfa_lead_id = a.sfa_lead_id
                   LEFT JOIN staging.stg_sfa__opportunities AS o ON o.opportunity_id = a.opportunity_id
                   GROUP BY 1"""),
-          build_activity_types_suite, False),
+          False, build=build_activity_types_suite),
     Suite("stage_history_validity", ("staging", "stg_sfa__opportunity_history"),
           "Opportunity stage history (aggregated per stage): known stages.",
           _sql("SELECT stage AS record_id, count(*) AS changes FROM staging.stg_sfa__opportunity_history "
-               "GROUP BY 1"), build_stage_history_suite, False),
+               "GROUP BY 1"), False, build=build_stage_history_suite),
     Suite("accounts_validity", ("staging", "stg_crm__accounts"),
           "Accounts: unique ids, known segments, employees not negative.",
           _sql("SELECT account_id AS record_id, segment, employees FROM staging.stg_crm__accounts"),
-          build_accounts_suite, True),
+          True, accounts_checks),
     Suite("contacts_validity", ("staging", "stg_crm__contacts"),
           "CRM contacts: unique ids, e-mail form, known buying roles.",
           _sql("SELECT contact_id AS record_id, email_normalized, buying_role "
                "FROM staging.stg_crm__contacts"),
-          build_contacts_suite, True),
+          True, contacts_checks),
     Suite("nps_validity", ("staging", "stg_crm__nps"), "NPS responses: unique ids, scores 0-10.",
-          _sql("SELECT response_id AS record_id, score FROM staging.stg_crm__nps"), build_nps_suite, True),
+          _sql("SELECT response_id AS record_id, score FROM staging.stg_crm__nps"), True, nps_checks),
     Suite("source_freshness", ("raw", "ma_leads"),
           "Freshness: the age of each source system's newest record against quality.freshness_max_days.",
-          _freshness_sql, build_freshness_suite, False),
+          _freshness_sql, False, build=build_freshness_suite),
 )

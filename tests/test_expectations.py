@@ -149,6 +149,16 @@ def test_ma_leads_validity(tmp_path, rules):
     assert failed[("record_id unique", None)]["severity"] == "error"
     assert failed[("e-mail well formed", None)]["sample_failing_ids"] == '["4"]'
     assert failed[("original_channel is a known code", None)]["severity"] == "warn"
+    # measured in SQL, judged as GX would: ids 1 and 1 repeat (2 of 5 rows); of the 4 leads with an
+    # e-mail (lead 3 has none) lead 4's is malformed; 'fax' is 1 of 5 channels
+    measured = {r["label"]: (r["element_count"], r["unexpected_count"], r["observed_value"])
+                for r in outcome.rows}
+    assert measured == {"record_id unique": (5, 2, 0.6), "e-mail well formed": (4, 1, 0.75),
+                        "original_channel is a known code": (5, 1, 0.8)}
+    assert failed[("record_id unique", None)]["sample_failing_ids"] == '["1", "1"]'
+    assert {r["expectation"] for r in outcome.rows} == {
+        "expect_column_values_to_be_unique", "expect_column_values_to_match_regex",
+        "expect_column_values_to_be_in_set"}
 
 
 def test_sfa_leads_validity(tmp_path, rules):
@@ -158,13 +168,16 @@ def test_sfa_leads_validity(tmp_path, rules):
     # decided before notified (not flagged), an unknown status, an MA id that is not loaded
     con.execute(sfa_leads(decided2="TIMESTAMP '2026-09-01 00:00'", status2="'lost_in_space'", ma3="'999'"))
     failed = failures(run_suite(con, SUITE["sfa_leads_validity"], rules, "t"))
-    assert set(failed) == {("status is a known code", None),
-                           ("decided_at not before notified_at (unless flagged out of order)", None),
-                           ("MA id found among MA leads", None)}
-    # the same row flagged out of order at ingest is accepted
+    ordered = "decided_at not before notified_at (unless flagged out of order)"
+    assert set(failed) == {("status is a known code", None), (ordered, None), ("MA id found among MA leads", None)}
+    # S1 and S2 carry both times (S3 is undecided); S2 was decided before it was notified
+    assert (failed[(ordered, None)]["element_count"], failed[(ordered, None)]["unexpected_count"],
+            failed[(ordered, None)]["sample_failing_ids"]) == (2, 1, '["S2"]')
+    # the same row flagged out of order at ingest is accepted, and is out of the ordering's scope
     con.execute("UPDATE staging.stg_sfa__leads SET is_out_of_order = true WHERE sfa_lead_id = 'S2'")
-    failed = failures(run_suite(con, SUITE["sfa_leads_validity"], rules, "t"))
-    assert ("decided_at not before notified_at (unless flagged out of order)", None) not in failed
+    outcome = run_suite(con, SUITE["sfa_leads_validity"], rules, "t")
+    assert (ordered, None) not in failures(outcome)
+    assert [(r["element_count"], r["unexpected_count"]) for r in outcome.rows if r["label"] == ordered] == [(1, 0)]
 
 
 OPPS = """CREATE TABLE staging.stg_sfa__opportunities AS SELECT * FROM (VALUES
