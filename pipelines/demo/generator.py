@@ -489,7 +489,7 @@ class Generator:
         rng = self.rng
         n = max(60, self.n_leads // 4)
         self.accounts = []
-        used_domains: set[str] = set()
+        domains: dict[str, int] = {}  # a company domain -> the accounts using it so far
         pref_weights = [w for _, _, w in N.PREFECTURES]
         for i in range(n):
             core, core_r = rng.choice(N.COMPANY_CORES)
@@ -502,12 +502,11 @@ class Generator:
             else:
                 segment, employees = "enterprise", rng.choice([1200, 2000, 3500, 6000, 12000])
             name = f"株式会社{core}{suffix}" if rng.random() < 0.7 else f"{core}{suffix}株式会社"
-            domain = f"{core_r}-{suffix_r}.co.jp"
-            k = 1
-            while domain in used_domains:
-                k += 1
-                domain = f"{core_r}-{suffix_r}{k}.co.jp"
-            used_domains.add(domain)
+            # the k-th account on a domain gets domain k (no romaji ends with a digit, so no numbered
+            # domain is another's base)
+            base = f"{core_r}-{suffix_r}"
+            k = domains[base] = domains.get(base, 0) + 1
+            domain = f"{base}.co.jp" if k == 1 else f"{base}{k}.co.jp"
             if k > 1:
                 name = f"{name}（{N.PREFECTURES[k % len(N.PREFECTURES)][0][:-1]}）"
             pref, region, _ = rng.choices(N.PREFECTURES, weights=pref_weights)[0]
