@@ -99,6 +99,10 @@ def checks_sql(base: str, checks: list[Check]) -> str:
     rows of `base` in one pass (the rows are materialized once)."""
     if not checks:
         return "SELECT NULL AS check_key WHERE false"
+    keys = [c.key for c in checks]
+    twice = sorted({k for k in keys if keys.count(k) > 1})
+    if twice:  # a check's key names its aggregate rows
+        raise ValueError(f"a suite checks the same thing twice: {twice}")
     derived = "".join(f", {d}" for d in dict.fromkeys(c.derived for c in checks if c.derived))
     parts = []
     for check in checks:

@@ -261,6 +261,14 @@ class Sla(_Strict):
             raise ValueError("buckets must be ascending")
         return v
 
+    @field_validator("lead_required_fields")
+    @classmethod
+    def _once_each(cls, v: list[str]) -> list[str]:
+        repeated = sorted({f for f in v if v.count(f) > 1})
+        if repeated:
+            raise ValueError(f"lists {', '.join(repeated)} more than once")
+        return v
+
 
 class FxRate(_Strict):
     currency: str = Field(pattern=r"^[A-Z]{3}$")

@@ -41,6 +41,14 @@ def test_errors_name_the_file_and_key(tmp_path: Path):
     assert "targets.mql_to_sql" in message
 
 
+def test_a_required_lead_field_listed_twice_is_refused(tmp_path: Path):
+    """Each field is one completeness check: listed twice it would be judged and counted twice."""
+    path = tmp_path / "leadjourney.yml"
+    path.write_text("sla:\n  lead_required_fields: [company_name, title, email_or_phone, title]\n")
+    with pytest.raises(RulesError, match="sla.lead_required_fields.*lists title more than once"):
+        load_rules(path)
+
+
 def test_unknown_time_zone_and_holiday_country_are_refused(tmp_path: Path):
     path = tmp_path / "leadjourney.yml"
     path.write_text("calendar:\n  timezone: Asia/Tokio\n  holidays_country: XX\n")
