@@ -135,8 +135,7 @@ def build_checks_suite(name: str, checks: list[Check]) -> gx.ExpectationSuite:
         E.ExpectColumnValuesToBeBetween(
             column="share", min_value=1.0 if c.threshold is None else c.threshold,
             row_condition=Column("check_key") == c.key,
-            meta={**_meta(c.severity, c.label, None, c.threshold), "column": c.column,
-                  "stands_for": c.stands_for, "check_key": c.key})
+            meta=_meta(c.severity, c.label, None, c.threshold))
         for c in checks])
 
 

@@ -3,84 +3,37 @@
 -- an opportunity; CRM-only contacts are persons but not leads.
 
 -- Each source's earliest record per person is ranked on its id and creation time alone, then
--- joined back: the window does not carry every column (int_persons at 1M leads: 5.9 s -> 4.0 s).
+-- joined back, so the window does not carry every column.
+
+{%- set sources = [
+    ('ma', 'ma_lead', 'stg_ma__leads', 'lead_id'),
+    ('sfa', 'sfa_lead', 'stg_sfa__leads', 'sfa_lead_id'),
+    ('opps', 'opportunity', 'stg_sfa__opportunities', 'opportunity_id'),
+    ('crm', 'crm_contact', 'stg_crm__contacts', 'contact_id'),
+] %}
 
 with links as (
     select * from {{ ref('int_person_links') }}
 ),
-
-ma_ranked as (
+{% for name, record_type, model, id in sources %}
+{{ name }}_ranked as (
     select
         l.person_id,
-        m.lead_id,
-        m.created_at,
-        row_number() over (partition by l.person_id order by m.created_at, m.lead_id) as rank_
+        r.{{ id }},
+        r.created_at,
+        row_number() over (partition by l.person_id order by r.created_at, r.{{ id }}) as rank_
     from links as l
-    inner join {{ ref('stg_ma__leads') }} as m
-        on l.record_type = 'ma_lead' and m.lead_id = l.record_id
+    inner join {{ ref(model) }} as r
+        on l.record_type = '{{ record_type }}' and r.{{ id }} = l.record_id
 ),
 
-ma as (
-    select r.person_id, m.*
-    from ma_ranked as r
-    inner join {{ ref('stg_ma__leads') }} as m on m.lead_id = r.lead_id
-    where r.rank_ = 1
+{{ name }} as (
+    select ranked.person_id, r.*
+    from {{ name }}_ranked as ranked
+    inner join {{ ref(model) }} as r on r.{{ id }} = ranked.{{ id }}
+    where ranked.rank_ = 1
 ),
-
-sfa_ranked as (
-    select
-        l.person_id,
-        s.sfa_lead_id,
-        s.created_at,
-        row_number() over (partition by l.person_id order by s.created_at, s.sfa_lead_id) as rank_
-    from links as l
-    inner join {{ ref('stg_sfa__leads') }} as s
-        on l.record_type = 'sfa_lead' and s.sfa_lead_id = l.record_id
-),
-
-sfa as (
-    select r.person_id, s.*
-    from sfa_ranked as r
-    inner join {{ ref('stg_sfa__leads') }} as s on s.sfa_lead_id = r.sfa_lead_id
-    where r.rank_ = 1
-),
-
-opps_ranked as (
-    select
-        l.person_id,
-        o.opportunity_id,
-        o.created_at,
-        row_number() over (partition by l.person_id order by o.created_at, o.opportunity_id) as rank_
-    from links as l
-    inner join {{ ref('stg_sfa__opportunities') }} as o
-        on l.record_type = 'opportunity' and o.opportunity_id = l.record_id
-),
-
-opps as (
-    select r.person_id, o.*
-    from opps_ranked as r
-    inner join {{ ref('stg_sfa__opportunities') }} as o on o.opportunity_id = r.opportunity_id
-    where r.rank_ = 1
-),
-
-crm_ranked as (
-    select
-        l.person_id,
-        c.contact_id,
-        c.created_at,
-        row_number() over (partition by l.person_id order by c.created_at, c.contact_id) as rank_
-    from links as l
-    inner join {{ ref('stg_crm__contacts') }} as c
-        on l.record_type = 'crm_contact' and c.contact_id = l.record_id
-),
-
-crm as (
-    select r.person_id, c.*
-    from crm_ranked as r
-    inner join {{ ref('stg_crm__contacts') }} as c on c.contact_id = r.contact_id
-    where r.rank_ = 1
-),
-
+{% endfor %}
 per_person as (
     select
         person_id,
