@@ -388,6 +388,13 @@ META_COLUMNS = {
     # the later load that holds this very version again (every field the same): the row is not a
     # version of its own (a daily full export repeats most records unchanged)
     "_repeated_in_load_id": "VARCHAR",
+    # the source line's hash (two 64-bit hashes of its text): a later full export of the same
+    # mapping that holds this very line again is not read again, the row stays (null for records
+    # the strict reader read: a line break inside a field, or an Excel row)
+    "_line_hash": "UHUGEINT",
+    # the first later full export of the same mapping that no longer holds this row as it is (the
+    # record changed or left the source): until then, every full export of the mapping holds it
+    "_dropped_by_load_id": "VARCHAR",
 }
 
 

@@ -164,50 +164,111 @@ def test_unload_removes_one_load_so_the_file_loads_again(tmp_path, warehouse):
               "1,a@x.co.jp,2025-04-01 10:00,2025-04-01 10:00,Lead,red\n3,c@x.co.jp,someday,,Lead,\n")
     (result,) = load(warehouse, landing)
     removed = unload(warehouse, "hubspot-crm-exports-all-contacts-2025-04-01.csv")
-    assert removed == [(result.load_id, "ma/hubspot-crm-exports-all-contacts-2025-04-01.csv", 1)]
+    assert removed == [(result.load_id, "ma/hubspot-crm-exports-all-contacts-2025-04-01.csv", 1, None)]
     for table in ("raw.ma_leads", "meta.quarantine", "meta.load_manifest"):
         assert warehouse.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,)
     (again,) = load(warehouse, landing)
     assert again.status == "loaded"
 
 
-@pytest.mark.parametrize("rows_per_pass", [2_000_000, 1], ids=["one pass", "a pass per row"])
-def test_a_record_repeated_unchanged_is_marked_and_unload_gives_its_versions_back(
-        tmp_path, warehouse, monkeypatch, rows_per_pass):
+def _days(tmp_path, warehouse, days: dict[int, str]) -> dict:
+    """Daily full exports of one contacts file, each loaded after the one before."""
+    landing, loads = tmp_path / "landing", {}
+    for day, body in days.items():
+        write_csv(landing / "ma" / f"hubspot-crm-exports-all-contacts-2025-04-0{day}.csv", HEADER + body)
+        loads[day] = [r for r in load(warehouse, landing) if r.status == "loaded"][0]
+    return loads
+
+
+def _rows(warehouse, loads, columns="_dropped_by_load_id"):
+    ids = {r.load_id: day for day, r in loads.items()}
+    rows = warehouse.execute(f"SELECT lead_id, _load_id, {columns} FROM raw.ma_leads ORDER BY _loaded_at, lead_id")
+    return [(lead, ids.get(at), ids.get(by)) for lead, at, by in rows.fetchall()]
+
+
+def test_a_daily_full_export_holds_its_unchanged_lines_and_removing_one_takes_the_later_ones(
+        tmp_path, warehouse):
     """Three daily full exports: lead 1 the same each day, lead 2 changed on day 2, lead 3 new on
-    day 3. An unchanged row is marked repeated in the later load (dbt ranks the versions that
-    differ only); removing a load gives the rows it repeated back, and a later load still holding
-    them marks them again. The marks are the same however many passes the comparison takes."""
+    day 3. A line the previous export holds is held again, not copied: the raw layer holds each
+    version once, and a row the new export does not hold is dropped by it. Removing day 2 takes
+    day 3 with it (it holds day 2's rows) and gives day 1's rows back; loading the files again
+    gives the same rows."""
+    from pipelines.ingest.loader import unload
+
+    same = "1,a@x.co.jp,2025-04-01 10:00,2025-04-01 10:00,Lead,red\n"
+    changed = "2,b@x.co.jp,2025-04-01 10:00,2025-04-02 10:00,Marketing Qualified Lead,\n"
+    days = {1: same + "2,b@x.co.jp,2025-04-01 10:00,2025-04-01 10:00,Lead,\n",
+            2: same + changed,
+            3: same + changed + "3,c@x.co.jp,2025-04-03 10:00,2025-04-03 10:00,Lead,\n"}
+    loads = _days(tmp_path, warehouse, days)
+    expected = [("1", 1, None), ("2", 1, 2), ("2", 2, None), ("3", 3, None)]
+    assert _rows(warehouse, loads) == expected
+    manifest = {r[0]: r[1:] for r in warehouse.execute(
+        "SELECT load_id, rows_read, rows_loaded, rows_held, records_loaded, records_unchanged "
+        "FROM meta.load_manifest").fetchall()}
+    assert [manifest[loads[d].load_id] for d in (1, 2, 3)] == [(2, 2, 0, 2, 0), (2, 2, 1, 2, 1), (3, 3, 2, 3, 2)]
+    assert "1 line(s) as in the previous export, held again without reading them" in loads[2].message
+    assert (loads[3].rows_read, loads[3].rows_loaded, loads[3].rows_quarantined) == (3, 3, 0)
+
+    removed = unload(warehouse, loads[2].load_id, tmp_path / "landing")
+    assert [(r[0], r[3]) for r in removed] == [(loads[2].load_id, None), (loads[3].load_id, loads[2].load_id)]
+    assert _rows(warehouse, loads) == [("1", 1, None), ("2", 1, None)]
+    assert warehouse.execute("SELECT count(*) FROM meta.load_manifest").fetchone() == (1,)
+    again = [r for r in load(warehouse, tmp_path / "landing") if r.status == "loaded"]
+    assert [r.file_name[-14:] for r in again] == ["2025-04-02.csv", "2025-04-03.csv"]
+    loads.update({2: again[0], 3: again[1]})
+    assert _rows(warehouse, loads) == expected
+
+
+def test_removing_a_full_export_is_refused_when_a_later_one_cannot_load_again(tmp_path, warehouse):
+    from pipelines.ingest.loader import RemovalRefused, unload
+
+    loads = _days(tmp_path, warehouse, {1: "1,a@x.co.jp,2025-04-01 10:00,2025-04-01 10:00,Lead,\n",
+                                        2: "1,a@x.co.jp,2025-04-01 10:00,2025-04-01 10:00,Lead,\n"
+                                           "2,b@x.co.jp,2025-04-02 10:00,2025-04-02 10:00,Lead,\n"})
+    (tmp_path / "landing" / "ma" / "hubspot-crm-exports-all-contacts-2025-04-02.csv").unlink()
+    with pytest.raises(RemovalRefused, match="hubspot-crm-exports-all-contacts-2025-04-02.csv no longer in"):
+        unload(warehouse, loads[1].load_id, tmp_path / "landing")
+    assert _rows(warehouse, loads) == [("1", 1, None), ("2", 2, None)]
+    assert warehouse.execute("SELECT count(*) FROM meta.load_manifest").fetchone() == (2,)
+
+
+@pytest.mark.parametrize("rows_per_pass", [2_000_000, 1], ids=["one pass", "a pass per row"])
+def test_a_line_written_anew_with_the_same_values_is_marked_repeated(tmp_path, warehouse, monkeypatch,
+                                                                    rows_per_pass):
+    """Day 2 writes lead 1's times with seconds: another line, the same values. Its row is new,
+    day 1's is dropped by day 2 and marked repeated in it (dbt ranks the versions that differ
+    only); removing day 2 gives day 1's row back. The marks are the same however many passes the
+    comparison takes."""
     from pipelines.ingest import loader
     from pipelines.ingest.loader import unload
 
     monkeypatch.setattr(loader, "MARK_ROWS_PER_PASS", rows_per_pass)
+    loads = _days(tmp_path, warehouse, {
+        1: "1,a@x.co.jp,2025-04-01 10:00,2025-04-01 10:00,Lead,red\n2,b@x.co.jp,2025-04-01 10:00,,Lead,\n",
+        2: "1,a@x.co.jp,2025-04-01 10:00:00,2025-04-01 10:00:00,Lead,red\n2,b@x.co.jp,2025-04-01 10:00,,Lead,\n"})
+    assert _rows(warehouse, loads, "_repeated_in_load_id") == [("1", 1, 2), ("2", 1, None), ("1", 2, None)]
+    assert _rows(warehouse, loads) == [("1", 1, 2), ("2", 1, None), ("1", 2, None)]
+    assert "2 of 2 record(s) unchanged since an earlier load" in loads[2].message
+    unload(warehouse, loads[2].load_id, tmp_path / "landing")
+    assert _rows(warehouse, loads, "_repeated_in_load_id") == [("1", 1, None), ("2", 1, None)]
 
-    landing = tmp_path / "landing"
-    same = "1,a@x.co.jp,2025-04-01 10:00,2025-04-01 10:00,Lead,red\n"
-    days = {1: same + "2,b@x.co.jp,2025-04-01 10:00,2025-04-01 10:00,Lead,\n",
-            2: same + "2,b@x.co.jp,2025-04-01 10:00,2025-04-02 10:00,Marketing Qualified Lead,\n",
-            3: same + "2,b@x.co.jp,2025-04-01 10:00,2025-04-02 10:00,Marketing Qualified Lead,\n"
-                      "3,c@x.co.jp,2025-04-03 10:00,2025-04-03 10:00,Lead,\n"}
-    loads = {}
-    for day, body in days.items():
-        write_csv(landing / "ma" / f"hubspot-crm-exports-all-contacts-2025-04-0{day}.csv", HEADER + body)
-        loads[day] = [r for r in load(warehouse, landing) if r.status == "loaded"][0]
 
-    def marks():
-        rows = warehouse.execute(
-            "SELECT lead_id, _load_id, _repeated_in_load_id FROM raw.ma_leads ORDER BY _loaded_at, lead_id")
-        ids = {r.load_id: day for day, r in loads.items()}
-        return [(lead, ids[at], ids.get(by)) for lead, at, by in rows.fetchall()]
-
-    # day 2 repeats lead 1 of day 1; day 3 repeats both of day 2 (lead 1 of day 1 is marked already)
-    assert marks() == [("1", 1, 2), ("2", 1, None), ("1", 2, 3), ("2", 2, 3),
-                       ("1", 3, None), ("2", 3, None), ("3", 3, None)]
-    unchanged = dict(warehouse.execute("SELECT load_id, records_unchanged FROM meta.load_manifest").fetchall())
-    assert [unchanged[loads[d].load_id] for d in (1, 2, 3)] == [0, 1, 2]
-    assert "1 of 2 record(s) unchanged since an earlier load" in loads[2].message
-    unload(warehouse, loads[2].load_id)
-    # day 1's lead 1 counts again until day 3, which holds it too, marks it
-    assert marks() == [("1", 1, 3), ("2", 1, None), ("1", 3, None), ("2", 3, None), ("3", 3, None)]
-    unload(warehouse, loads[3].load_id)
-    assert marks() == [("1", 1, None), ("2", 1, None)]
+def test_a_held_line_that_repeats_a_key_is_quarantined_with_its_text(tmp_path, warehouse):
+    """Day 2 holds a new version of lead 2 on line 2 and day 1's lead 2 line on line 4 (the key
+    twice), and lead 1's line twice: the later line of each key is quarantined with its text, as
+    when nothing is held, and day 1's lead 2 is dropped."""
+    one = "1,a@x.co.jp,2025-04-01 10:00,2025-04-01 10:00,Lead,red"
+    two = "2,b@x.co.jp,2025-04-01 10:00,2025-04-01 10:00,Lead,"
+    loads = _days(tmp_path, warehouse, {
+        1: f"{one}\n{two}\n",
+        2: f"2,b@x.co.jp,2025-04-01 10:00,2025-04-02 10:00,Lead,\n{one}\n{two}\n{one}\n"})
+    day2 = loads[2]
+    assert (day2.rows_read, day2.rows_loaded, day2.rows_quarantined) == (4, 2, 2)
+    assert warehouse.execute("SELECT line_number, raw_text, reason, record_key FROM meta.quarantine "
+                             "ORDER BY line_number").fetchall() == [
+        (4, two, "line 4: duplicate_id: 2 already on line 2 of this file", "2"),
+        (5, one, "line 5: duplicate_id: 1 already on line 3 of this file", "1")]
+    assert _rows(warehouse, loads) == [("1", 1, None), ("2", 1, 2), ("2", 2, None)]
+    assert warehouse.execute("SELECT rows_held FROM meta.load_manifest WHERE load_id = ?",
+                             [day2.load_id]).fetchone() == (1,)

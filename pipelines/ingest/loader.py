@@ -11,6 +11,14 @@ mapping is skipped, so re-running over the same landing folder is a no-op; after
 changed, the file loads again and the load made with the old mapping is superseded (its raw and
 quarantine rows removed, its manifest row kept as `superseded`). For every load,
 rows read = rows loaded + rows quarantined + rows filtered out.
+
+A full export repeats most of the previous one line for line. Its lines that the previous full
+export of the same mapping holds (the same text, by a 128-bit line hash) are held again: not
+parsed, not copied, the row already there stays. The rows the new export does not hold (changed
+or gone) are marked `_dropped_by_load_id`, so the rows of a mapping not dropped are always what its
+newest full export holds, and the raw layer grows by what changed, not by the export's size.
+Removing a full export therefore removes the later full exports of its mapping too (they hold its
+rows); a run loads their files again.
 """
 
 from __future__ import annotations
@@ -25,9 +33,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 from pipelines.contract import DUCKDB_TYPES, EXTRACTS, META_COLUMNS, Extract, raw_table_ddl
 from pipelines.ingest.reader import DateLimits, FileRejected, ReadStats, file_sha256, peek_header, read_file
+from pipelines.ingest.records import HASH_COLUMNS, LINE_HASH_SCHEME, HeldLines
 from pipelines.pause import pause_point
 from pipelines.sources.mapping import FOLDERS, MappingError, SourceMapping, Sources, match_mappings
 
@@ -50,6 +60,9 @@ MANIFEST_COLUMNS = {
     "rows_flagged": "BIGINT",
     "records_loaded": "BIGINT",        # raw rows written (a wide stage row gives one per stage)
     "records_unchanged": "BIGINT",     # of them, versions an earlier load holds already (unchanged)
+    "rows_held": "BIGINT",             # of rows loaded, lines the previous full export holds: not read again
+    "line_hashes": "VARCHAR",          # the scheme of the raw rows' line hashes (LINE_HASH_SCHEME)
+    "formats": "VARCHAR",              # the date formats settled on the file (JSON)
     "lines_skipped": "BIGINT",         # blank lines and report trailer lines
     "extra_columns": "VARCHAR",        # export columns kept in _extra (JSON list)
     "missing_columns": "VARCHAR",      # optional mapped columns the file does not have (JSON list)
@@ -193,8 +206,9 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile, mapping: SourceMa
     stats = ReadStats()
     con.execute("BEGIN TRANSACTION")
     try:
+        held = _held_lines(con, mapping, fingerprint)
         _create_stage(con, extract)
-        for good, bad in _read_ahead(read_file(lf.path, mapping, stats, limits=limits)):
+        for good, bad in _read_ahead(read_file(lf.path, mapping, stats, limits=limits, held=held)):
             if good.height:
                 con.execute("INSERT INTO _stage BY NAME SELECT * FROM good")
             if bad.height:
@@ -203,15 +217,20 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile, mapping: SourceMa
                 progress(lf.name, stats.rows_read)
             pause_point("ingest.in_transaction", lf.name)
         warnings = _apply_lookups(con, mapping)
-        duplicates = _move_duplicates_and_load(con, mapping, load_id, lf.name)
+        _create_held_rows(con, mapping, held)
+        duplicates = _move_duplicates_and_load(con, mapping, load_id, lf, stats.encoding)
+        if mapping.export == "full":
+            _drop_rows_not_held(con, mapping, load_id)
         counts = dict(con.execute(
             "SELECT reason_kind, count(*) FROM meta.quarantine WHERE load_id = ? GROUP BY 1",
             [load_id]).fetchall())
         lines, records, rows_flagged = con.execute(
             f"SELECT {_lines_sql(mapping)}, count(*), count(_flags) FROM raw.{extract.name} "
             "WHERE _load_id = ?", [load_id]).fetchone()
+        held_lines, held_records, held_flagged = con.execute(
+            "SELECT count(DISTINCT _line_number), count(*), count(_flags) FROM _held_rows").fetchone()
         rows_quarantined = sum(counts.values())
-        rows_loaded = lines + stats.rows_without_records
+        rows_loaded = lines + held_lines + stats.rows_without_records
         if rows_loaded + rows_quarantined + stats.rows_filtered != stats.rows_read:
             raise RuntimeError(
                 f"{lf.name}: row accounting failed: read {stats.rows_read}, loaded {rows_loaded}, "
@@ -219,14 +238,18 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile, mapping: SourceMa
         carried = stats.carried_fields
         if extract.name == "stage_events" and not mapping.stages:
             carried = carried + [f"stage:{s}" for (s,) in con.execute(
-                "SELECT DISTINCT stage FROM raw.stage_events WHERE _load_id = ? ORDER BY 1",
-                [load_id]).fetchall()]
+                "SELECT stage FROM raw.stage_events WHERE _load_id = ? UNION SELECT stage FROM _held_rows "
+                "ORDER BY 1", [load_id]).fetchall()]
         warnings += _unmapped_warnings(stats)
         warnings += _dropped_columns_warning(con, mapping, carried, stats)
-        superseded = _supersede(con, sha, extract.name, fingerprint, load_id)
-        unchanged = _mark_repeated(con, extract, load_id)
+        superseded = _supersede(con, lf, extract.name, sha, fingerprint, load_id)
+        unchanged = _mark_repeated(con, extract, load_id) + held_records
+        records += held_records
+        rows_flagged += held_flagged
         message = "; ".join(filter(None, [
             f"{duplicates} duplicate id(s)" if duplicates else "",
+            f"{held_lines:,} line(s) as in the previous export, held again without reading them"
+            if held_lines else "",
             f"{unchanged:,} of {records:,} record(s) unchanged since an earlier load" if unchanged else "",
             f"{stats.rows_filtered:,} row(s) left out by the mapping's filter" if stats.rows_filtered
             else "",
@@ -238,7 +261,9 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile, mapping: SourceMa
             "delimiter": stats.delimiter, "status": "loaded", "rows_read": stats.rows_read,
             "rows_loaded": rows_loaded, "rows_quarantined": rows_quarantined,
             "rows_filtered": stats.rows_filtered, "rows_flagged": rows_flagged,
-            "records_loaded": records, "records_unchanged": unchanged, "lines_skipped": stats.lines_skipped,
+            "records_loaded": records, "records_unchanged": unchanged, "rows_held": held_lines,
+            "line_hashes": LINE_HASH_SCHEME, "formats": _json(stats.formats),
+            "lines_skipped": stats.lines_skipped,
             "extra_columns": _json(stats.extra_columns),
             "missing_columns": _json(stats.missing_optional_columns),
             "missing_fields": _json(stats.missing_optional_fields),
@@ -247,6 +272,7 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile, mapping: SourceMa
             "warnings": _json(warnings), "message": message,
             "duration_s": time.perf_counter() - started})
         con.execute("DROP TABLE IF EXISTS _stage")
+        con.execute("DROP TABLE IF EXISTS _held_rows")
         con.execute("COMMIT")
     except FileRejected as exc:
         con.execute("ROLLBACK")
@@ -305,34 +331,142 @@ def _reject(con, lf, mapping: SourceMapping, fingerprint: str, sha, stats, messa
     return FileLoad(lf.name, extract, mapping.name, "rejected", message=message, load_id=load_id)
 
 
-def _supersede(con, sha: str, extract: str, fingerprint: str, new_load_id: str) -> list[str]:
+class RemovalRefused(Exception):
+    """Loads cannot be removed: later loads that hold their rows could not be loaded again."""
+
+
+def _supersede(con, lf: LandingFile, extract: str, sha: str, fingerprint: str, new_load_id: str) -> list[str]:
     """Loads of the same content into the same extract made with another mapping: remove their
-    rows (the new load replaces them) and keep their manifest rows as superseded."""
+    rows (the new load replaces them) and keep their manifest rows as superseded. The later full
+    exports of their mapping go with them (they hold their rows) and load again from their files."""
     old = [r[0] for r in con.execute(
         "SELECT load_id FROM meta.load_manifest WHERE sha256 = ? AND extract = ? AND status = 'loaded' "
         "AND mapping_fingerprint IS DISTINCT FROM ?", [sha, extract, fingerprint]).fetchall()]
+    landing = lf.path.parents[len(Path(lf.name).parts) - 1]
     for load_id in old:
-        _remove_rows(con, EXTRACTS[extract], load_id)
+        try:
+            later = _remove_loads(con, EXTRACTS[extract], load_id, landing)
+        except RemovalRefused as exc:
+            raise FileRejected(f"{lf.name} cannot replace its load made with the earlier mapping: "
+                               f"{exc}") from None
         con.execute("UPDATE meta.load_manifest SET status = 'superseded', message = "
                     "'replaced by ' || ? || ' (loaded with a changed mapping)' WHERE load_id = ?",
                     [new_load_id, load_id])
+        for load in later:
+            con.execute("UPDATE meta.load_manifest SET status = 'superseded', message = 'removed with ' || ? "
+                        "|| ', whose rows it held; its file loads again' WHERE load_id = ?", [load_id, load])
     return old
 
 
-def _remove_rows(con, extract: Extract, load_id: str) -> None:
-    """A load's rows and quarantine go; the versions it repeated count again, unless a later load
-    still there holds them too (it marks them now)."""
-    (loaded_at,) = con.execute("SELECT loaded_at FROM meta.load_manifest WHERE load_id = ?",
-                               [load_id]).fetchone()
-    con.execute(f"DELETE FROM raw.{extract.name} WHERE _load_id = ?", [load_id])
-    con.execute(f"UPDATE raw.{extract.name} SET _repeated_in_load_id = NULL WHERE _repeated_in_load_id = ?",
-                [load_id])
-    con.execute("DELETE FROM meta.quarantine WHERE load_id = ?", [load_id])
-    for (later,) in con.execute(
+def _remove_loads(con, extract: Extract, load_id: str, landing: Path | None) -> list[str]:
+    """A load's rows and quarantine go, and with them the later full exports of its mapping, which
+    hold its unchanged rows without a copy of their own (returned: their files must load again, so
+    each must still be in `landing`). The rows they dropped count again; the versions they repeated
+    count again, unless a later load still there holds them too (it marks them now)."""
+    mapping, loaded_at = con.execute(
+        "SELECT mapping, loaded_at FROM meta.load_manifest WHERE load_id = ?", [load_id]).fetchone()
+    later = _later_full_exports(con, extract, load_id)
+    if later:
+        files = con.execute("SELECT file_name, sha256 FROM meta.load_manifest "
+                            "WHERE list_contains(?, load_id) ORDER BY loaded_at", [later]).fetchall()
+        gone = [name for name, sha in files if landing is None or not (landing / name).is_file()
+                or file_sha256(landing / name) != sha]
+        if gone:
+            raise RemovalRefused(
+                f"{load_id} is held by the later full export(s) of mapping '{mapping}' ({', '.join(later)}), "
+                "which keep its unchanged rows without a copy of their own and go with it, to load again "
+                f"from their files; {', '.join(gone)} no longer in landing/ as loaded. Put the file(s) back "
+                "in landing/ first")
+    removed = [load_id, *later]
+    for gone_id in removed:
+        con.execute(f"DELETE FROM raw.{extract.name} WHERE _load_id = ?", [gone_id])
+        for column in ("_repeated_in_load_id", "_dropped_by_load_id"):
+            con.execute(f"UPDATE raw.{extract.name} SET {column} = NULL WHERE {column} = ?", [gone_id])
+        con.execute("DELETE FROM meta.quarantine WHERE load_id = ?", [gone_id])
+    for (rest,) in con.execute(
             "SELECT load_id FROM meta.load_manifest WHERE extract = ? AND status = 'loaded' "
-            "AND loaded_at > ? AND load_id <> ? ORDER BY loaded_at, load_id",
-            [extract.name, loaded_at, load_id]).fetchall():
-        _mark_repeated(con, extract, later)
+            "AND loaded_at > ? AND NOT list_contains(?, load_id) ORDER BY loaded_at, load_id",
+            [extract.name, loaded_at, removed]).fetchall():
+        _mark_repeated(con, extract, rest)
+    return later
+
+
+def _later_full_exports(con, extract: Extract, load_id: str) -> list[str]:
+    """The full exports of the same mapping loaded after a loaded full export (none for others)."""
+    return [r[0] for r in con.execute(
+        "SELECT l.load_id FROM meta.load_manifest AS l JOIN meta.load_manifest AS t ON t.load_id = ? "
+        "WHERE t.status = 'loaded' AND t.export_kind = 'full' AND l.extract = ? AND l.mapping = t.mapping "
+        "AND l.status = 'loaded' AND l.export_kind = 'full' "
+        "AND (l.loaded_at > t.loaded_at OR l.loaded_at = t.loaded_at AND l.load_id > t.load_id) "
+        "ORDER BY l.loaded_at, l.load_id", [load_id, extract.name]).fetchall()]
+
+
+def _mapping_loads(alias: str = "_load_id") -> str:
+    """SQL: the row belongs to a loaded full export of mapping ? of extract ? (two parameters)."""
+    return (f"{alias} IN (SELECT load_id FROM meta.load_manifest WHERE extract = ? AND mapping = ? "
+            "AND status = 'loaded' AND export_kind = 'full')")
+
+
+def _held_lines(con, mapping: SourceMapping, fingerprint: str) -> HeldLines | None:
+    """The lines the previous full export of this mapping holds, when a new export of it can hold
+    them again: it was loaded with the same load identity (`fingerprint`: the mapping and the date
+    limits) and line-hash scheme, and no extract its lookups read has loaded since (the values
+    looked up could have changed)."""
+    if mapping.export != "full":
+        return None
+    extract = mapping.contract
+    previous = con.execute(
+        "SELECT mapping_fingerprint, line_hashes, loaded_at, formats FROM meta.load_manifest "
+        "WHERE extract = ? AND mapping = ? AND status = 'loaded' AND export_kind = 'full' "
+        "ORDER BY loaded_at DESC, load_id DESC LIMIT 1", [extract.name, mapping.name]).fetchall()
+    previous = previous[0] if previous else None
+    if previous is None or previous[0] != fingerprint or previous[1] != LINE_HASH_SCHEME:
+        return None
+    looked_up = sorted({spec.lookup.extract for spec in mapping.columns.values() if spec.lookup is not None})
+    if looked_up and con.execute(
+            "SELECT 1 FROM meta.load_manifest WHERE list_contains(?, extract) AND status = 'loaded' "
+            "AND loaded_at > ? LIMIT 1", [looked_up, previous[2]]).fetchall():
+        return None
+    # (con.sql runs in the connection's transaction once every earlier result was fetched)
+    hashes = con.sql(
+        f"SELECT DISTINCT (_line_hash >> 64)::UBIGINT AS {HASH_COLUMNS[0]}, "
+        f"(_line_hash & {(1 << 64) - 1}::UHUGEINT)::UBIGINT AS {HASH_COLUMNS[1]} FROM raw.{extract.name} "
+        f"WHERE _dropped_by_load_id IS NULL AND _line_hash IS NOT NULL AND {_mapping_loads()}",
+        params=[extract.name, mapping.name]).pl()
+    return HeldLines(hashes, json.loads(previous[3] or "{}")) if hashes.height else None
+
+
+def _create_held_rows(con, mapping: SourceMapping, held: HeldLines | None) -> None:
+    """_held_rows: the rows the new export holds again, with their line in its file (the key, the
+    flags and, for stage events, the stage: what the load's checks and counts read)."""
+    extract = mapping.contract
+    keep = dict.fromkeys([*(("record_kind", "record_id") if mapping.stages else extract.key),
+                          *(["stage"] if extract.name == "stage_events" else [])])
+    columns = ", ".join(f'r."{c}"' for c in keep)
+    matched = pl.concat(held.matched) if held is not None and held.matched else None
+    if matched is None or not matched.height:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _held_rows AS SELECT NULL::BIGINT AS _line_number, "
+                    f"_line_hash, {columns}, _flags FROM raw.{extract.name} AS r WHERE false")
+        return
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _held_rows AS
+        SELECT m._line_number, r._line_hash, {columns}, r._flags
+        FROM (SELECT _line_number,
+                     ({HASH_COLUMNS[0]}::UHUGEINT << 64) | {HASH_COLUMNS[1]}::UHUGEINT AS _line_hash
+              FROM matched) AS m
+        JOIN raw.{extract.name} AS r ON r._line_hash = m._line_hash
+        WHERE r._dropped_by_load_id IS NULL AND {_mapping_loads('r._load_id')}""",
+                [extract.name, mapping.name])
+
+
+def _drop_rows_not_held(con, mapping: SourceMapping, load_id: str) -> None:
+    """The rows of the mapping's earlier full exports this one does not hold are dropped by it:
+    the rows of the mapping not dropped are what its newest full export holds."""
+    con.execute(f"""
+        UPDATE raw.{mapping.extract} AS r SET _dropped_by_load_id = ?
+        WHERE r._dropped_by_load_id IS NULL AND r._load_id <> ? AND {_mapping_loads('r._load_id')}
+            AND NOT EXISTS (SELECT 1 FROM _held_rows AS h WHERE h._line_hash = r._line_hash)""",
+                [load_id, load_id, mapping.extract, mapping.name])
 
 
 def _mark_repeated(con, extract: Extract, load_id: str) -> int:
@@ -367,21 +501,33 @@ def _mark_repeated(con, extract: Extract, load_id: str) -> int:
     return marked
 
 
-def unload(con: duckdb.DuckDBPyConnection, target: str) -> list[tuple[str, str, int]]:
+def unload(con: duckdb.DuckDBPyConnection, target: str, landing: Path | None = None
+           ) -> list[tuple[str, str, int, str | None]]:
     """Remove loads: by load id, or every load of a landing file (path under landing/, or a file
-    name). Raw rows, quarantine rows and manifest rows go; returns (load id, file, raw rows)."""
+    name). Raw rows, quarantine rows and manifest rows go, and with a full export the later full
+    exports of its mapping, which hold its unchanged rows (their files, which must still be in
+    `landing`, load again on the next run). Returns (load id, file, raw rows, the load it went with
+    or None). Raises RemovalRefused when a later export's file is gone."""
     ensure_schema(con)
     rows = con.execute(
         "SELECT load_id, extract, file_name FROM meta.load_manifest WHERE load_id = ? OR file_name = ? "
         "OR ends_with(file_name, '/' || ?) ORDER BY loaded_at", [target, target, target]).fetchall()
-    removed = []
+    removed: list[tuple[str, str, int, str | None]] = []
     con.execute("BEGIN TRANSACTION")
     try:
         for load_id, extract, file_name in rows:
-            n = con.execute(f"SELECT count(*) FROM raw.{extract} WHERE _load_id = ?", [load_id]).fetchone()[0]
-            _remove_rows(con, EXTRACTS[extract], load_id)
-            con.execute("DELETE FROM meta.load_manifest WHERE load_id = ?", [load_id])
-            removed.append((load_id, file_name, n))
+            if any(r[0] == load_id for r in removed):
+                continue
+            with_it = [(load_id, file_name, None)]
+            with_it += [(later, name, load_id) for later, name in con.execute(
+                "SELECT load_id, file_name FROM meta.load_manifest WHERE list_contains(?, load_id) "
+                "ORDER BY loaded_at", [_later_full_exports(con, EXTRACTS[extract], load_id)]).fetchall()]
+            counts = {lid: con.execute(f"SELECT count(*) FROM raw.{extract} WHERE _load_id = ?",
+                                       [lid]).fetchone()[0] for lid, _, _ in with_it}
+            _remove_loads(con, EXTRACTS[extract], load_id, landing)
+            for lid, name, went_with in with_it:
+                con.execute("DELETE FROM meta.load_manifest WHERE load_id = ?", [lid])
+                removed.append((lid, name, counts[lid], went_with))
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -391,7 +537,8 @@ def unload(con: duckdb.DuckDBPyConnection, target: str) -> list[tuple[str, str, 
 
 def _create_stage(con, extract: Extract) -> None:
     cols = [f'"{f.name}" {DUCKDB_TYPES[f.type]}' for f in extract.fields]
-    cols += ["_line_number BIGINT", "_flags VARCHAR", "_extra VARCHAR", "_raw_text VARCHAR"]
+    cols += ["_line_number BIGINT", "_flags VARCHAR", "_extra VARCHAR", "_raw_text VARCHAR",
+             *(f"{c} UBIGINT" for c in HASH_COLUMNS)]
     con.execute("CREATE OR REPLACE TEMP TABLE _stage (" + ", ".join(cols) + ")")
 
 
@@ -463,9 +610,12 @@ def _lines_sql(mapping: SourceMapping) -> str:
     return "count(DISTINCT _line_number)" if mapping.stages else "count(*)"
 
 
-def _move_duplicates_and_load(con, mapping: SourceMapping, load_id: str, file_name: str) -> int:
+def _move_duplicates_and_load(con, mapping: SourceMapping, load_id: str, lf: LandingFile,
+                              encoding: str) -> int:
     """Quarantine the later lines of a key seen twice in the file, load the rest. For a wide stage
-    mapping the key is the record (all of a repeated record's line goes)."""
+    mapping the key is the record (all of a repeated record's line goes). The lines held again
+    (_held_rows) count among the file's lines: a held line that repeats a key is quarantined too,
+    and no longer held."""
     extract = mapping.contract
     key_fields = ("record_kind", "record_id") if mapping.stages else extract.key
     key = ", ".join(f'"{k}"' for k in key_fields)
@@ -473,38 +623,65 @@ def _move_duplicates_and_load(con, mapping: SourceMapping, load_id: str, file_na
     fields = ", ".join(f'"{f.name}"' for f in extract.fields)
     load = f"""
         INSERT INTO raw.{extract.name} ({fields}, _load_id, _file_name, _line_number, _loaded_at,
-                                        _flags, _extra)
-        SELECT {fields}, ?, ?, _line_number, (now() AT TIME ZONE 'UTC'), _flags, _extra
+                                        _flags, _extra, _line_hash)
+        SELECT {fields}, ?, ?, _line_number, (now() AT TIME ZONE 'UTC'), _flags, _extra,
+               ({HASH_COLUMNS[0]}::UHUGEINT << 64) | {HASH_COLUMNS[1]}::UHUGEINT
         FROM {{source}}"""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _repeated AS SELECT {key} FROM _stage GROUP BY ALL "
-                f"HAVING {_lines_sql(mapping)} > 1")
+    lines = (f"SELECT DISTINCT {key}, _line_number FROM _stage UNION ALL "
+             f"SELECT DISTINCT {key}, _line_number FROM _held_rows")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _repeated AS SELECT {key} FROM ({lines}) GROUP BY ALL "
+                "HAVING count(*) > 1")
     if con.execute("SELECT 1 FROM _repeated LIMIT 1").fetchone() is None:
         # the common case: every key once, no ranking at all
         con.execute("DROP TABLE _repeated")
-        con.execute(load.format(source="_stage"), [load_id, file_name])
+        con.execute(load.format(source="_stage"), [load_id, lf.name])
         return 0
     # rank the lines of the repeated keys only (a null key repeats like any other value)
     same = " AND ".join(f's."{k}" IS NOT DISTINCT FROM r."{k}"' for k in key_fields)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _ranked AS
-        SELECT {", ".join(f's."{k}"' for k in key_fields)}, s._line_number, s._raw_text,
-               dense_rank() OVER (PARTITION BY {key} ORDER BY s._line_number) AS _rn,
-               min(s._line_number) OVER (PARTITION BY {key}) AS _first_line
-        FROM _stage AS s SEMI JOIN _repeated AS r ON {same}""")
+        SELECT *, dense_rank() OVER (PARTITION BY {key} ORDER BY _line_number) AS _rn,
+               min(_line_number) OVER (PARTITION BY {key}) AS _first_line
+        FROM (SELECT {", ".join(f's."{k}"' for k in key_fields)}, s._line_number, s._raw_text, false AS _held
+              FROM _stage AS s SEMI JOIN _repeated AS r ON {same}
+              UNION ALL
+              SELECT DISTINCT {", ".join(f's."{k}"' for k in key_fields)}, s._line_number, NULL, true
+              FROM _held_rows AS s SEMI JOIN _repeated AS r ON {same})""")
+    held_again = _line_texts(lf.path, encoding, [n for (n,) in con.execute(
+        "SELECT DISTINCT _line_number FROM _ranked WHERE _rn > 1 AND _held").fetchall()])
+    texts = pl.DataFrame({"_line_number": list(held_again), "text": list(held_again.values())},  # noqa: F841 - read by the SQL below
+                         schema={"_line_number": pl.Int64, "text": pl.Utf8})
     duplicates = con.execute(f"""
         INSERT INTO meta.quarantine BY NAME
-        SELECT DISTINCT ON (_line_number) ? AS load_id, ? AS extract, ? AS file_name,
-               _line_number AS line_number, _raw_text AS raw_text, 'duplicate_id' AS reason_kind,
-               '{"|".join(key_fields)}' AS reason_field,
-               'line ' || _line_number || ': duplicate_id: ' || {key_text}
+        SELECT DISTINCT ON (r._line_number) ? AS load_id, ? AS extract, ? AS file_name,
+               r._line_number AS line_number, coalesce(r._raw_text, t.text) AS raw_text,
+               'duplicate_id' AS reason_kind, '{"|".join(key_fields)}' AS reason_field,
+               'line ' || r._line_number || ': duplicate_id: ' || {key_text}
                  || ' already on line ' || _first_line || ' of this file' AS reason,
                (now() AT TIME ZONE 'UTC') AS quarantined_at, {key_text} AS record_key
-        FROM _ranked WHERE _rn > 1""", [load_id, extract.name, file_name]).fetchone()[0]
+        FROM _ranked AS r LEFT JOIN texts AS t ON t._line_number = r._line_number WHERE _rn > 1""",
+                             [load_id, extract.name, lf.name]).fetchone()[0]
+    con.execute("DELETE FROM _held_rows WHERE _line_number IN "
+                "(SELECT _line_number FROM _ranked WHERE _rn > 1)")
     con.execute(load.format(source="_stage WHERE _line_number NOT IN "
-                                   "(SELECT _line_number FROM _ranked WHERE _rn > 1)"), [load_id, file_name])
+                                   "(SELECT _line_number FROM _ranked WHERE _rn > 1)"), [load_id, lf.name])
     con.execute("DROP TABLE _ranked")
     con.execute("DROP TABLE _repeated")
     return duplicates
+
+
+def _line_texts(path: Path, encoding: str, numbers: list[int]) -> dict[int, str]:
+    """The text of some physical lines of a file (held lines that turn out to repeat a key: rare,
+    so read line by line)."""
+    wanted, out = set(numbers), {}
+    codec = "utf-8" if encoding == "utf-8-sig" else encoding
+    with open(path, "rb") as fh:
+        for number, line in enumerate(fh, start=1):
+            if number in wanted:
+                out[number] = line.decode(codec).rstrip("\r\n")
+                if len(out) == len(wanted):
+                    break
+    return out
 
 
 def _insert_manifest(con, row: dict) -> None:

@@ -38,7 +38,7 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.contract import AMOUNT_LIMIT, BOOLEAN_LABELS, PERSONAL_FIELDS, Extract
-from pipelines.ingest.records import BROKEN, RecordShape, iter_records, native_body
+from pipelines.ingest.records import BROKEN, HASH_COLUMNS, HeldLines, RecordShape, iter_records, native_body
 from pipelines.sources.mapping import DELIMITERS, ColumnSpec, HeaderFit, SourceMapping
 
 CHUNK_ROWS = 100_000
@@ -110,6 +110,7 @@ class ReadStats:
     rows_flagged: int = 0
     rows_filtered: int = 0          # left out by the mapping's filter
     rows_without_records: int = 0   # accepted rows that hold no record (a wide row with no date)
+    rows_held: int = 0              # lines the previous full export holds unchanged: not read again
     lines_skipped: int = 0
     header: list[str] = field(default_factory=list)
     missing_optional_columns: list[str] = field(default_factory=list)
@@ -118,6 +119,7 @@ class ReadStats:
     carried_fields: list[str] = field(default_factory=list)
     personal_columns: list[int] = field(default_factory=list)  # header positions of personal data
     unmapped_labels: dict[str, dict[str, int]] = field(default_factory=dict)
+    formats: dict[str, list[str]] = field(default_factory=dict)  # the date formats settled on the file
 
 
 def file_sha256(path: Path) -> str:
@@ -507,13 +509,16 @@ def _can_disagree(f: str, g: str, dtype) -> bool:
 # --- reading ---------------------------------------------------------------------------------------
 
 def read_file(path: Path, mapping: SourceMapping, stats: ReadStats | None = None,
-              chunk_rows: int = CHUNK_ROWS, limits: DateLimits | None = None, native: bool = True
-              ) -> Iterator[tuple[pl.DataFrame, pl.DataFrame]]:
+              chunk_rows: int = CHUNK_ROWS, limits: DateLimits | None = None, native: bool = True,
+              held: HeldLines | None = None) -> Iterator[tuple[pl.DataFrame, pl.DataFrame]]:
     """Yield (good rows, quarantined rows) per chunk. Raises FileRejected for file-level problems.
 
-    Good rows carry the canonical fields, typed, plus `_line_number`, `_flags`, `_extra` and
-    `_raw_text`; quarantined rows carry the line, raw text and reason. `native=False` reads every
-    record with the strict reader alone (the reference the native reading is tested against).
+    Good rows carry the canonical fields, typed, plus `_line_number`, `_flags`, `_extra`,
+    `_raw_text` and the line's hash (HASH_COLUMNS, null for a record the strict reader read);
+    quarantined rows carry the line, raw text and reason. `native=False` reads every record with
+    the strict reader alone (the reference the native reading is tested against). Clean lines
+    `held` holds (the previous full export of the mapping) are counted as read, recorded in
+    `held.matched` and not parsed, and the new lines are read with that export's date formats.
     """
     stats = stats if stats is not None else ReadStats()
     footer = re.compile(mapping.footer_pattern) if mapping.footer_pattern else None
@@ -538,6 +543,8 @@ def read_file(path: Path, mapping: SourceMapping, stats: ReadStats | None = None
             f"{path}: required column(s) {', '.join(fit.missing_required)} not found; mapping "
             f"'{mapping.name}' needs them. The file's header has: {_shorten(', '.join(header))}")
     plan = ReadPlan(mapping, fit, is_excel(path), header, limits=limits or DateLimits.from_rules())
+    if held is not None:
+        plan.formats, plan.settled = {k: list(v) for k, v in held.formats.items()}, True
     stats.missing_optional_columns = list(fit.missing_optional)
     stats.missing_optional_fields = list(fit.missing_optional_fields)
     stats.extra_columns = plan.extra_columns()
@@ -548,7 +555,7 @@ def read_file(path: Path, mapping: SourceMapping, stats: ReadStats | None = None
     events = None
     if native and not plan.excel:
         events = native_body(path, stats.encoding, stats.delimiter, shape, mapping.footer_pattern,
-                             body_line, header)
+                             body_line, header, held)
     if events is None:
         events = (("record", r) for r in records)
     else:
@@ -610,6 +617,10 @@ def read_file(path: Path, mapping: SourceMapping, stats: ReadStats | None = None
             take(*held)
     if good or bad:
         yield _finish_chunk(path, _rows_frame(good, header), bad, plan, stats)
+    if held is not None:
+        stats.rows_held = held.lines
+        stats.rows_read += stats.rows_held
+    stats.formats = plan.formats
 
 
 def _rows_frame(good: list[tuple[int, list[str], str]], header: list[str]) -> pl.DataFrame | None:
@@ -622,6 +633,7 @@ def _rows_frame(good: list[tuple[int, list[str], str]], header: list[str]) -> pl
     return frame.with_columns(
         pl.Series("_line_number", [g[0] for g in good], dtype=pl.Int64),
         pl.Series("_raw_text", [g[2] for g in good], dtype=pl.Utf8),
+        *(pl.lit(None, dtype=pl.UInt64).alias(c) for c in HASH_COLUMNS),
     )
 
 
@@ -682,7 +694,7 @@ def _settle_plan(path: Path, frame: pl.DataFrame, plan: ReadPlan) -> None:
 def _empty_good(extract: Extract) -> pl.DataFrame:
     return pl.DataFrame(schema={**{f.name: _POLARS_TYPES[f.type] for f in extract.fields},
                                 "_line_number": pl.Int64, "_flags": pl.Utf8, "_extra": pl.Utf8,
-                                "_raw_text": pl.Utf8})
+                                "_raw_text": pl.Utf8, **dict.fromkeys(HASH_COLUMNS, pl.UInt64)})
 
 
 _POLARS_TYPES = {
@@ -880,7 +892,8 @@ def map_frame(frame: pl.DataFrame, plan: ReadPlan, stats: ReadStats | None = Non
     ok = staged.filter(pl.col("reason_kind").is_null()).select(
         [pl.col(f.name) for f in extract.fields]
         + [pl.col(f"stage:{s}:{p}") for s, p, _ in stage_parts]
-        + [pl.col("_line_number"), flags.alias("_flags"), extra_expr.alias("_extra"), pl.col("_raw_text")])
+        + [pl.col("_line_number"), flags.alias("_flags"), extra_expr.alias("_extra"), pl.col("_raw_text"),
+           *(pl.col(c) for c in HASH_COLUMNS)])
     problem = staged.filter(pl.col("reason_kind").is_not_null()).select(
         pl.col("_line_number"), pl.col("_raw_text"), pl.col("reason_kind"), pl.col("reason_field"),
         message_expr.alias("reason"), key_expr.alias("record_key"))
@@ -953,7 +966,8 @@ def _unpivot_stages(ok: pl.DataFrame, plan: ReadPlan, stats: ReadStats) -> pl.Da
         pl.when(pl.col("entered_at") > pl.col("exited_at"))
         .then(pl.lit("out_of_order:entered_at>exited_at")).otherwise(None).alias("_flags"))
     stats.rows_without_records += ok.height - long["_line_number"].n_unique()
-    columns = [f.name for f in plan.extract.fields] + ["_line_number", "_flags", "_extra", "_raw_text"]
+    columns = [f.name for f in plan.extract.fields] + ["_line_number", "_flags", "_extra", "_raw_text",
+                                                       *HASH_COLUMNS]
     return long.select(columns).sort("_line_number", maintain_order=True)
 
 

@@ -18,7 +18,7 @@ import csv
 import io
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -61,6 +61,45 @@ class _LineTap:
 
     def push_back(self, lines: list[str]) -> None:
         self._pending.extend(reversed(lines))
+
+
+# A line's hash: two 64-bit polars hashes of its text (128 bits, so two different lines share one
+# by no practical chance). polars does not promise the same hashes across its versions: a load
+# names the scheme its hashes were made with, and lines are compared with hashes of that scheme only.
+LINE_HASH_SEEDS = (0x6C65_6164_6A6F_7572, 0x6E65_795F_6C69_6E65)
+LINE_HASH_SCHEME = f"polars {pl.__version__} hash {LINE_HASH_SEEDS[0]:x}.{LINE_HASH_SEEDS[1]:x}"
+HASH_COLUMNS = ("_line_hash_hi", "_line_hash_lo")
+
+
+def line_hashes(lines: pl.Series) -> pl.DataFrame:
+    """Each line's hash, as two 64-bit columns."""
+    return pl.DataFrame([lines.hash(seed=seed).alias(name)
+                         for seed, name in zip(LINE_HASH_SEEDS, HASH_COLUMNS, strict=True)])
+
+
+@dataclass
+class HeldLines:
+    """The lines the previous full export of the same mapping holds (their hashes), which a new
+    export of it holds again without reading them, and the date formats that export settled (so
+    the new lines are read as the held ones were)."""
+
+    hashes: pl.DataFrame  # HASH_COLUMNS, unique
+    formats: dict[str, list[str]]
+    matched: list[pl.DataFrame] = field(default_factory=list)  # _line_number + HASH_COLUMNS found again
+
+    @property
+    def lines(self) -> int:
+        return sum(m.height for m in self.matched)
+
+    def match(self, hashes: pl.DataFrame, first_line: int, candidates: np.ndarray) -> np.ndarray:
+        """Which of a block's lines (those `candidates` allows) the previous export holds."""
+        numbers = np.arange(first_line, first_line + len(hashes))
+        numbered = hashes.with_columns(pl.Series("_line_number", numbers, dtype=pl.Int64))
+        found = numbered.filter(pl.Series(candidates)).join(self.hashes, on=list(HASH_COLUMNS), how="semi")
+        self.matched.append(found.select("_line_number", *HASH_COLUMNS))
+        mask = np.zeros(len(hashes), dtype=bool)
+        mask[found["_line_number"].to_numpy() - first_line] = True
+        return mask
 
 
 # The first cell of a record the reader could not take as one (its second cell says why).
@@ -198,11 +237,13 @@ def _before_close(line: str) -> str:
 # --- native reading of the clean lines --------------------------------------------------------------
 
 def native_body(path: Path, encoding: str, delimiter: str, shape: RecordShape, footer: str | None,
-                line_no: int, header: list[str]) -> Iterator[tuple[str, object]] | None:
+                line_no: int, header: list[str], held: HeldLines | None = None
+                ) -> Iterator[tuple[str, object]] | None:
     """The records from line `line_no` (the one after the header) to the end, in order:
     ("record", (line, fields, raw)) for each read by the strict reader, ("clean", None) where a run
     of clean lines comes between them, and ("frame", frame) for each block's clean lines parsed
-    natively (the header's columns as text, `_line_number`, `_raw_text`). None when the file is
+    natively (the header's columns as text, `_line_number`, `_raw_text`, the line's hash). Clean
+    lines `held` holds are not parsed: they are recorded in `held.matched`. None when the file is
     not one the blocks can read (its encoding, or a carriage return alone before that line)."""
     codec = "utf-8" if encoding == "utf-8-sig" else encoding
     if codec not in LINE_SAFE_ENCODINGS or len(delimiter) != 1 or delimiter in '"\r\n':
@@ -213,7 +254,7 @@ def native_body(path: Path, encoding: str, delimiter: str, shape: RecordShape, f
         fh.close()
         return None
     fh.seek(offset)
-    return _blocks(fh, codec, delimiter, shape, footer, line_no, header)
+    return _blocks(fh, codec, delimiter, shape, footer, line_no, header, held)
 
 
 def _offset_of_line(fh, line_no: int) -> int | None:
@@ -233,7 +274,7 @@ def _offset_of_line(fh, line_no: int) -> int | None:
 
 
 def _blocks(fh, codec: str, delimiter: str, shape: RecordShape, footer: str | None, line_no: int,
-            header: list[str]) -> Iterator[tuple[str, object]]:
+            header: list[str], held: HeldLines | None) -> Iterator[tuple[str, object]]:
     with fh:
         while True:
             start = fh.tell()
@@ -272,14 +313,17 @@ def _blocks(fh, codec: str, delimiter: str, shape: RecordShape, footer: str | No
                 at = feed.next
             if at < n:
                 yield "clean", None
+            hashes = line_hashes(bare)
+            if held is not None and taken.any():
+                taken &= ~held.match(hashes, line_no, taken)
             if taken.all():
-                yield "frame", _parse(data, np.arange(line_no, line_no + n), delimiter, header, bare)
+                yield "frame", _parse(data, np.arange(line_no, line_no + n), delimiter, header, bare, hashes)
             elif taken.any():
                 kept = bare.filter(taken)
                 joined = io.BytesIO()  # the kept lines as bytes, without a round trip through Python
                 pl.DataFrame({"line": kept}).write_csv(joined, include_header=False, quote_style="never")
                 yield "frame", _parse(joined.getvalue(), np.flatnonzero(taken) + line_no, delimiter, header,
-                                      kept)
+                                      kept, hashes.filter(pl.Series(taken)))
             line_no += max(n, feed.next)
 
 
@@ -370,11 +414,11 @@ def _matches(lines: pl.Series, pattern: str) -> pl.Series:
         return lines.map_elements(lambda s: rx.match(s) is not None, return_dtype=pl.Boolean)
 
 
-def _parse(data: bytes, numbers: np.ndarray, delimiter: str, header: list[str], lines: pl.Series
-           ) -> pl.DataFrame:
+def _parse(data: bytes, numbers: np.ndarray, delimiter: str, header: list[str], lines: pl.Series,
+           hashes: pl.DataFrame) -> pl.DataFrame:
     """Clean lines (`data`, UTF-8, one record a line) as a frame of text columns named by the
-    header, with their line numbers and raw text."""
+    header, with their line numbers, raw text and hashes."""
     frame = pl.read_csv(data, has_header=False, new_columns=header, separator=delimiter, quote_char='"',
                         infer_schema=False, empty_string_is_null=False)
     return frame.with_columns(pl.Series("_line_number", numbers, dtype=pl.Int64),
-                              lines.alias("_raw_text"))
+                              lines.alias("_raw_text"), *hashes.get_columns())
