@@ -287,8 +287,11 @@ def inspect(workspace: str | None, file: str, rows: int) -> None:
 @click.argument("target", metavar="FILE|LOAD_ID")
 def unload(workspace: str | None, target: str) -> None:
     """Remove the loads of a landing file (or one load by its id) from the warehouse: raw rows,
-    quarantined rows and manifest entries, so that a corrected mapping loads the file again."""
+    quarantined rows and manifest entries, so that a corrected mapping loads the file again. A full
+    export goes with the later full exports of its mapping (they hold its unchanged rows): their
+    files, which must still be in landing/, load again too."""
     from pipelines import warehouse as wh
+    from pipelines.ingest.loader import RemovalRefused
     from pipelines.ingest.loader import unload as unload_loads
 
     ws = _ws(workspace)
@@ -306,15 +309,18 @@ def unload(workspace: str | None, target: str) -> None:
         except Exception as exc:  # noqa: BLE001 - duckdb raises IOException when another process writes
             _fail(f"{ws.warehouse} is in use by another process ({exc}); try again when it is done")
         try:
-            removed = unload_loads(con, target)
+            removed = unload_loads(con, target, ws.landing)
+        except RemovalRefused as exc:
+            _fail(f"nothing unloaded: {exc}")
         finally:
             con.close()
     if not removed:
         _fail(f"no load matches {target!r} (give a load id, or a file under landing/ as "
               "the manifest names it: SELECT load_id, file_name FROM meta.load_manifest)", code=1)
-    for load_id, file_name, n in removed:
-        click.echo(f"unloaded {load_id} ({file_name}): {n:,} raw rows removed")
-    click.echo("The next `leadjourney run` loads the file again if it is still in landing/.")
+    for load_id, file_name, n, went_with in removed:
+        held = f", with {went_with} (it held that export's unchanged rows)" if went_with else ""
+        click.echo(f"unloaded {load_id} ({file_name}): {n:,} raw rows removed{held}")
+    click.echo("The next `leadjourney run` loads the files again that are still in landing/.")
 
 
 @main.command()

@@ -272,3 +272,19 @@ def test_a_held_line_that_repeats_a_key_is_quarantined_with_its_text(tmp_path, w
     assert _rows(warehouse, loads) == [("1", 1, None), ("2", 1, 2), ("2", 2, None)]
     assert warehouse.execute("SELECT rows_held FROM meta.load_manifest WHERE load_id = ?",
                              [day2.load_id]).fetchone() == (1,)
+
+
+def test_lines_are_held_under_the_same_header_only(tmp_path, warehouse):
+    """Day 2 renames a column the mapping keeps in _extra: the same line text now says another
+    thing, so every line is read again (a new version whose _extra names the new column)."""
+    line = "1,a@x.co.jp,2025-04-01 10:00,2025-04-01 10:00,Lead,red\n"
+    landing = tmp_path / "landing"
+    write_csv(landing / "ma" / "hubspot-crm-exports-all-contacts-2025-04-01.csv", HEADER + line)
+    load(warehouse, landing)
+    write_csv(landing / "ma" / "hubspot-crm-exports-all-contacts-2025-04-02.csv",
+              HEADER.replace("Favourite", "Favorite") + line)
+    (day2,) = [r for r in load(warehouse, landing) if r.status == "loaded"]
+    assert warehouse.execute("SELECT rows_held FROM meta.load_manifest WHERE load_id = ?",
+                             [day2.load_id]).fetchone() == (0,)
+    assert warehouse.execute("SELECT _extra FROM raw.ma_leads WHERE _dropped_by_load_id IS NULL").fetchall() == [
+        ('{"Favorite Colour":"red"}',)]

@@ -34,6 +34,11 @@ def _read(path: Path, mapping, native: bool):
     if good is not None:
         good = good.sort("_line_number", maintain_order=True)
         bad = bad.sort("_line_number", maintain_order=True)
+        # a line read natively carries its text's hash (the strict reader's records carry none)
+        hashed = good.filter(pl.col(records.HASH_COLUMNS[0]).is_not_null())
+        assert hashed.select(records.HASH_COLUMNS).equals(records.line_hashes(hashed["_raw_text"]))
+        assert native or hashed.is_empty()
+        good = good.drop(records.HASH_COLUMNS)
     return good, bad, {k: getattr(stats, k) for k in COUNTS}
 
 

@@ -118,9 +118,11 @@
         else load order), with _removed_by_load_id: the newest full export of the record's
         mapping no longer holds it (neither loaded nor quarantined there), so it has left the
         source. A full export that quarantined a line without a readable key cannot tell, and
-        removes nothing; records with a composite key (histories) are never removed. A row a later
-        load holds again unchanged (_repeated_in_load_id, set by the loader) is no version of its
-        own: a daily full export does not double the versions of what did not change. -#}
+        removes nothing; records with a composite key (histories) are never removed. A line a
+        later full export of the same mapping repeats is held again by the loader, not copied
+        (the row stays until an export drops it: _dropped_by_load_id); a row a later load holds
+        again with the same values (_repeated_in_load_id) is no version of its own either: a daily
+        full export does not double the versions of what did not change. -#}
     {%- set key, modified_field = versioned_extracts()[table] -%}
     {%- set relation = source('raw', table) -%}
     {%- set manifest = source('meta', 'load_manifest') -%}
@@ -172,9 +174,15 @@
     {%- if key | length == 1 %}
     left join ({{ newest_full_exports(table) }}) as n on n.mapping = v._mapping
     left join (
-        select distinct cast(r.{{ key[0] }} as {{ dbt.type_string() }}) as record_key, r._load_id as load_id
+        {#- what the newest full export holds: its own rows, and the rows of its mapping's earlier
+            full exports it held again (the loader drops every other row of the mapping) -#}
+        select distinct cast(r.{{ key[0] }} as {{ dbt.type_string() }}) as record_key, f.load_id
         from {{ relation }} as r
-        where r._load_id in (select load_id from ({{ newest_full_exports(table) }}) as f)
+        inner join {{ manifest }} as m on m.load_id = r._load_id
+        inner join ({{ newest_full_exports(table) }}) as f on f.mapping = m.mapping
+        where r._load_id = f.load_id
+            or (r._dropped_by_load_id is null and r._line_hash is not null
+                and m.status = 'loaded' and m.export_kind = 'full')
         union
         select record_key, load_id from {{ quarantine }}
         where record_key is not null

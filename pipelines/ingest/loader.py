@@ -63,6 +63,7 @@ MANIFEST_COLUMNS = {
     "rows_held": "BIGINT",             # of rows loaded, lines the previous full export holds: not read again
     "line_hashes": "VARCHAR",          # the scheme of the raw rows' line hashes (LINE_HASH_SCHEME)
     "formats": "VARCHAR",              # the date formats settled on the file (JSON)
+    "header": "VARCHAR",               # the file's header as read (JSON list)
     "lines_skipped": "BIGINT",         # blank lines and report trailer lines
     "extra_columns": "VARCHAR",        # export columns kept in _extra (JSON list)
     "missing_columns": "VARCHAR",      # optional mapped columns the file does not have (JSON list)
@@ -262,7 +263,7 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile, mapping: SourceMa
             "rows_loaded": rows_loaded, "rows_quarantined": rows_quarantined,
             "rows_filtered": stats.rows_filtered, "rows_flagged": rows_flagged,
             "records_loaded": records, "records_unchanged": unchanged, "rows_held": held_lines,
-            "line_hashes": LINE_HASH_SCHEME, "formats": _json(stats.formats),
+            "line_hashes": LINE_HASH_SCHEME, "formats": _json(stats.formats), "header": _json(stats.header),
             "lines_skipped": stats.lines_skipped,
             "extra_columns": _json(stats.extra_columns),
             "missing_columns": _json(stats.missing_optional_columns),
@@ -411,12 +412,12 @@ def _held_lines(con, mapping: SourceMapping, fingerprint: str) -> HeldLines | No
     """The lines the previous full export of this mapping holds, when a new export of it can hold
     them again: it was loaded with the same load identity (`fingerprint`: the mapping and the date
     limits) and line-hash scheme, and no extract its lookups read has loaded since (the values
-    looked up could have changed)."""
+    looked up could have changed). The reader holds them only under the same header."""
     if mapping.export != "full":
         return None
     extract = mapping.contract
     previous = con.execute(
-        "SELECT mapping_fingerprint, line_hashes, loaded_at, formats FROM meta.load_manifest "
+        "SELECT mapping_fingerprint, line_hashes, loaded_at, formats, header FROM meta.load_manifest "
         "WHERE extract = ? AND mapping = ? AND status = 'loaded' AND export_kind = 'full' "
         "ORDER BY loaded_at DESC, load_id DESC LIMIT 1", [extract.name, mapping.name]).fetchall()
     previous = previous[0] if previous else None
@@ -433,7 +434,8 @@ def _held_lines(con, mapping: SourceMapping, fingerprint: str) -> HeldLines | No
         f"(_line_hash & {(1 << 64) - 1}::UHUGEINT)::UBIGINT AS {HASH_COLUMNS[1]} FROM raw.{extract.name} "
         f"WHERE _dropped_by_load_id IS NULL AND _line_hash IS NOT NULL AND {_mapping_loads()}",
         params=[extract.name, mapping.name]).pl()
-    return HeldLines(hashes, json.loads(previous[3] or "{}")) if hashes.height else None
+    return HeldLines(hashes, json.loads(previous[3] or "{}"), json.loads(previous[4] or "[]")) \
+        if hashes.height else None
 
 
 def _create_held_rows(con, mapping: SourceMapping, held: HeldLines | None) -> None:

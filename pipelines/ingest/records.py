@@ -85,6 +85,7 @@ class HeldLines:
 
     hashes: pl.DataFrame  # HASH_COLUMNS, unique
     formats: dict[str, list[str]]
+    header: list[str]     # the previous export's header: a line means the same under the same header only
     matched: list[pl.DataFrame] = field(default_factory=list)  # _line_number + HASH_COLUMNS found again
 
     @property
