@@ -216,7 +216,8 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile, mapping: SourceMa
                 _insert_quarantine(con, bad, load_id, extract.name, lf.name)
             if progress:
                 progress(lf.name, stats.rows_read)
-            pause_point("ingest.in_transaction", lf.name)
+        # the file read, nothing committed (after the reading: a file whose lines are all held has no chunk)
+        pause_point("ingest.in_transaction", lf.name)
         warnings = _apply_lookups(con, mapping)
         _create_held_rows(con, mapping, held)
         duplicates = _move_duplicates_and_load(con, mapping, load_id, lf, stats.encoding)
