@@ -677,6 +677,8 @@ def _line_texts(path: Path, encoding: str, numbers: list[int]) -> dict[int, str]
     """The text of some physical lines of a file (held lines that turn out to repeat a key: rare,
     so read line by line)."""
     wanted, out = set(numbers), {}
+    if not wanted:
+        return out
     codec = "utf-8" if encoding == "utf-8-sig" else encoding
     with open(path, "rb") as fh:
         for number, line in enumerate(fh, start=1):

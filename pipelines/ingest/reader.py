@@ -110,7 +110,6 @@ class ReadStats:
     rows_flagged: int = 0
     rows_filtered: int = 0          # left out by the mapping's filter
     rows_without_records: int = 0   # accepted rows that hold no record (a wide row with no date)
-    rows_held: int = 0              # lines the previous full export holds unchanged: not read again
     lines_skipped: int = 0
     header: list[str] = field(default_factory=list)
     missing_optional_columns: list[str] = field(default_factory=list)
@@ -619,9 +618,8 @@ def read_file(path: Path, mapping: SourceMapping, stats: ReadStats | None = None
             take(*held)
     if good or bad:
         yield _finish_chunk(path, _rows_frame(good, header), bad, plan, stats)
-    if held is not None:
-        stats.rows_held = held.lines
-        stats.rows_read += stats.rows_held
+    if held is not None:  # the lines held again were read too, without parsing them
+        stats.rows_read += held.lines
     stats.formats = plan.formats
 
 
