@@ -288,3 +288,21 @@ def test_lines_are_held_under_the_same_header_only(tmp_path, warehouse):
                              [day2.load_id]).fetchone() == (0,)
     assert warehouse.execute("SELECT _extra FROM raw.ma_leads WHERE _dropped_by_load_id IS NULL").fetchall() == [
         ('{"Favorite Colour":"red"}',)]
+
+
+def test_lines_are_held_under_the_same_delimiter_only(tmp_path, warehouse):
+    """Day 2 is written with semicolons under the same header: a line that is a whole record under
+    both delimiters says another thing now (its second cell, the email, is "e"), so it is read
+    again, not held, and quarantined; day 1's row is dropped by day 2."""
+    line = "1,a@x.co.jp,2025-04-01 10:00,2025-04-01 10:00,Lead,r;e;d;;;\n"
+    landing = tmp_path / "landing"
+    write_csv(landing / "ma" / "hubspot-crm-exports-all-contacts-2025-04-01.csv", HEADER + line)
+    (day1,) = load(warehouse, landing)
+    assert day1.rows_loaded == 1
+    write_csv(landing / "ma" / "hubspot-crm-exports-all-contacts-2025-04-02.csv",
+              HEADER.replace(",", ";") + line)
+    (day2,) = [r for r in load(warehouse, landing) if r.status == "loaded"]
+    assert warehouse.execute("SELECT rows_held, rows_quarantined, delimiter FROM meta.load_manifest "
+                             "WHERE load_id = ?", [day2.load_id]).fetchone() == (0, 1, ";")
+    assert warehouse.execute("SELECT count(*) FROM raw.ma_leads WHERE _dropped_by_load_id IS NULL"
+                             ).fetchone() == (0,)

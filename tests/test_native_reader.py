@@ -133,3 +133,57 @@ def test_seeded_mutations_read_the_same(tmp_path: Path, tmp_path_factory):
         path.write_bytes(b"\n".join(lines))
         assert_same(path, lf.mappings[0])
         path.unlink()
+
+
+def _held_by(path: Path, mapping) -> records.HeldLines:
+    """What a load of `path` would hold for the next export of its mapping."""
+    stats = ReadStats()
+    good = pl.concat([g for g, _ in read_file(path, mapping, stats)])
+    hashes = good.select(records.HASH_COLUMNS).drop_nulls().unique()
+    return records.HeldLines(hashes, stats.formats, stats.header, stats.delimiter)
+
+
+def test_held_lines_are_left_out_and_the_rest_read_as_without_holding(tmp_path: Path, monkeypatch):
+    """Day 2 repeats day 1's lines, changes every fifth, and writes two of day 1's lines again in
+    multi-line notes: in one inside a quoted line (not a record), in the other as a line of its own,
+    which the reader takes as a record, read line by line (the note's opening line is quarantined).
+    The lines held are day 1's lines read natively on day 2, and everything else reads as it reads
+    with nothing held, whatever the block size."""
+    header = "Record ID,First Name,Last Name,Email,Create Date,Lifecycle Stage"
+    day1 = [f"{i},名前{i},田中,t{i}@example.co.jp,2026-04-01 10:00,Lead" for i in range(1, 300)]
+    day2 = [line if i % 5 else line.replace("Lead", "Subscriber") for i, line in enumerate(day1, 1)]
+    day2[40] = f'900,"a note\n{day1[10]}",田中,n@example.co.jp,2026-04-02 10:00,Lead'  # inside
+    day2[80] = f'901,"a note\n{day1[11]}\nand more",田中,m@example.co.jp,2026-04-02 10:00,Lead'
+    first, mapping = _landed(tmp_path, "\n".join([header, *day1, ""]).encode("utf-8"))
+    held_lines = _held_by(first, mapping)
+    path = tmp_path / "day2.csv"
+    path.write_text("\n".join([header, *day2, ""]), encoding="utf-8")
+    everything, bad, _ = _read(path, mapping, True)
+    # line 84, read line by line after the note's quarantined opening line, is read again, not held
+    assert bad["_line_number"].to_list() == [83, 85]
+    expected_held = {n for n, text in zip(everything["_line_number"], everything["_raw_text"], strict=True)
+                     if text in day1 and n != 84}
+    assert len(expected_held) == 299 - 59 - 2  # not the changed and the overwritten
+    for block in (64, 300, 1 << 25):
+        monkeypatch.setattr(records, "BLOCK_BYTES", block)
+        held = records.HeldLines(held_lines.hashes, held_lines.formats, held_lines.header,
+                                 held_lines.delimiter)
+        stats = ReadStats()
+        chunks = list(read_file(path, mapping, stats, held=held))
+        good = pl.concat([g for g, _ in chunks]).sort("_line_number").drop(records.HASH_COLUMNS)
+        assert set(pl.concat(held.matched)["_line_number"]) == expected_held
+        assert good.equals(everything.filter(~pl.col("_line_number").is_in(expected_held)))
+        assert pl.concat([b for _, b in chunks]).sort("_line_number").equals(bad)
+        assert stats.rows_read == everything.height + bad.height
+
+
+def test_held_lines_sharing_a_high_half_are_told_apart_by_the_low_one():
+    """Three held lines share a high half; a line is held on both halves, once (its text's first line)."""
+    def hashes(hi: list[int], lo: list[int]) -> pl.DataFrame:
+        return pl.DataFrame(dict(zip(records.HASH_COLUMNS, (hi, lo), strict=True)),
+                            schema={c: pl.UInt64 for c in records.HASH_COLUMNS})
+
+    held = records.HeldLines(hashes([7, 7, 7, 2], [5, 1, 9, 3]), {}, [], ",")
+    block = hashes([7, 7, 7, 7, 2, 2, 9, 0, 7], [9, 1, 5, 4, 3, 4, 5, 5, 1])
+    assert held.find(block).tolist() == [True, True, True, False, True, False, False, False, False]
+    assert held.find(hashes([7, 2, 7], [9, 3, 5])).tolist() == [False, False, False]  # found before

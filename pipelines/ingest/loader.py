@@ -418,7 +418,8 @@ def _held_lines(con, mapping: SourceMapping, fingerprint: str) -> HeldLines | No
         return None
     extract = mapping.contract
     previous = con.execute(
-        "SELECT mapping_fingerprint, line_hashes, loaded_at, formats, header FROM meta.load_manifest "
+        "SELECT mapping_fingerprint, line_hashes, loaded_at, formats, header, delimiter "
+        "FROM meta.load_manifest "
         "WHERE extract = ? AND mapping = ? AND status = 'loaded' AND export_kind = 'full' "
         "ORDER BY loaded_at DESC, load_id DESC LIMIT 1", [extract.name, mapping.name]).fetchall()
     previous = previous[0] if previous else None
@@ -435,7 +436,7 @@ def _held_lines(con, mapping: SourceMapping, fingerprint: str) -> HeldLines | No
         f"(_line_hash & {(1 << 64) - 1}::UHUGEINT)::UBIGINT AS {HASH_COLUMNS[1]} FROM raw.{extract.name} "
         f"WHERE _dropped_by_load_id IS NULL AND _line_hash IS NOT NULL AND {_mapping_loads()}",
         params=[extract.name, mapping.name]).pl()
-    return HeldLines(hashes, json.loads(previous[3] or "{}"), json.loads(previous[4] or "[]")) \
+    return HeldLines(hashes, json.loads(previous[3] or "{}"), json.loads(previous[4] or "[]"), previous[5]) \
         if hashes.height else None
 
 
@@ -630,17 +631,22 @@ def _move_duplicates_and_load(con, mapping: SourceMapping, load_id: str, lf: Lan
         SELECT {fields}, ?, ?, _line_number, (now() AT TIME ZONE 'UTC'), _flags, _extra,
                ({HASH_COLUMNS[0]}::UHUGEINT << 64) | {HASH_COLUMNS[1]}::UHUGEINT
         FROM {{source}}"""
-    lines = (f"SELECT DISTINCT {key}, _line_number FROM _stage UNION ALL "
-             f"SELECT DISTINCT {key}, _line_number FROM _held_rows")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _repeated AS SELECT {key} FROM ({lines}) GROUP BY ALL "
-                "HAVING count(*) > 1")
+    # A key repeats on the new lines, or on a new line and a held one. Two held lines never share
+    # one: they hold distinct live rows of the mapping (a text written twice is held once), and
+    # the live rows are one export's, whose repeated keys went to quarantine.
+    same = " AND ".join(f's."{k}" IS NOT DISTINCT FROM r."{k}"' for k in key_fields)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _repeated AS
+        SELECT {key} FROM (SELECT DISTINCT {key}, _line_number FROM _stage) GROUP BY ALL HAVING count(*) > 1
+        UNION
+        SELECT DISTINCT {", ".join(f'r."{k}"' for k in key_fields)}
+        FROM _stage AS r SEMI JOIN _held_rows AS s ON {same}""")
     if con.execute("SELECT 1 FROM _repeated LIMIT 1").fetchone() is None:
         # the common case: every key once, no ranking at all
         con.execute("DROP TABLE _repeated")
         con.execute(load.format(source="_stage"), [load_id, lf.name])
         return 0
     # rank the lines of the repeated keys only (a null key repeats like any other value)
-    same = " AND ".join(f's."{k}" IS NOT DISTINCT FROM r."{k}"' for k in key_fields)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _ranked AS
         SELECT *, dense_rank() OVER (PARTITION BY {key} ORDER BY _line_number) AS _rn,

@@ -542,7 +542,7 @@ def read_file(path: Path, mapping: SourceMapping, stats: ReadStats | None = None
             f"{path}: required column(s) {', '.join(fit.missing_required)} not found; mapping "
             f"'{mapping.name}' needs them. The file's header has: {_shorten(', '.join(header))}")
     plan = ReadPlan(mapping, fit, is_excel(path), header, limits=limits or DateLimits.from_rules())
-    if held is not None and held.header != header:
+    if held is not None and (held.header != header or held.delimiter != stats.delimiter):
         held = None  # the same text in other columns: every line is read
     if held is not None:
         plan.formats, plan.settled = {k: list(v) for k, v in held.formats.items()}, True

@@ -86,21 +86,49 @@ class HeldLines:
     hashes: pl.DataFrame  # HASH_COLUMNS, unique
     formats: dict[str, list[str]]
     header: list[str]     # the previous export's header: a line means the same under the same header only
+    delimiter: str        # and its delimiter: a line is clean (a whole record) under the same one only
     matched: list[pl.DataFrame] = field(default_factory=list)  # _line_number + HASH_COLUMNS found again
+
+    def __post_init__(self) -> None:
+        # sorted once, searched per block (a join per block rebuilt a table of every held line)
+        ordered = self.hashes.sort(list(HASH_COLUMNS))
+        self._hi, self._lo = (ordered[c].to_numpy() for c in HASH_COLUMNS)
+        self._found = np.zeros(len(self._hi), dtype=bool)  # held lines found in the file so far
 
     @property
     def lines(self) -> int:
         return sum(m.height for m in self.matched)
 
-    def match(self, hashes: pl.DataFrame, first_line: int, candidates: np.ndarray) -> np.ndarray:
-        """Which of a block's lines (those `candidates` allows) the previous export holds."""
+    def find(self, hashes: pl.DataFrame) -> np.ndarray:
+        """Which of a block's lines the previous export holds, the first line of each text only: a
+        line written again is read (and quarantined as a repeated key), so the lines held hold
+        distinct rows of the previous export."""
+        hi, lo = (hashes[c].to_numpy() for c in HASH_COLUMNS)
+        last = len(self._hi) - 1
+        order = np.argsort(hi)  # searched in order, each search starts where the last one ended
+        start = np.empty(len(hi), dtype=np.intp)
+        start[order] = np.searchsorted(self._hi, hi[order])
+        at = np.minimum(start, last)
+        found = (self._hi[at] == hi) & (self._lo[at] == lo)
+        # held lines sharing a high half (by chance, 1 in 2**64 a pair) are searched on the low half
+        for k in np.flatnonzero(~found & (self._hi[at] == hi) & (self._hi[np.minimum(at + 1, last)] == hi)):
+            end = np.searchsorted(self._hi, hi[k], side="right")
+            same = start[k] + np.flatnonzero(self._lo[start[k]:end] == lo[k])
+            if same.size:
+                found[k], at[k] = True, same[0]
+        lines = np.flatnonzero(found)
+        first = lines[np.unique(at[lines], return_index=True)[1]]  # a text's first line in the block
+        first = first[~self._found[at[first]]]                     # and in the file
+        self._found[at[first]] = True
+        found[:] = False
+        found[first] = True
+        return found
+
+    def hold(self, hashes: pl.DataFrame, first_line: int, lines: np.ndarray) -> None:
+        """Record a block's `lines` (a mask) as held again."""
         numbers = np.arange(first_line, first_line + len(hashes))
-        numbered = hashes.with_columns(pl.Series("_line_number", numbers, dtype=pl.Int64))
-        found = numbered.filter(pl.Series(candidates)).join(self.hashes, on=list(HASH_COLUMNS), how="semi")
-        self.matched.append(found.select("_line_number", *HASH_COLUMNS))
-        mask = np.zeros(len(hashes), dtype=bool)
-        mask[found["_line_number"].to_numpy() - first_line] = True
-        return mask
+        self.matched.append(hashes.with_columns(pl.Series("_line_number", numbers, dtype=pl.Int64))
+                            .filter(pl.Series(lines)).select("_line_number", *HASH_COLUMNS))
 
 
 # The first cell of a record the reader could not take as one (its second cell says why).
@@ -298,7 +326,13 @@ def _blocks(fh, codec: str, delimiter: str, shape: RecordShape, footer: str | No
             ends = data.endswith(b"\n")
             n = len(lines)
             bare = lines.str.strip_suffix("\r") if eol == "\n" and has_cr else lines
-            clean = _clean_lines(bare, delimiter, shape.width, footer)
+            hashes = line_hashes(bare)
+            # a held line was clean in the previous export (hashes are kept for clean lines only),
+            # and a line's cleanness is its text's: only the others are checked
+            known = held.find(hashes) if held is not None else np.zeros(n, dtype=bool)
+            clean = known.copy()
+            clean[~known] = _clean_lines(bare.filter(pl.Series(~known)), delimiter, shape.width, footer) \
+                if not known.all() else np.zeros(0, dtype=bool)
             feed = _BlockFeed(lines, eol, clean, fh, codec, ends)
             taken = clean.copy()
             at = 0
@@ -314,9 +348,9 @@ def _blocks(fh, codec: str, delimiter: str, shape: RecordShape, footer: str | No
                 at = feed.next
             if at < n:
                 yield "clean", None
-            hashes = line_hashes(bare)
-            if held is not None and taken.any():
-                taken &= ~held.match(hashes, line_no, taken)
+            if held is not None and (taken & known).any():
+                held.hold(hashes, line_no, taken & known)
+                taken &= ~known
             if taken.all():
                 yield "frame", _parse(data, np.arange(line_no, line_no + n), delimiter, header, bare, hashes)
             elif taken.any():
