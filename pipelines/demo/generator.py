@@ -21,6 +21,7 @@ row and which rows will survive ingest, and applies the journey's reach rule to 
 from __future__ import annotations
 
 import bisect
+import gc
 import itertools
 import json
 import math
@@ -125,6 +126,12 @@ CHANNELS = list(CHANNEL_WEIGHTS)
 CHANNEL_CUM_WEIGHTS = list(itertools.accumulate(CHANNEL_WEIGHTS.values()))
 TITLES = [t for t, _ in N.TITLES]
 TITLE_CUM_WEIGHTS = list(itertools.accumulate(w for _, w in N.TITLES))
+PREFECTURE_CUM_WEIGHTS = list(itertools.accumulate(w for _, _, w in N.PREFECTURES))
+# what an IS rep's unconverted lead is closed as, and how many BANT items an SQL / another lead has
+DISQUALIFY_REASONS = ["no_budget", "too_early", "competitor", "info_gathering", "not_target"]
+DISQUALIFY_CUM_WEIGHTS = list(itertools.accumulate([25, 30, 10, 25, 10]))
+SQL_BANT_CUM_WEIGHTS = list(itertools.accumulate([6, 40, 35, 19]))  # of 1, 2, 3, 4 items
+OTHER_BANT_CUM_WEIGHTS = list(itertools.accumulate([40, 60]))  # of 0, 1 items
 FULLWIDTH = str.maketrans({chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)})
 
 
@@ -145,6 +152,11 @@ class _Random(random.Random):
 
     def choice(self, seq):
         return seq[int(self.random() * len(seq))]
+
+    def weighted(self, population: list, cum_weights: list):
+        """`choices(population, cum_weights=cum_weights)[0]`, the same draw without its set-up."""
+        return population[bisect.bisect(cum_weights, self.random() * (cum_weights[-1] + 0.0),
+                                        0, len(population) - 1)]
 
 
 def _hs(t: datetime | None) -> str:  # 2026-10-29 14:05 (isoformat: several times faster than strftime)
@@ -210,9 +222,7 @@ class Truth:
     """Counts, per person, the stages reached by what survives ingest."""
 
     def __init__(self):
-        self.overall: Counter[str] = Counter()
-        self.by_channel: dict[str, Counter[str]] = defaultdict(Counter)
-        self.persons = 0
+        self.entered: Counter[tuple[str, frozenset[str]]] = Counter()  # persons by channel and stages
         self.pending_customers: list[tuple[str, set[str], list[tuple[str, date]]]] = []
 
     def add_person(self, p: dict) -> None:
@@ -247,18 +257,7 @@ class Truth:
             self._count(channel, entered)
 
     def _count(self, channel: str, entered: set[str]) -> None:
-        self.persons += 1
-        reached = set(entered)
-        ranks = {s: i for i, s in enumerate(["known", "mql", "sal", "sql", "opportunity"])}
-        top = max((ranks.get(s, 4) for s in entered), default=0)
-        reached.update(s for s, i in ranks.items() if i <= top)
-        if "customer" in entered:
-            reached.add("won")
-        for stage in REACH_ORDER:
-            if stage in reached:
-                self.overall[stage] += 1
-                self.by_channel[channel][stage] += 1
-        self.by_channel[channel]  # noqa: B018 - make sure the channel appears
+        self.entered[(channel, frozenset(entered))] += 1
 
     def finish(self, subscription_starts: dict[str, list[date]]) -> None:
         for channel, entered, deals in self.pending_customers:
@@ -269,16 +268,32 @@ class Truth:
 
     def merge(self, other: Truth) -> None:
         """Add another chunk's counts (its customers resolved)."""
-        self.persons += other.persons
-        self.overall.update(other.overall)
-        for channel, counter in other.by_channel.items():
-            self.by_channel[channel].update(counter)
+        self.entered.update(other.entered)
+
+    @property
+    def persons(self) -> int:
+        return sum(self.entered.values())
 
     def stage_leads(self) -> dict:
-        def full(counter):
-            return {s: counter.get(s, 0) for s in REACH_ORDER}
-        return {"overall": full(self.overall),
-                "by_channel": {ch: full(c) for ch, c in sorted(self.by_channel.items())}}
+        overall = dict.fromkeys(REACH_ORDER, 0)
+        by_channel: dict[str, dict[str, int]] = {}
+        for (channel, entered), n in self.entered.items():
+            counts = by_channel.setdefault(channel, dict.fromkeys(REACH_ORDER, 0))
+            for stage in _reached(entered):
+                overall[stage] += n
+                counts[stage] += n
+        return {"overall": overall, "by_channel": dict(sorted(by_channel.items()))}
+
+
+def _reached(entered: frozenset[str]) -> set[str]:
+    """The stages reached by a person who entered `entered`: each entered stage and every stage
+    of the funnel before it (won and lost are outcomes after opportunity; customer implies won)."""
+    ranks = {s: i for i, s in enumerate(["known", "mql", "sal", "sql", "opportunity"])}
+    top = max((ranks.get(s, 4) for s in entered), default=0)
+    reached = set(entered) | {s for s, i in ranks.items() if i <= top}
+    if "customer" in entered:
+        reached.add("won")
+    return reached
 
 
 # ---------------------------------------------------------------------------------------------
@@ -490,7 +505,6 @@ class Generator:
         n = max(60, self.n_leads // 4)
         self.accounts = []
         domains: dict[str, int] = {}  # a company domain -> the accounts using it so far
-        pref_weights = [w for _, _, w in N.PREFECTURES]
         for i in range(n):
             core, core_r = rng.choice(N.COMPANY_CORES)
             suffix, suffix_r, industry = rng.choice(N.COMPANY_SUFFIXES)
@@ -509,7 +523,7 @@ class Generator:
             domain = f"{base}.co.jp" if k == 1 else f"{base}{k}.co.jp"
             if k > 1:
                 name = f"{name}（{N.PREFECTURES[k % len(N.PREFECTURES)][0][:-1]}）"
-            pref, region, _ = rng.choices(N.PREFECTURES, weights=pref_weights)[0]
+            pref, region, _ = rng.weighted(N.PREFECTURES, PREFECTURE_CUM_WEIGHTS)
             usd = segment == "enterprise" and rng.random() < 0.2
             spend = (round(employees * rng.uniform(80_000, 250_000), -5)
                      if segment != "smb" and rng.random() < 0.8 else None)
@@ -538,7 +552,7 @@ class Generator:
         rng = self.rng
         last, last_r = rng.choice(N.SURNAMES)
         first, first_r = rng.choice(N.GIVEN_NAMES)
-        title = rng.choices(TITLES, cum_weights=TITLE_CUM_WEIGHTS)[0]
+        title = rng.weighted(TITLES, TITLE_CUM_WEIGHTS)
         if free_mail_ok and account["segment"] == "smb" and rng.random() < 0.04:
             email = f"{first_r}.{last_r}.{self._person_index:x}@{rng.choice(N.FREE_MAIL)}"
         else:
@@ -578,7 +592,7 @@ class Generator:
             t = last + (self.end - self.period_end) * rng.random()
         if t.weekday() >= 5 and rng.random() < 0.6:
             t += timedelta(days=7 - t.weekday())
-        hour = rng.choices([rng.randint(9, 18), rng.randint(0, 23)], weights=[0.75, 0.25])[0]
+        hour = rng.weighted([rng.randint(9, 18), rng.randint(0, 23)], [0.75, 1.0])
         return t.replace(hour=hour, minute=rng.randint(0, 59), second=0, microsecond=0)
 
     def _campaign(self, channel: str, t: datetime) -> str:
@@ -632,7 +646,7 @@ class Generator:
         rng, end = self.rng, self.end
         self._person_index = index + 1
         person = self._new_person(account)
-        channel = rng.choices(CHANNELS, cum_weights=CHANNEL_CUM_WEIGHTS)[0]
+        channel = rng.weighted(CHANNELS, CHANNEL_CUM_WEIGHTS)
         alpha, beta, sql_adj = CHANNEL_PROFILE[channel]
         intent = rng.betavariate(alpha, beta)
         created = self._lead_time(index)
@@ -782,9 +796,8 @@ class Generator:
             days = max(0, int(round(decide_days * rng.lognormvariate(0, 0.6)))) if not direct else 0
             decided_at = cal.next_open(cal.add_business_days(base, days)
                                        + timedelta(minutes=rng.randint(5, 120)))
-        reason = "unreachable" if not reached else rng.choices(
-            ["no_budget", "too_early", "competitor", "info_gathering", "not_target"],
-            weights=[25, 30, 10, 25, 10])[0]
+        reason = "unreachable" if not reached else rng.weighted(
+            DISQUALIFY_REASONS, DISQUALIFY_CUM_WEIGHTS)
         recycled = reason in ("no_budget", "too_early", "info_gathering") and rng.random() < 0.6
         final = (None if decided_at is None else "sql" if is_sql else
                  "recycled" if recycled else "disqualified")
@@ -794,8 +807,8 @@ class Generator:
         if status not in ("disqualified", "recycled"):
             reason = None
         # BANT: a few reps call an SQL on one BANT item (the BANT rule's misses)
-        sql_bant = rng.choices([1, 2, 3, 4], weights=[6, 40, 35, 19])[0], rng.choice([1, 2, 3, 3, 6, 6, 9])
-        other_bant = rng.choices([0, 1], weights=[40, 60])[0], rng.choice([6, 12, 18, None])
+        sql_bant = rng.weighted([1, 2, 3, 4], SQL_BANT_CUM_WEIGHTS), rng.choice([1, 2, 3, 3, 6, 6, 9])
+        other_bant = rng.weighted([0, 1], OTHER_BANT_CUM_WEIGHTS), rng.choice([6, 12, 18, None])
         order = ["need", "authority", "budget", "timeline"]
         rng.shuffle(order)
         yes, months = (sql_bant if status == "sql" else other_bant if reached and status != "open"
@@ -1046,18 +1059,27 @@ class Generator:
             q = _month_add(q, 3)
 
     # -- run
-    def _prepare(self) -> None:
-        """Users, campaigns and accounts (one stream, in order), and each lead's account."""
+    def _prepare(self, accounts: bool = True) -> None:
+        """Users, campaigns and accounts (one stream, in order), and each lead's account; the main
+        process of a parallel run writes the users and campaigns only (the chunks, the rest)."""
         self._build_users()
         self._build_campaigns()
-        self._build_accounts()
+        if not accounts:
+            return
+        # Millions of long-lived records without cycles: collecting while they are built would only
+        # rescan them (a third of the time of building them at 10M leads).
+        gc.disable()
+        try:
+            self._build_accounts()
+        finally:
+            gc.enable()
         n_sales = max(1, self.n_leads // 200)
         self._lead_accounts = self._pick_accounts(self.n_leads + self.extra_leads, stream=1)
         self._sales_accounts = self._pick_accounts(n_sales, stream=2)
 
     def run(self) -> dict:
         self._open_files()
-        self._prepare()
+        self._prepare(accounts=self.chunks == 1)
         self._main_files = self.files
         if self.chunks == 1:
             self._done = [0]

@@ -43,6 +43,7 @@ class ExportFile:
         self._footer = footer if footer and part is None else []
         self._rng = rng
         self.rates = rates or {}
+        self._any_defect = sum(self.rates.values())  # a draw at or above it injects no defect
         self._date_idx = [header.index(c) for c in date_columns]
         self._required_idx = [header.index(c) for c in required_columns]
         self.defects: Counter[str] = Counter()
@@ -59,12 +60,14 @@ class ExportFile:
         what a file holds on one export day does not change the draws of the records after it."""
         kind = None
         if self.rates:
-            r, acc = self._rng.random(), 0.0
-            for k, rate in self.rates.items():
-                acc += rate
-                if r < acc:
-                    kind = k
-                    break
+            r = self._rng.random()
+            if r < self._any_defect:
+                acc = 0.0
+                for k, rate in self.rates.items():
+                    acc += rate
+                    if r < acc:
+                        kind = k
+                        break
         if kind == "malformed_line":
             cut = self._rng.randint(1, max(1, self.width - 2))
         elif kind == "unparseable_date":
@@ -74,11 +77,11 @@ class ExportFile:
             column = self._rng.choice(self._required_idx) if self._required_idx else None
         if not visible:
             return False
-        row = ["" if v is None else str(v) for v in row]
         assert len(row) == self.width, (self.name, len(row), self.width)
         if not corruptible or kind is None:
-            self._emit(row)
+            self._emit(row)  # the csv writer writes None as "" and other values as str() does
             return True
+        row = ["" if v is None else str(v) for v in row]
         if kind == "malformed_line":
             # An extra, truncated copy of the record (as a broken export or a hand edit leaves it);
             # the record itself is written intact.
