@@ -1,12 +1,12 @@
 """One test per mapping-language feature and input kind, on small hand-made files."""
 
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import polars as pl
 import pytest
 
-from pipelines.ingest.reader import FileRejected, ReadStats, detect_encoding, read_file
+from pipelines.ingest.reader import DateLimits, FileRejected, ReadStats, detect_encoding, read_file
 from pipelines.sources.mapping import MappingError, SourceMapping, load_mappings, match_mappings
 from tests.conftest import write_csv
 
@@ -130,6 +130,21 @@ def test_daylight_saving_gaps_and_repeated_hours(tmp_path, zone, text, fmt, utc)
     good, bad, _ = read_all(path, leads_mapping(timezone=zone, timestamp_formats=[fmt]))
     assert bad.is_empty()
     assert good["created_at"].to_list() == [utc]
+
+
+def test_a_zone_of_one_offset_converts_as_the_zone_did_in_the_years_the_load_accepts(tmp_path):
+    # Tokyo has kept +09:00 since 1951 (converted by subtracting it); with the earliest date in
+    # 1948, the summer time of 1948-1951 is within the accepted years and the zone's rules apply
+    path = write_csv(tmp_path / "a.csv", "Id,Email,Created\n1,a@x.jp,1949-06-01 12:00\n"
+                     "2,b@x.jp,2026-06-01 12:00\n")
+    mapping = leads_mapping(timezone="Asia/Tokyo")
+    for earliest, summer_1949 in ((date(1948, 1, 1), datetime(1949, 6, 1, 2, 0)), (date(1990, 1, 1), None)):
+        limits = DateLimits(earliest, future_margin_days=1, planned_future_years=5)
+        chunks = list(read_file(path, mapping, ReadStats(), limits=limits))
+        good, bad = pl.concat([g for g, _ in chunks]), pl.concat([b for _, b in chunks])
+        times = dict(zip(good["lead_id"], good["created_at"], strict=True))
+        assert times.get("1") == summer_1949 and times["2"] == datetime(2026, 6, 1, 3, 0)
+        assert bad["reason_kind"].to_list() == ([] if summer_1949 else ["implausible_date"])
 
 
 def test_encodings_any_codec_and_auto_refuses_what_it_cannot_tell(tmp_path):

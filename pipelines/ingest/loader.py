@@ -635,9 +635,11 @@ def _move_duplicates_and_load(con, mapping: SourceMapping, load_id: str, lf: Lan
     # one: they hold distinct live rows of the mapping (a text written twice is held once), and
     # the live rows are one export's, whose repeated keys went to quarantine.
     same = " AND ".join(f's."{k}" IS NOT DISTINCT FROM r."{k}"' for k in key_fields)
+    # a line is one row, except in a wide stage mapping (a row per stage: its lines are counted)
+    lines = f"(SELECT DISTINCT {key}, _line_number FROM _stage)" if mapping.stages else "_stage"
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _repeated AS
-        SELECT {key} FROM (SELECT DISTINCT {key}, _line_number FROM _stage) GROUP BY ALL HAVING count(*) > 1
+        SELECT {key} FROM {lines} GROUP BY ALL HAVING count(*) > 1
         UNION
         SELECT DISTINCT {", ".join(f'r."{k}"' for k in key_fields)}
         FROM _stage AS r SEMI JOIN _held_rows AS s ON {same}""")
