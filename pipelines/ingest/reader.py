@@ -742,7 +742,7 @@ def _parse_timestamp(raw: pl.Expr, formats: list[str], timezone: str, years: tup
     time in `timezone` (converted once, whichever local format read it). A text read exactly by a
     format with an offset is never read by one without, so the two kinds cannot disagree. `years`:
     the years a plausible value falls in (a zone with one offset all through them is converted by
-    subtracting it, a third of the time of a time-zone conversion)."""
+    subtracting it, without polars' time-zone conversions)."""
     offset, local = [], []
     for fmt in formats:
         value = raw.str.strptime(pl.Datetime("us"), fmt, strict=False, exact=True)
