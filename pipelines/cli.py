@@ -161,14 +161,14 @@ def _print_quality(quality: dict) -> None:
             click.echo(f"    {suite}: {label} ({month}) {observed:.1%} (needs {threshold:.0%})")
 
 
-def _run(ws: Workspace, rebuild: bool = False) -> bool:
+def _run(ws: Workspace, rebuild: bool = False, engine: str | None = None) -> bool:
     from pipelines.runner import UserError, run_pipeline
 
     progress.set_printer(_echo_progress)
-    click.echo(f"running the pipeline on {ws.root}", err=True)
+    click.echo(f"running the pipeline on {ws.root}" + (f" (dbt on {engine})" if engine else ""), err=True)
     started = time.perf_counter()
     try:
-        outcome = run_pipeline(ws, rebuild=rebuild)
+        outcome = run_pipeline(ws, rebuild=rebuild, engine=engine)
     except UserError as exc:
         _fail(str(exc))
     finally:
@@ -251,14 +251,17 @@ def check(workspace: str | None) -> None:
 @workspace_option
 @click.option("--rebuild", is_flag=True,
               help="Build, check and publish even when nothing changed since the last publication.")
-def run(workspace: str | None, rebuild: bool) -> None:
+@click.option("--engine", type=click.Choice(["duckdb", "spark"]), default=None,
+              help="What dbt builds the warehouse on (default: workspace.yml's `engine`, else duckdb). "
+                   "spark needs `uv sync --group spark`.")
+def run(workspace: str | None, rebuild: bool, engine: str | None) -> None:
     """Materialize the whole pipeline (ingest, transform, checks) over what is in landing/.
 
-    When every landing file is loaded already and the rules, mappings and code are unchanged,
-    the published copy is up to date and nothing is rebuilt (unless --rebuild)."""
+    When every landing file is loaded already and the rules, mappings, code and engine are
+    unchanged, the published copy is up to date and nothing is rebuilt (unless --rebuild)."""
     ws = _ws(workspace)
     with _writing(ws, "run"):
-        ok = _run(ws, rebuild)
+        ok = _run(ws, rebuild, engine)
     if not ok:
         sys.exit(1)
 
@@ -386,24 +389,44 @@ def export_actions_cmd(workspace: str | None, out_dir: str, encoding: str, lang:
 
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @workspace_option
+@click.option("--engine", type=click.Choice(["duckdb", "spark"]), default=None,
+              help="The engine to run dbt on (default: workspace.yml's `engine`, else duckdb).")
 @click.argument("dbt_args", nargs=-1, type=click.UNPROCESSED)
-def dbt(workspace: str | None, dbt_args: tuple[str, ...]) -> None:
+def dbt(workspace: str | None, engine: str | None, dbt_args: tuple[str, ...]) -> None:
     """Run dbt on the workspace's warehouse, e.g. `leadjourney dbt docs generate`.
 
     Use it for ad-hoc dbt commands (docs, a single model, tests); `leadjourney run` is the
-    pipeline. The business rules tables must exist (they do after a first run).
+    pipeline. The business rules tables must exist (they do after a first run); on Spark, the
+    lake a Spark run wrote.
     """
+    import json
+
+    from pipelines import lake
     from pipelines.defs.transform.dbt import DBT_PROJECT_DIR, WAREHOUSE_ENV, dbt_executable
     from pipelines.warehouse import dbt_env
+    from pipelines.workspace import SettingsError
 
     ws = _ws(workspace)
     if not ws.warehouse.exists():
         _fail(f"{ws.warehouse} does not exist yet: run `leadjourney run --workspace {ws.root}` first")
+    try:
+        engine = ws.engine(engine)
+    except SettingsError as exc:
+        _fail(str(exc))
     env = {**os.environ, WAREHOUSE_ENV: str(ws.warehouse), "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
            "DBT_PROJECT_DIR": str(DBT_PROJECT_DIR), "DBT_TARGET_PATH": str(ws.dbt_dir / "target"),
            "DBT_LOG_PATH": str(ws.dbt_dir / "logs"), **dbt_env()}
+    args = list(dbt_args)
+    if engine == "spark":
+        if lake.spark_missing():
+            _fail(lake.spark_missing())
+        if not (ws.lake / "config").is_dir():
+            _fail(f"{ws.lake} holds no lake yet: run "
+                  f"`leadjourney run --engine spark --workspace {ws.root}` first")
+        env |= {**lake.spark_env(ws), "DBT_TARGET_PATH": str(ws.dbt_dir / "target-spark")}
+        args += ["--target", "spark", "--vars", json.dumps(lake.spark_vars())]
     with _writing(ws, "dbt " + " ".join(dbt_args[:2])):
-        code = subprocess.call([dbt_executable(), *dbt_args], env=env, cwd=DBT_PROJECT_DIR)
+        code = subprocess.call([dbt_executable(), *args], env=env, cwd=DBT_PROJECT_DIR)
     sys.exit(code)
 
 

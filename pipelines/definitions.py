@@ -19,7 +19,9 @@ from pipelines.workspace import Workspace
 ALL_JOB = "leadjourney_all"
 
 
-def build_definitions(workspace: Workspace) -> dg.Definitions:
+def build_definitions(workspace: Workspace, engine: str | None = None) -> dg.Definitions:
+    """The assets, checks and job for a workspace; `engine` overrides its workspace.yml."""
+    engine = workspace.engine(engine)
     project = ensure_manifest(workspace)
     dbt_assets = build_dbt_assets(project)
     marts = [k for k in dbt_assets.keys if k.path[0] == "marts"]
@@ -32,7 +34,7 @@ def build_definitions(workspace: Workspace) -> dg.Definitions:
         jobs=[dg.define_asset_job(ALL_JOB, selection=pipeline,
                                   executor_def=dg.in_process_executor,
                                   description="Everything: ingest, transform, checks, publish.")],
-        resources={"warehouse": WarehouseResource(workspace=str(workspace.root))},
+        resources={"warehouse": WarehouseResource(workspace=str(workspace.root), engine=engine)},
     )
 
 

@@ -1,8 +1,9 @@
 """Whether a run has anything to build: the inputs the published marts were built from.
 
 The marts depend on the loads in the warehouse (every load that is `loaded`), the rules and
-mapping files, and the code that turns them into marts (the dbt project, the quality suites and
-the pipelines package). A publication records their fingerprint. A run whose landing files are
+mapping files, the code that turns them into marts (the dbt project, the quality suites and the
+pipelines package) and the engine dbt ran on (the marts are the same; a run on another engine
+builds them there). A publication records their fingerprint. A run whose landing files are
 all loaded already (same content, same mapping) and whose inputs give the published copy's
 fingerprint has nothing to do: ingest, dbt, checks and publication are skipped and the summary
 says so. With `reporting.as_of: now` the marts move with the clock, so every run builds.
@@ -34,13 +35,13 @@ def _code_digest() -> str:
     return digest.hexdigest()
 
 
-def build_inputs(ws: Workspace, con: duckdb.DuckDBPyConnection) -> str | None:
+def build_inputs(ws: Workspace, con: duckdb.DuckDBPyConnection, engine: str = "duckdb") -> str | None:
     """The fingerprint of what the marts are built from, or None when the marts move with the
     clock (reporting.as_of: now)."""
     rules = ws.rules()
     if rules.reporting.as_of == "now":
         return None
-    digest = hashlib.sha256(_code_digest().encode())
+    digest = hashlib.sha256(_code_digest().encode() + engine.encode())
     digest.update(rules.model_dump_json().encode())  # the rules in force, not their spelling
     digest.update(ws.sources_file.read_bytes() if ws.sources_file.exists() else b"(presets)")
     loads = con.execute("SELECT load_id FROM meta.load_manifest WHERE status = 'loaded' "
@@ -49,7 +50,7 @@ def build_inputs(ws: Workspace, con: duckdb.DuckDBPyConnection) -> str | None:
     return digest.hexdigest()
 
 
-def up_to_date(ws: Workspace, landing: list[LandingFile]) -> dict | None:
+def up_to_date(ws: Workspace, landing: list[LandingFile], engine: str = "duckdb") -> dict | None:
     """The publication a run would only rebuild (every landing file already loaded, the same build
     inputs), or None when the run has something to do."""
     from pipelines.ingest.loader import load_fingerprint
@@ -75,7 +76,7 @@ def up_to_date(ws: Workspace, landing: list[LandingFile]) -> dict | None:
             sha = file_sha256(lf.path) if lf.mappings else None
             if any((sha, m.extract, load_fingerprint(m, limits)) not in loaded for m in lf.mappings):
                 return None
-        inputs = build_inputs(ws, con)
+        inputs = build_inputs(ws, con, engine)
     except duckdb.CatalogException:  # a warehouse nothing was loaded into yet
         return None
     finally:

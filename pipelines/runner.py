@@ -69,14 +69,24 @@ def _dagster_instance(ws: Workspace):
     return DagsterInstance.get()
 
 
-def run_pipeline(ws: Workspace, rebuild: bool = False) -> RunOutcome:
+def run_pipeline(ws: Workspace, rebuild: bool = False, engine: str | None = None) -> RunOutcome:
+    """`engine` (duckdb or spark) overrides the workspace's setting (workspace.yml)."""
     _rules, _mappings = preflight(ws)
     from pipelines.freshness import up_to_date
+    from pipelines.lake import spark_missing
     from pipelines.publish import publication_info
+    from pipelines.workspace import SettingsError
+
+    try:
+        engine = ws.engine(engine)
+    except SettingsError as exc:
+        raise UserError(str(exc)) from None
+    if engine == "spark" and spark_missing():
+        raise UserError(spark_missing())
 
     started = datetime.now(UTC).replace(tzinfo=None)
     landing = discover(ws.landing, ws.sources())
-    if not rebuild and up_to_date(ws, landing):
+    if not rebuild and up_to_date(ws, landing, engine):
         return RunOutcome(success=True, run_id=None, files=file_summary(ws, landing, since=started),
                           publication=publication_info(ws.serving), up_to_date=True)
     failures = [f.error for f in landing if f.error]
@@ -84,7 +94,7 @@ def run_pipeline(ws: Workspace, rebuild: bool = False) -> RunOutcome:
     from pipelines.defs.transform.dbt import DbtProjectError
 
     try:
-        defs = build_definitions(ws)
+        defs = build_definitions(ws, engine)
     except DbtProjectError as exc:
         raise UserError(str(exc)) from None
     job = defs.resolve_job_def(ALL_JOB)

@@ -4,11 +4,13 @@
       landing/ma/ landing/sfa/ landing/crm/   dropped extracts
       leadjourney.yml                         business rules (defaults when absent)
       sources.yml                             source mappings (built-in presets when absent)
+      workspace.yml                           settings of the workspace (the engine dbt runs on)
       warehouse.duckdb                        the warehouse (written by runs only)
       serving.duckdb                          the published copy of the marts (read by the dashboard)
       demo_truth.json                         ground truth of generated demo data
       .dagster/                               Dagster run history (DAGSTER_HOME)
       .dbt/                                   dbt target and logs
+      lake/ .spark/                           the Spark engine's Parquet files and metastore
       last_run.log                            detailed log of the last run
       .writer.lock                            held by the process writing the warehouse
 
@@ -26,6 +28,11 @@ from pathlib import Path
 
 ENV_VAR = "LEADJOURNEY_WORKSPACE"
 DEFAULT = "workspace"
+ENGINES = ("duckdb", "spark")  # what dbt builds the warehouse on (pipelines/lake.py for Spark)
+
+
+class SettingsError(ValueError):
+    """workspace.yml is not valid; the message names the file and the setting."""
 
 
 class WorkspaceBusy(Exception):
@@ -62,6 +69,37 @@ class Workspace:
     @property
     def sources_file(self) -> Path:
         return self.root / "sources.yml"
+
+    @property
+    def settings_file(self) -> Path:
+        return self.root / "workspace.yml"
+
+    def engine(self, override: str | None = None) -> str:
+        """The engine dbt builds on: `override` (--engine), else workspace.yml's `engine`, else duckdb."""
+        import yaml
+
+        if override is None and self.settings_file.exists():
+            settings = yaml.safe_load(self.settings_file.read_text(encoding="utf-8")) or {}
+            unknown = sorted(map(str, set(settings) - {"engine"})) if isinstance(settings, dict) \
+                else ["(not a mapping)"]
+            if unknown:
+                raise SettingsError(f"{self.settings_file}: unknown setting(s) {', '.join(unknown)}; the one "
+                                    "setting is `engine: duckdb` or `engine: spark`")
+            override = settings.get("engine", "duckdb")
+        engine = override or "duckdb"
+        if engine not in ENGINES:
+            raise SettingsError(f"{self.settings_file}: engine {engine!r} is not one of {', '.join(ENGINES)}")
+        return engine
+
+    @property
+    def lake(self) -> Path:
+        """The Spark engine's Parquet files (pipelines/lake.py); $LEADJOURNEY_LAKE moves them."""
+        return Path(os.environ.get("LEADJOURNEY_LAKE") or self.root / "lake")
+
+    @property
+    def spark_dir(self) -> Path:
+        """The local Spark engine's metastore and warehouse folder."""
+        return self.root / ".spark"
 
     @property
     def truth_file(self) -> Path:

@@ -213,7 +213,8 @@
         empty cell) keeps its value from the latest version whose file carried it. -#}
     {%- set key = versioned_extracts()[table][0] -%}
     {#- the raw table itself (a unit test's source() is its fixture, whose columns are the table's) -#}
-    {%- set raw_table = api.Relation.create(database=target.database, schema='raw', identifier=table) -%}
+    {%- set raw_table = api.Relation.create(database=(target.database if target.type != 'spark' else none),
+        schema='raw', identifier=table) -%}
     {%- set columns = adapter.get_columns_in_relation(raw_table) | map(attribute='name') | list
         if execute else [] -%}
     {%- set fields = [] -%}
@@ -328,4 +329,28 @@
 {%- endmacro %}
 {% macro spark__json_string_list_items(column) -%}
     explode(from_json({{ column }}, 'array<string>'))
+{%- endmacro %}
+
+{% macro sorted_list(column, delimiter) -%}
+    {#- Every non-null value of a group, sorted, joined by `delimiter`; null when there is none
+        (dbt.listagg cannot sort on Spark). -#}
+    {{ return(adapter.dispatch('sorted_list', 'leadjourney')(column, delimiter)) }}
+{%- endmacro %}
+{% macro duckdb__sorted_list(column, delimiter) -%}
+    string_agg({{ column }}, {{ delimiter }} order by {{ column }})
+{%- endmacro %}
+{% macro spark__sorted_list(column, delimiter) -%}
+    case when count({{ column }}) > 0 then array_join(array_sort(collect_list({{ column }})), {{ delimiter }}) end
+{%- endmacro %}
+
+{% macro replace_by_date(column) -%}
+    {#- The incremental config that replaces the dates a run selects and keeps the others: DuckDB
+        deletes and inserts by the unique key; Spark's Parquet tables overwrite their partitions. -#}
+    {{ return(adapter.dispatch('replace_by_date', 'leadjourney')(column)) }}
+{%- endmacro %}
+{% macro duckdb__replace_by_date(column) -%}
+    {{ return({'incremental_strategy': 'delete+insert'}) }}
+{%- endmacro %}
+{% macro spark__replace_by_date(column) -%}
+    {{ return({'incremental_strategy': 'insert_overwrite', 'partition_by': [column]}) }}
 {%- endmacro %}

@@ -12,9 +12,11 @@ from pipelines.workspace import Workspace
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The workspace folder; connections to its DuckDB warehouse are short-lived."""
+    """The workspace folder and the engine dbt builds on; connections to its DuckDB warehouse are
+    short-lived."""
 
     workspace: str
+    engine: str = "duckdb"
 
     @property
     def ws(self) -> Workspace:

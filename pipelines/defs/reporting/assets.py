@@ -29,7 +29,7 @@ def build_publish_asset(mart_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
         hashes = [file_sha256(f.path) for f in landing if f.mappings]
         with warehouse.connect() as con:
             reasons = blocking_failures(con, context.run_id, hashes)
-            inputs = build_inputs(ws, con)
+            inputs = build_inputs(ws, con, warehouse.engine)
         reasons += [f"unmatched file: {f.name}" for f in landing if f.error]
         if reasons:
             raise dg.Failure(description="Not published: " + "; ".join(reasons[:10]),

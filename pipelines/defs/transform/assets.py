@@ -4,6 +4,7 @@ dbt's data tests run inside `dbt build` (a failing error-level test fails the st
 depends on it); their results reach meta.dq_results from run_results.json. They are not also
 Dagster asset checks: that doubled the run's events (about 200 more) for nothing shown."""
 
+import json
 import os
 
 import dagster as dg
@@ -15,7 +16,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from pipelines import progress
+from pipelines import lake, progress
 from pipelines.config_tables import all_frames, write_config_tables
 from pipelines.defs.resources import WarehouseResource
 from pipelines.defs.transform.dbt import WAREHOUSE_ENV, dbt_executable, dbt_test_results
@@ -63,21 +64,37 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
     @dbt_assets(manifest=project.manifest_path, project=project, dagster_dbt_translator=Translator(
         settings=DagsterDbtTranslatorSettings(enable_asset_checks=False)))
     def leadjourney_dbt(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-        os.environ[WAREHOUSE_ENV] = str(warehouse.ws.warehouse)
+        ws = warehouse.ws
+        os.environ[WAREHOUSE_ENV] = str(ws.warehouse)
         os.environ.update(dbt_env())
-        dbt = DbtCliResource(project_dir=project, dbt_executable=dbt_executable())
-        # The project's own target path (not a fresh one per run) keeps dbt's partial parsing.
-        (project.target_path / "run_results.json").unlink(missing_ok=True)  # no stale results
         # dbt's unit tests check the SQL, not the data: they run in the test suite (and with
         # `leadjourney dbt test --select test_type:unit`), not on every run
         build = ["build", "--exclude-resource-type", "unit_test"]
+        target_path = project.target_path  # the project's own, not one per run: dbt parses partially
+        spark = warehouse.engine == "spark"
+        if spark:  # the same project on Spark, over the lake (pipelines/lake.py)
+            with warehouse.connect() as con:
+                written = lake.write_sources(con, ws.lake)
+            progress.report(f"  lake: {sum(written.values())} Parquet file(s) written to {ws.lake}")
+            lake.clear_seeds(ws.lake, project.manifest_path)
+            os.environ.update(lake.spark_env(ws))
+            build += ["--vars", json.dumps(lake.spark_vars())]
+            target_path = ws.dbt_dir / "target-spark"
+        dbt = DbtCliResource(project_dir=project, dbt_executable=dbt_executable(),
+                             target="spark" if spark else None)
+        (target_path / "run_results.json").unlink(missing_ok=True)  # no stale results
         try:
-            for event in dbt.cli(build, context=context, target_path=project.target_path).stream():
+            for event in dbt.cli(build, context=context, target_path=target_path).stream():
                 yield event
                 label = getattr(event, "output_name", None) or getattr(event, "check_name", None)
                 if label:
                     progress.report(f"  dbt: {label}")
-        finally:  # dbt's test warnings reach the run summary and the quality page, not just its log
-            record_dbt_tests(warehouse, project.target_path, context.run_id)
+        finally:
+            if spark:  # what Spark built comes back into the warehouse, failed models excepted
+                with warehouse.connect() as con:
+                    count = lake.read_models(con, ws.lake, lake.built_relations(target_path))
+                progress.report(f"  lake: {count} table(s) built on Spark read into the warehouse")
+            # dbt's test warnings reach the run summary and the quality page, not just its log
+            record_dbt_tests(warehouse, target_path, context.run_id)
 
     return leadjourney_dbt

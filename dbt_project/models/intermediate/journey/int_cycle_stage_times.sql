@@ -27,8 +27,9 @@ select
     p.*
     {%- for s in journey_stages() if s.funnel %},
     case when {{ is_measurable('stage:' ~ s.stage) }} then
+        {%- set implied = implied_by(s.stage) %}
         coalesce(p.{{ s.stage }}_at,
-                 least({% for t in implied_by(s.stage) %}p.{{ t }}_at{% if not loop.last %}, {% endif %}{% endfor %}))
+                 {% if implied | length > 1 %}least({% for t in implied %}p.{{ t }}_at{% if not loop.last %}, {% endif %}{% endfor %}){% else %}p.{{ implied[0] }}_at{% endif %})
     end as {{ s.stage }}_reached_at
     {%- endfor %}
 from pivoted as p

@@ -14,9 +14,9 @@ numbered as (
     select
         person_id,
         sfa_lead_id,
-        row_number() over (
+        cast(row_number() over (
             partition by person_id order by coalesce(notified_at, created_at), sfa_lead_id
-        ) as cycle_number,
+        ) as {{ dbt.type_bigint() }}) as cycle_number,
         coalesce(mql_at, notified_at, created_at) as handed_over_at
     from sfa
 ),

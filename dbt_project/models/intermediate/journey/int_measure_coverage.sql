@@ -25,7 +25,7 @@ select
     {{ dbt.split_part('m.measure', "':'", 1) }} as measure_kind,
     {{ dbt.split_part('m.measure', "':'", 2) }} as measure_name,
     count(s.carried_by) > 0 as is_measurable,
-    {{ dbt.listagg('s.carried_by', "', '", 'order by s.carried_by') }} as carried_by
+    {{ sorted_list('s.carried_by', "', '") }} as carried_by
 from measures as m
 left join sources as s on s.measure = m.measure
 group by m.measure

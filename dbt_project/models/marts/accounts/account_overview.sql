@@ -92,7 +92,7 @@ select
     coalesce(pa.proposer_reached, false) as proposer_reached,
     coalesce(pa.influencer_reached, false) as influencer_reached,
     (case when pa.decision_maker_reached then 1 else 0 end + case when pa.proposer_reached then 1 else 0 end
-     + case when pa.influencer_reached then 1 else 0 end) / 3.0 as buying_committee_coverage,
+     + case when pa.influencer_reached then 1 else 0 end) / cast(3 as double) as buying_committee_coverage,
     {{ rule('reporting_currency') }} as currency
 from {{ ref('stg_crm__accounts') }} as a
 left join per_account as pa on pa.account_id = a.account_id

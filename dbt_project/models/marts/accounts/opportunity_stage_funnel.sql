@@ -38,7 +38,7 @@ reached as (
         h.stage,
         h.stage_order,
         min(h.changed_at) as entered_at,
-        sum({{ seconds_between('h.changed_at', 'h.left_at') }}) / 86400.0 as days_in_stage,
+        sum({{ seconds_between('h.changed_at', 'h.left_at') }}) / cast(86400 as double) as days_in_stage,
         max(case when h.previous_order > h.stage_order then 1 else 0 end) as moved_back_here
     from history as h
     inner join segments as s on s.opportunity_id = h.opportunity_id

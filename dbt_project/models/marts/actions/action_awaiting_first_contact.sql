@@ -19,7 +19,7 @@ select
     j.notified_at,
     j.first_contact_due_at,
     case when j.sla_first_contact_met = false then 'overdue' else 'due' end as sla_status,
-    {{ seconds_between('j.notified_at', 'j.as_of') }} / 3600.0 as hours_waiting
+    {{ seconds_between('j.notified_at', 'j.as_of') }} / cast(3600 as double) as hours_waiting
 from {{ ref('lead_journey') }} as j
 where j.notified_at is not null
     and j.first_contact_at is null

@@ -29,7 +29,7 @@ select
     j.segment,
     j.original_channel,
     t.last_activity_at,
-    {{ dbt.datediff('t.last_activity_at', 'a.as_of', 'day') }} as days_inactive,
+    cast({{ dbt.datediff('t.last_activity_at', 'a.as_of', 'day') }} as {{ dbt.type_bigint() }}) as days_inactive,
     case
         when j.lost_at is not null then 'lost'
         when j.decision = 'non_sql' then 'non_sql'

@@ -26,5 +26,5 @@ select
     b.notified_at,
     b.first_contact_due_at,
     b.attempts_before_decision,
-    {{ seconds_between('b.notified_at', 'b.as_of') }} / 3600.0 as hours_since_notified
+    {{ seconds_between('b.notified_at', 'b.as_of') }} / cast(3600 as double) as hours_since_notified
 from breaches as b

@@ -106,19 +106,19 @@ local_times as (
 measured as (
     select
         l.*,
-        {{ seconds_between('l.notified_at', 'l.first_contact_at') }} / 3600.0 as hours_to_first_contact,
+        {{ seconds_between('l.notified_at', 'l.first_contact_at') }} / cast(3600 as double) as hours_to_first_contact,
         ({{ business_minute_index('l.first_contact_local', 'c_contact') }}
-            - {{ business_minute_index('l.notified_local', 'c_notified') }}) / 60.0 as business_hours_to_first_contact,
+            - {{ business_minute_index('l.notified_local', 'c_notified') }}) / cast(60 as double) as business_hours_to_first_contact,
         ({{ business_minute_index('l.as_of_local', 'c_as_of') }}
-            - {{ business_minute_index('l.notified_local', 'c_notified') }}) / 60.0 as business_hours_waiting,
-        {{ seconds_between('l.notified_at', 'l.as_of') }} / 3600.0 as hours_waiting,
+            - {{ business_minute_index('l.notified_local', 'c_notified') }}) / cast(60 as double) as business_hours_waiting,
+        {{ seconds_between('l.notified_at', 'l.as_of') }} / cast(3600 as double) as hours_waiting,
         c_decided.business_day_index - c_notified.business_day_index as business_days_to_decision,
         c_as_of.business_day_index - c_notified.business_day_index as business_days_waiting,
         c_mql.fiscal_year as cohort_fiscal_year,
         c_mql.fiscal_quarter as cohort_fiscal_quarter,
         (select min(b.bucket_order) from {{ source('config', 'speed_buckets') }} as b
          where b.max_minutes is null
-            or {{ seconds_between('l.notified_at', 'l.first_contact_at') }} / 60.0 <= b.max_minutes)
+            or {{ seconds_between('l.notified_at', 'l.first_contact_at') }} / cast(60 as double) <= b.max_minutes)
             as speed_bucket_order
     from local_times as l
     left join {{ source('config', 'calendar') }} as c_notified
@@ -214,13 +214,13 @@ select
     f.has_approximate_times,
 
     -- time in stage (days, reached to next reached)
-    {{ seconds_between('f.known_reached_at', 'f.mql_reached_at') }} / 86400.0 as days_known_to_mql,
-    {{ seconds_between('f.mql_reached_at', 'f.sal_reached_at') }} / 86400.0 as days_in_mql,
-    {{ seconds_between('f.sal_reached_at', 'f.sql_reached_at') }} / 86400.0 as days_in_sal,
-    {{ seconds_between('f.sql_reached_at', 'f.opportunity_reached_at') }} / 86400.0 as days_in_sql,
-    {{ seconds_between('f.opportunity_reached_at', 'coalesce(f.won_at, f.lost_at)') }} / 86400.0
+    {{ seconds_between('f.known_reached_at', 'f.mql_reached_at') }} / cast(86400 as double) as days_known_to_mql,
+    {{ seconds_between('f.mql_reached_at', 'f.sal_reached_at') }} / cast(86400 as double) as days_in_mql,
+    {{ seconds_between('f.sal_reached_at', 'f.sql_reached_at') }} / cast(86400 as double) as days_in_sal,
+    {{ seconds_between('f.sql_reached_at', 'f.opportunity_reached_at') }} / cast(86400 as double) as days_in_sql,
+    {{ seconds_between('f.opportunity_reached_at', 'coalesce(f.won_at, f.lost_at)') }} / cast(86400 as double)
         as days_in_opportunity,
-    {{ seconds_between('f.mql_reached_at', 'f.won_reached_at') }} / 86400.0 as days_mql_to_won,
+    {{ seconds_between('f.mql_reached_at', 'f.won_reached_at') }} / cast(86400 as double) as days_mql_to_won,
     f.won_reached_at < f.mql_reached_at as is_won_before_mql,
 
     -- scores at MQL time (else at as_of): the model in use, then both models' components

@@ -47,10 +47,10 @@ scored as (
 
 select
     *,
-    row_number() over (order by leads_lost desc, gap_to_target, kpi, dimension, dimension_value)
-        as bottleneck_rank,
-    row_number() over (
+    cast(row_number() over (order by leads_lost desc, gap_to_target, kpi, dimension, dimension_value)
+        as {{ dbt.type_bigint() }}) as bottleneck_rank,
+    cast(row_number() over (
         partition by kpi order by leads_lost desc, gap_to_target, dimension, dimension_value
-    ) as rank_within_kpi
+    ) as {{ dbt.type_bigint() }}) as rank_within_kpi
 from scored
 where dimension <> 'all'

@@ -44,15 +44,15 @@ contact as (
 ),
 
 targets as (
-    select * from (values
-        ('mqls', cast({{ rule('target_mql_per_month') }} as double), cast(null as double)),
-        ('win_rate', null, null),
-        ('sla_first_contact', {{ rule('target_sla_compliance_min') }}, null),
-        ('sla_all', {{ rule('target_sla_compliance_min') }}, null),
-        ('first_contact_hours', null, {{ rule('target_first_contact_hours_avg_max') }}),
-        ('new_arr', {{ rule('target_new_arr_fiscal_year') }} / 12.0, null),
-        ('ending_arr', null, null)
-    ) as t (kpi, target_low, target_high)
+    -- selects, not VALUES: the rules are scalar subqueries, which Spark does not take in VALUES
+    select 'mqls' as kpi, cast({{ rule('target_mql_per_month') }} as double) as target_low,
+           cast(null as double) as target_high
+    union all select 'win_rate', null, null
+    union all select 'sla_first_contact', {{ rule('target_sla_compliance_min') }}, null
+    union all select 'sla_all', {{ rule('target_sla_compliance_min') }}, null
+    union all select 'first_contact_hours', null, {{ rule('target_first_contact_hours_avg_max') }}
+    union all select 'new_arr', {{ rule('target_new_arr_fiscal_year') }} / cast(12 as double), null
+    union all select 'ending_arr', null, null
     union all
     select 'mql_to_sql', low, high from {{ source('config', 'target_bands') }} where kpi = 'mql_to_sql'
 ),

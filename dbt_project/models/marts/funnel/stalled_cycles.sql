@@ -12,7 +12,7 @@ timed as (
     select
         s.*,
         j.cohort_month,
-        {{ seconds_between('s.entered_at', 'j.as_of') }} / 86400.0 as days_in_stage
+        {{ seconds_between('s.entered_at', 'j.as_of') }} / cast(86400 as double) as days_in_stage
     from open_stages as s
     inner join {{ ref('lead_journey') }} as j on j.lead_id = s.lead_id and j.cycle_number = s.cycle_number
     where j.is_latest_cycle

@@ -11,12 +11,12 @@ bridge as (
     select
         month,
         bool_or(is_partial) as is_partial,
-        sum(previous_arr) as starting_arr,
-        sum(new_arr) as new_arr,
-        sum(expansion_arr) as expansion_arr,
-        sum(contraction_arr) as contraction_arr,
-        sum(churned_arr) as churned_arr,
-        sum(arr) as ending_arr,
+        cast(sum(previous_arr) as decimal(38, 2)) as starting_arr,
+        cast(sum(new_arr) as decimal(38, 2)) as new_arr,
+        cast(sum(expansion_arr) as decimal(38, 2)) as expansion_arr,
+        cast(sum(contraction_arr) as decimal(38, 2)) as contraction_arr,
+        cast(sum(churned_arr) as decimal(38, 2)) as churned_arr,
+        cast(sum(arr) as decimal(38, 2)) as ending_arr,
         {{ count_where('arr > 0') }} as customers,
         {{ count_where("movement = 'new'") }} as new_customers,
         {{ count_where("movement = 'churn'") }} as churned_customers

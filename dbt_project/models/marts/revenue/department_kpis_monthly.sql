@@ -99,7 +99,7 @@ nps as (
     select
         cast({{ dbt.date_trunc('month', to_business_time('responded_at')) }} as date) as month,
         count(*) as responses,
-        100.0 * ({{ count_where('score >= 9') }} - {{ count_where('score <= 6') }}) / count(*) as nps
+        cast(100 as double) * ({{ count_where('score >= 9') }} - {{ count_where('score <= 6') }}) / count(*) as nps
     from {{ ref('stg_crm__nps') }}
     group by 1
 ),

@@ -25,15 +25,16 @@ opps as (
 ),
 
 won_fytd as (
-    select sum(o.amount_reporting) as won_arr, count(*) as won_deals
+    select cast(sum(o.amount_reporting) as decimal(38, 2)) as won_arr, count(*) as won_deals
     from opps as o cross join fiscal as f cross join as_of as a
     where o.is_won and o.close_date between f.fiscal_year_start and a.as_of_local_date
 ),
 
 open_pipeline as (
     select
-        sum(o.amount_reporting) as open_amount,
-        sum(case when o.close_date <= f.fiscal_year_end then o.amount_reporting else 0 end) as open_amount_this_year,
+        cast(sum(o.amount_reporting) as decimal(38, 2)) as open_amount,
+        cast(sum(case when o.close_date <= f.fiscal_year_end then o.amount_reporting else 0 end)
+             as decimal(38, 2)) as open_amount_this_year,
         count(*) as open_opportunities,
         count(o.amount_reporting) as open_with_amount
     from opps as o cross join fiscal as f
@@ -41,7 +42,7 @@ open_pipeline as (
 ),
 
 deal_size as (
-    select avg(o.amount_reporting) as average_won_deal
+    select avg(cast(o.amount_reporting as double)) as average_won_deal
     from opps as o cross join as_of as a
     where o.is_won and o.close_date > cast({{ dbt.dateadd('month', -12, 'a.as_of_local_date') }} as date)
 ),
@@ -84,9 +85,9 @@ plan as (
         r.mql_to_sql,
         r.sql_to_opportunity,
         r.opportunity_to_won,
-        (extract(year from f.fiscal_year_end) - extract(year from a.as_of_local_date)) * 12
+        cast((extract(year from f.fiscal_year_end) - extract(year from a.as_of_local_date)) * 12
             + extract(month from f.fiscal_year_end) - extract(month from a.as_of_local_date) + 1
-            as months_remaining
+            as {{ dbt.type_bigint() }}) as months_remaining
     from fiscal as f
     cross join as_of as a
     cross join won_fytd as w
@@ -101,15 +102,15 @@ select
     case when open_opportunities = 0 or open_opportunities_with_amount > 0 then
         cast(open_pipeline_this_year as double) / nullif(cast(remaining_new_arr as double), 0)
     end as pipeline_coverage,
-    ceil(cast(remaining_new_arr as double) / nullif(cast(average_won_deal as double), 0)) as deals_needed,
-    ceil(cast(remaining_new_arr as double) / nullif(cast(average_won_deal as double), 0)
-         / nullif(opportunity_to_won, 0)) as opportunities_needed,
-    ceil(cast(remaining_new_arr as double) / nullif(cast(average_won_deal as double), 0)
-         / nullif(opportunity_to_won, 0) / nullif(sql_to_opportunity, 0)) as sqls_needed,
-    ceil(cast(remaining_new_arr as double) / nullif(cast(average_won_deal as double), 0)
-         / nullif(opportunity_to_won, 0) / nullif(sql_to_opportunity, 0) / nullif(mql_to_sql, 0)) as mqls_needed,
-    ceil(cast(remaining_new_arr as double) / nullif(cast(average_won_deal as double), 0)
+    cast(ceil(cast(remaining_new_arr as double) / nullif(cast(average_won_deal as double), 0)) as double) as deals_needed,
+    cast(ceil(cast(remaining_new_arr as double) / nullif(cast(average_won_deal as double), 0)
+         / nullif(opportunity_to_won, 0)) as double) as opportunities_needed,
+    cast(ceil(cast(remaining_new_arr as double) / nullif(cast(average_won_deal as double), 0)
+         / nullif(opportunity_to_won, 0) / nullif(sql_to_opportunity, 0)) as double) as sqls_needed,
+    cast(ceil(cast(remaining_new_arr as double) / nullif(cast(average_won_deal as double), 0)
+         / nullif(opportunity_to_won, 0) / nullif(sql_to_opportunity, 0) / nullif(mql_to_sql, 0)) as double) as mqls_needed,
+    cast(ceil(cast(remaining_new_arr as double) / nullif(cast(average_won_deal as double), 0)
          / nullif(opportunity_to_won, 0) / nullif(sql_to_opportunity, 0) / nullif(mql_to_sql, 0)
-         / nullif(months_remaining, 0)) as mqls_needed_per_month,
+         / nullif(months_remaining, 0)) as double) as mqls_needed_per_month,
     {{ rule('reporting_currency') }} as currency
 from plan

@@ -1,5 +1,5 @@
 {{ config(materialized='incremental', unique_key=['snapshot_date', 'opportunity_id'],
-          incremental_strategy='delete+insert', on_schema_change='append_new_columns') }}
+          on_schema_change='append_new_columns', **replace_by_date('snapshot_date')) }}
 -- The open pipeline on each run's day (business time zone; the as_of date when reporting.as_of is
 -- a fixed time): one row per snapshot date and open opportunity. Incremental: each run adds (or
 -- refreshes) its own date and never rewrites earlier dates, so the trend survives the SFA
