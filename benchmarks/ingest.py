@@ -9,11 +9,10 @@ Each size runs in a fresh child process, so peak memory (max RSS) is that step's
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
-
-from benchmarks.child import run_child
 
 CHILD = r"""
 import json, resource, sys, time
@@ -50,7 +49,8 @@ def main(sizes: list[int]) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             root = Path(tmp)
             for step in ("generate", "ingest"):
-                out = run_child(CHILD, step, str(root), str(leads), check=True).stdout
+                out = subprocess.run([sys.executable, "-c", CHILD, step, str(root), str(leads)],
+                                     check=True, capture_output=True, text=True).stdout
                 m = json.loads(out.strip().splitlines()[-1])
                 size = sum(p.stat().st_size for p in (root / "landing").rglob("*") if p.is_file())
                 print(f"{leads:>9,} {step:9} {m['rows']:>12,} {m['seconds']:>8.1f} "

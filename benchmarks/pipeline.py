@@ -26,11 +26,12 @@ import argparse
 import json
 import platform
 import shutil
+import subprocess
+import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks.child import run_child
 from pipelines.warehouse import machine_memory_bytes, threads
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,7 +86,8 @@ print(json.dumps(out))
 
 
 def _step(step: str, ws: Path, *args: str) -> dict:
-    proc = run_child(CHILD, step, str(ws), *args)
+    proc = subprocess.run([sys.executable, "-c", CHILD, step, str(ws), *args], cwd=ROOT,
+                          capture_output=True, text=True)
     if proc.returncode:
         raise SystemExit(f"{step} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])

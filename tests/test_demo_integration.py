@@ -81,6 +81,7 @@ def test_the_build_inputs_follow_loads_rules_and_the_clock(demo_workspace: Path,
     try:
         base = build_inputs(ws, con)
         assert base == build_inputs(ws, con) and len(base) == 64
+        assert build_inputs(ws, con, "spark") != base  # built on another engine: built again
         ws.rules_file.write_text("# only a comment: the rules in force are the same\n", encoding="utf-8")
         assert build_inputs(ws, con) == base
         ws.rules_file.write_text("sla:\n  first_contact_hours: 1\n", encoding="utf-8")
