@@ -7,18 +7,21 @@
 Generates the demo extracts once (seed 3, exported on 2026-10-30; kept in --dir/generated and reused
 when there), then runs the pipeline on a fresh workspace per engine, each in a fresh child process,
 and prints each run's time, its stages (ingest, dbt, checks, publication; on Spark the dbt stage
-includes writing the lake and reading the models back) and its peak memory (the run's process and
-its children: dbt, and Spark's JVM). Writes them as JSON (default bench-results/spark-<leads>.json).
+includes writing the lake and reading the models back) and its peak memory (the largest sum of the
+resident memory of the run's process and its descendants: dbt, and Spark's JVM). Writes them as
+JSON (default bench-results/spark-<leads>.json).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED, END = 3, "2026-10-30"
 
 CHILD = r"""
-import json, resource, sys, time
+import json, sys, time
 from pathlib import Path
 step, ws = sys.argv[1], Path(sys.argv[2])
 started = time.perf_counter()
@@ -42,18 +45,44 @@ else:
     assert outcome.success, outcome.failures
     out["stages"] = outcome.stages
 out["seconds"] = time.perf_counter() - started
-out["peak_mb"] = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-                     resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
 print(json.dumps(out))
 """
 
 
+def _tree_rss_mb(root: int) -> float:
+    """The resident memory of a process and all its descendants now (from /proc)."""
+    parents, rss = {}, {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        pid = int(stat.parent.name)
+        parents[pid], rss[pid] = int(fields[1]), int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+    tree, grew = {root}, True
+    while grew:
+        more = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree |= more
+        grew = bool(more)
+    return sum(rss.get(pid, 0) for pid in tree) / 2**20
+
+
 def _step(step: str, ws: Path, *args: str) -> dict:
-    proc = subprocess.run([sys.executable, "-c", CHILD, step, str(ws), *args], cwd=ROOT,
-                          capture_output=True, text=True)
+    """Run a step in a child process; its peak memory is the largest sum of the resident memory of
+    the child and its descendants (dbt, Spark's JVM), sampled every half second."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen([sys.executable, "-c", CHILD, step, str(ws), *args], cwd=ROOT,
+                                stdout=out, stderr=err, text=True)
+        peak = 0.0
+        while proc.poll() is None:
+            peak = max(peak, _tree_rss_mb(proc.pid))
+            time.sleep(0.5)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
     if proc.returncode:
-        raise SystemExit(f"{step} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+        raise SystemExit(f"{step} failed:\n{stdout[-3000:]}\n{stderr[-3000:]}")
+    return {**json.loads(stdout.strip().splitlines()[-1]), "peak_mb": peak}
 
 
 def main() -> None:

@@ -420,7 +420,7 @@ def dbt(workspace: str | None, engine: str | None, dbt_args: tuple[str, ...]) ->
     if engine == "spark":
         if lake.spark_missing():
             _fail(lake.spark_missing())
-        if not (ws.lake / "config").is_dir():
+        if not lake.Lake(ws.lake).exists("config"):
             _fail(f"{ws.lake} holds no lake yet: run "
                   f"`leadjourney run --engine spark --workspace {ws.root}` first")
         env |= {**lake.spark_env(ws), "DBT_TARGET_PATH": str(ws.dbt_dir / "target-spark")}

@@ -15,7 +15,9 @@ publication, the dashboard, the deck and the exports work on them unchanged.
 A load's file is written again only when its rows changed since it was written: a later load
 marks rows of earlier ones (`_dropped_by_load_id`, `_repeated_in_load_id`); the file of a load
 that was removed is deleted. The lake is `<workspace>/lake` unless $LEADJOURNEY_LAKE names
-another folder (Workspace.lake).
+another folder or an object-store URL (`s3a://bucket/lake`, `gs://…`, `abfss://…`; Workspace.lake),
+which leadjourney reaches through pyarrow's file systems with the store's usual credentials
+(AWS_*, GOOGLE_APPLICATION_CREDENTIALS, AZURE_*) and Spark through its Hadoop connectors.
 """
 
 from __future__ import annotations
@@ -23,9 +25,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import duckdb
+from pyarrow import fs as pafs
 
 WHOLE_SCHEMAS = ("meta", "config")
 STATE_FILE = "_loads.json"  # Spark skips files whose names start with _ or .
@@ -35,8 +39,86 @@ STATE_FILE = "_loads.json"  # Spark skips files whose names start with _ or .
 TEXT_TYPES = ("UHUGEINT", "HUGEINT", '"NULL"')
 
 
+class Lake:
+    """The lake's storage: a local folder, or an object store through pyarrow's file systems.
+    Paths inside it are relative, `/`-separated (`raw/ma_leads/<load_id>.parquet`)."""
+
+    def __init__(self, location: str | Path):
+        self.location = str(location)
+        scheme, _, rest = self.location.partition("://")
+        if rest and scheme != "file":
+            # Spark's Hadoop schemes for S3 are s3a (s3n of old); pyarrow's is s3
+            url = ("s3" if scheme in ("s3a", "s3n") else scheme) + "://" + rest
+            self.fs, self.root = pafs.FileSystem.from_uri(url)
+            self.root = self.root.rstrip("/")
+            self.local = False
+        else:
+            self.fs, self.root = pafs.LocalFileSystem(), str(Path(rest or self.location).resolve())
+            self.local = True
+
+    def path(self, *parts: str) -> str:
+        return "/".join([self.root, *parts])
+
+    def exists(self, *parts: str) -> bool:
+        return self.fs.get_file_info(self.path(*parts)).type != pafs.FileType.NotFound
+
+    def names(self, *parts: str) -> list[str]:
+        """What a folder holds (files and folders), by name; none if it does not exist."""
+        selector = pafs.FileSelector(self.path(*parts), allow_not_found=True)
+        return sorted(info.base_name for info in self.fs.get_file_info(selector))
+
+    def read_text(self, *parts: str) -> str | None:
+        if not self.exists(*parts):
+            return None
+        with self.fs.open_input_stream(self.path(*parts)) as stream:
+            return stream.read().decode("utf-8")
+
+    def write_text(self, text: str, *parts: str) -> None:
+        self.fs.create_dir(self.path(*parts[:-1]), recursive=True)
+        with self.fs.open_output_stream(self.path(*parts)) as stream:
+            stream.write(text.encode("utf-8"))
+
+    def delete(self, *parts: str) -> None:
+        """Delete a file or a folder with what it holds; nothing if it does not exist."""
+        info = self.fs.get_file_info(self.path(*parts))
+        if info.type == pafs.FileType.Directory:
+            self.fs.delete_dir(info.path)
+        elif info.type == pafs.FileType.File:
+            self.fs.delete_file(info.path)
+
+    def write(self, con: duckdb.DuckDBPyConnection, query: str, params: list | None, *parts: str) -> None:
+        """COPY a query to a Parquet file in the lake, swapped in whole (a reader never sees half
+        of it): renamed into place in a folder, uploaded as one object to a store."""
+        if self.local:
+            target = Path(self.path(*parts))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name("." + target.name + ".writing")
+            _copy(con, query, params, tmp)
+            os.replace(tmp, target)
+            return
+        with tempfile.TemporaryDirectory(prefix="leadjourney-lake-") as folder:
+            tmp = Path(folder) / parts[-1]
+            _copy(con, query, params, tmp)
+            self.fs.create_dir(self.path(*parts[:-1]), recursive=True)
+            pafs.copy_files(str(tmp), self.path(*parts), destination_filesystem=self.fs)
+
+    def local_folder(self, *parts: str, scratch: str) -> Path:
+        """A local folder holding what the lake's folder holds: the folder itself, or a copy of the
+        store's in the scratch folder."""
+        if self.local:
+            return Path(self.path(*parts))
+        copy = Path(scratch, *parts)
+        if self.exists(*parts):
+            pafs.copy_files(self.path(*parts), str(copy), source_filesystem=self.fs)
+        return copy
+
+
 def _quote(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
+
+
+def _copy(con: duckdb.DuckDBPyConnection, query: str, params: list | None, path: Path) -> None:
+    con.execute(f"COPY ({query}) TO {_quote(path)} (FORMAT parquet, COMPRESSION zstd)", params or [])
 
 
 def _select(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> str:
@@ -49,86 +131,83 @@ def _select(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> str:
                      else f'"{name}"' for name, type_ in columns)
 
 
-def _write(con: duckdb.DuckDBPyConnection, query: str, path: Path, params: list | None = None) -> None:
-    """COPY a query to a Parquet file, swapped in whole (a reader never sees half of it)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name("." + path.name + ".writing")
-    con.execute(f"COPY ({query}) TO {_quote(tmp)} (FORMAT parquet, COMPRESSION zstd)", params or [])
-    os.replace(tmp, path)
-
-
 def _tables(con: duckdb.DuckDBPyConnection, schema: str) -> list[str]:
     return [t for (t,) in con.execute(
         "SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database() "
         "AND table_schema = ? AND table_type = 'BASE TABLE' ORDER BY 1", [schema]).fetchall()]
 
 
-def write_sources(con: duckdb.DuckDBPyConnection, lake: Path) -> dict[str, int]:
+def write_sources(con: duckdb.DuckDBPyConnection, location: str | Path) -> dict[str, int]:
     """Write what dbt reads into the lake; the files written, by schema (loads left as they were
     are not counted)."""
+    lake = Lake(location)
     written = {"raw": 0, **{s: 0 for s in WHOLE_SCHEMAS}}
     for table in _tables(con, "raw"):
-        folder = lake / "raw" / table
-        folder.mkdir(parents=True, exist_ok=True)
         select = _select(con, "raw", table)
-        state_file = folder / STATE_FILE
-        state = json.loads(state_file.read_text()) if state_file.exists() else {}
+        state = json.loads(lake.read_text("raw", table, STATE_FILE) or "{}")
         if state.get("schema") != select:  # the columns changed: every file is written again
             state = {}
+        present = set(lake.names("raw", table))
         # a load's rows and the marks later loads set on them
         loads = {load_id: [rows, str(marks)] for load_id, rows, marks in con.execute(
             f"SELECT _load_id, count(*), sum(hash(_dropped_by_load_id, _repeated_in_load_id)) "
             f"FROM raw.{table} GROUP BY _load_id").fetchall()}
         for load_id in sorted(set(state.get("loads", {})) - set(loads)):
-            (folder / f"{load_id}.parquet").unlink(missing_ok=True)
+            lake.delete("raw", table, f"{load_id}.parquet")
         for load_id, digest in sorted(loads.items()):
-            if state.get("loads", {}).get(load_id) != digest or not (folder / f"{load_id}.parquet").exists():
-                _write(con, f"SELECT {select} FROM raw.{table} WHERE _load_id = ?",
-                       folder / f"{load_id}.parquet", [load_id])
+            if state.get("loads", {}).get(load_id) != digest or f"{load_id}.parquet" not in present:
+                lake.write(con, f"SELECT {select} FROM raw.{table} WHERE _load_id = ?", [load_id],
+                           "raw", table, f"{load_id}.parquet")
                 written["raw"] += 1
-        if not state or not (folder / "schema.parquet").exists():
-            _write(con, f"SELECT {select} FROM raw.{table} WHERE false", folder / "schema.parquet")
+        if not state or "schema.parquet" not in present:
+            lake.write(con, f"SELECT {select} FROM raw.{table} WHERE false", None,
+                       "raw", table, "schema.parquet")
             written["raw"] += 1
-        state_file.write_text(json.dumps({"schema": select, "loads": loads}))
+        lake.write_text(json.dumps({"schema": select, "loads": loads}), "raw", table, STATE_FILE)
     for schema in WHOLE_SCHEMAS:
         tables = _tables(con, schema)
-        for stale in (lake / schema).glob("*") if (lake / schema).is_dir() else []:
-            if stale.name not in tables:
-                shutil.rmtree(stale)
+        for stale in set(lake.names(schema)) - set(tables):
+            lake.delete(schema, stale)
         for table in tables:
-            _write(con, f"SELECT {_select(con, schema, table)} FROM {schema}.{table}",
-                   lake / schema / table / "data.parquet")
+            lake.write(con, f"SELECT {_select(con, schema, table)} FROM {schema}.{table}", None,
+                       schema, table, "data.parquet")
             written[schema] += 1
     return written
 
 
-def read_models(con: duckdb.DuckDBPyConnection, lake: Path, relations: list[tuple[str, str]]) -> int:
+def read_models(con: duckdb.DuckDBPyConnection, location: str | Path,
+                relations: list[tuple[str, str]]) -> int:
     """Replace the warehouse's dbt tables (schema, name) with what dbt wrote in the lake. Spark
     writes its session-time-zone timestamps as instants; they come back as UTC wall-clock times, as
     DuckDB's models hold them."""
+    lake = Lake(location)
     con.execute("SET TimeZone = 'UTC'")
-    for schema, name in relations:
-        files = lake / "dbt" / schema / name
-        con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-        # a partitioned table (an incremental one's dates) keeps its partitions in key=value folders
-        con.execute(f"CREATE OR REPLACE TABLE {schema}.{name} AS SELECT * FROM "
-                    f"read_parquet({_quote(files / '**' / '*.parquet')}, hive_partitioning = true)")
-        zoned = [c for c, t in con.execute(
-            "SELECT column_name, data_type FROM information_schema.columns WHERE table_catalog = "
-            "current_database() AND table_schema = ? AND table_name = ?", [schema, name]).fetchall()
-            if t == "TIMESTAMP WITH TIME ZONE"]
-        for column in zoned:
-            con.execute(f'ALTER TABLE {schema}.{name} ALTER "{column}" TYPE TIMESTAMP')
+    with tempfile.TemporaryDirectory(prefix="leadjourney-lake-") as scratch:
+        for schema, name in relations:
+            files = lake.local_folder("dbt", schema, name, scratch=scratch)
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+            # a partitioned table (an incremental one's dates) keeps its partitions in key=value folders
+            con.execute(f"CREATE OR REPLACE TABLE {schema}.{name} AS SELECT * FROM "
+                        f"read_parquet({_quote(files / '**' / '*.parquet')}, hive_partitioning = true)")
+            zoned = [c for c, t in con.execute(
+                "SELECT column_name, data_type FROM information_schema.columns WHERE table_catalog = "
+                "current_database() AND table_schema = ? AND table_name = ?", [schema, name]).fetchall()
+                if t == "TIMESTAMP WITH TIME ZONE"]
+            for column in zoned:
+                con.execute(f'ALTER TABLE {schema}.{name} ALTER "{column}" TYPE TIMESTAMP')
+            if not lake.local:
+                shutil.rmtree(files)  # one model's copy at a time
     return len(relations)
 
 
-def clear_seeds(lake: Path, manifest_path: Path) -> None:
+def clear_seeds(location: str | Path, manifest_path: Path) -> None:
     """Remove the seeds' folders before dbt loads them again: Spark drops a table written at a
     location of its own without its files, and a seed is inserted into the table it creates."""
+    lake = Lake(location)
     nodes = json.loads(manifest_path.read_text(encoding="utf-8"))["nodes"]
     for node in nodes.values():
         if node["resource_type"] == "seed":
-            shutil.rmtree(lake / "dbt" / node["schema"] / node["alias"], ignore_errors=True)
+            lake.delete("dbt", node["schema"], node["alias"])
 
 
 def built_relations(target_path: Path) -> list[tuple[str, str]]:

@@ -92,9 +92,10 @@ class Workspace:
         return engine
 
     @property
-    def lake(self) -> Path:
-        """The Spark engine's Parquet files (pipelines/lake.py); $LEADJOURNEY_LAKE moves them."""
-        return Path(os.environ.get("LEADJOURNEY_LAKE") or self.root / "lake")
+    def lake(self) -> str:
+        """Where the Spark engine's Parquet files are (pipelines/lake.py): a folder, or an object
+        store's URL such as s3a://bucket/lake; $LEADJOURNEY_LAKE moves them."""
+        return os.environ.get("LEADJOURNEY_LAKE") or str(self.root / "lake")
 
     @property
     def spark_dir(self) -> Path:

@@ -11,6 +11,7 @@ import json
 import math
 import os
 import shutil
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -45,44 +46,113 @@ def _warehouse(path: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _files(folder: Path) -> dict[str, int]:
-    return {p.name: p.stat().st_mtime_ns for p in sorted(folder.glob("*.parquet"))}
+@pytest.fixture(scope="module")
+def s3_server():
+    """A local S3 (moto's server): the object store the lake may live on."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
 
 
-def test_the_lake_holds_a_file_per_load_written_again_only_when_later_loads_mark_its_rows(tmp_path: Path):
-    con = _warehouse(tmp_path / "w.duckdb")
-    root = tmp_path / "lake"
-    assert lake.write_sources(con, root) == {"raw": 4, "meta": 1, "config": 1}  # 2 loads, 2 schemas
-    leads = root / "raw" / "ma_leads"
-    assert sorted(p.name for p in leads.iterdir() if not p.name.startswith("_")) == \
-        ["a.parquet", "b.parquet", "schema.parquet"]
-    # a table with no load yet still has its columns, for Spark to read
-    assert [p.name for p in (root / "raw" / "ma_activities").glob("*.parquet")] == ["schema.parquet"]
+@pytest.fixture(params=["folder", "s3"])
+def lake_location(request, tmp_path: Path, monkeypatch) -> str:
+    """The lake in a local folder, and in a bucket (`s3a://`, Spark's scheme) on a local S3."""
+    if request.param == "folder":
+        return str(tmp_path / "lake")
+    from pyarrow import fs as pafs
+
+    endpoint = request.getfixturevalue("s3_server")
+    for name, value in {"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "test",
+                        "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1",
+                        "AWS_EC2_METADATA_DISABLED": "true"}.items():
+        monkeypatch.setenv(name, value)
+    bucket = f"lake-{tmp_path.name.lower().replace('_', '-')[-40:]}"
+    pafs.S3FileSystem(endpoint_override=endpoint, allow_bucket_creation=True).create_dir(bucket)
+    return f"s3a://{bucket}/team/lake"
+
+
+def _files(store: lake.Lake, *folder: str) -> dict[str, int | None]:
+    """The folder's Parquet files and when each was written (a local file's; a store's objects
+    carry the second only, which tells no rewrite apart)."""
+    infos = store.fs.get_file_info([store.path(*folder, n) for n in store.names(*folder)])
+    return {i.base_name: i.mtime_ns if store.local else None for i in infos
+            if i.base_name.endswith(".parquet")}
+
+
+def _parquet(store: lake.Lake, query: str, *file: str) -> list[tuple]:
+    import pyarrow.parquet as pq
+
     check = duckdb.connect()
     check.execute("SET TimeZone = 'UTC'")
-    rows = check.execute(f"SELECT lead_id, created_at, _line_hash FROM read_parquet('{leads}/a.parquet') "
-                         "ORDER BY 1").fetchall()
+    check.register("parquet_file", pq.read_table(store.path(*file), filesystem=store.fs))
+    return check.execute(query.replace("FILE", "parquet_file")).fetchall()
+
+
+def test_the_lake_holds_a_file_per_load_written_again_only_when_later_loads_mark_its_rows(
+        tmp_path: Path, lake_location: str):
+    con = _warehouse(tmp_path / "w.duckdb")
+    store = lake.Lake(lake_location)
+    assert lake.write_sources(con, lake_location) == {"raw": 4, "meta": 1, "config": 1}  # 2 loads
+    assert store.names("raw", "ma_leads") == [lake.STATE_FILE, "a.parquet", "b.parquet", "schema.parquet"]
+    # a table with no load yet still has its columns, for Spark to read
+    assert list(_files(store, "raw", "ma_activities")) == ["schema.parquet"]
+    rows = _parquet(store, "SELECT lead_id, created_at, _line_hash FROM FILE ORDER BY 1",
+                    "raw", "ma_leads", "a.parquet")
     # the time as an instant (UTC), the 128-bit hash as text
     assert [(r[0], r[1].isoformat(), r[2]) for r in rows] == [
         ("L1", "2026-04-01T00:30:00+00:00", "340282366920938463463374607431768211455"),
         ("L2", "2026-04-02T09:00:00+00:00", "7")]
-    before = _files(leads)
+    before = _files(store, "raw", "ma_leads")
 
-    assert lake.write_sources(con, root)["raw"] == 0  # nothing changed: nothing written
-    assert _files(leads) == before
+    assert lake.write_sources(con, lake_location)["raw"] == 0  # nothing changed: nothing written
+    assert _files(store, "raw", "ma_leads") == before
 
     con.execute("UPDATE raw.ma_leads SET _repeated_in_load_id = 'b' WHERE _load_id = 'a' AND lead_id = 'L1'")
-    assert lake.write_sources(con, root)["raw"] == 1
-    after = _files(leads)
-    assert after["a.parquet"] != before["a.parquet"] and after["b.parquet"] == before["b.parquet"]
-    assert check.execute(f"SELECT count(_repeated_in_load_id) FROM read_parquet('{leads}/a.parquet')"
-                         ).fetchone()[0] == 1
+    assert lake.write_sources(con, lake_location)["raw"] == 1
+    after = _files(store, "raw", "ma_leads")
+    if store.local:
+        assert after["a.parquet"] != before["a.parquet"] and after["b.parquet"] == before["b.parquet"]
+    assert _parquet(store, "SELECT count(_repeated_in_load_id) FROM FILE", "raw", "ma_leads",
+                    "a.parquet") == [(1,)]
 
     con.execute("DELETE FROM raw.ma_leads WHERE _load_id = 'b'")  # the load was removed
     con.execute("DROP TABLE config.rules")
-    lake.write_sources(con, root)
-    assert not (leads / "b.parquet").exists() and (leads / "a.parquet").exists()
-    assert not (root / "config" / "rules").exists()
+    lake.write_sources(con, lake_location)
+    assert store.names("raw", "ma_leads") == [lake.STATE_FILE, "a.parquet", "schema.parquet"]
+    assert store.names("config") == [] and store.names("meta") == ["load_manifest"]
+
+
+def test_the_models_spark_wrote_come_back_into_the_warehouse_in_utc(tmp_path: Path, lake_location: str):
+    """What Spark writes: instants (its session is UTC), a partitioned table's key in folders."""
+    store = lake.Lake(lake_location)
+    spark_like = duckdb.connect()
+    spark_like.execute("SET TimeZone = 'Asia/Tokyo'")  # the instant is what counts, not the zone
+    for partition, lead in (("2026-10-01", "L1"), ("2026-10-02", "L2")):
+        store.write(spark_like, f"SELECT '{lead}' AS lead_id, TIMESTAMPTZ '2026-10-01 09:00:00+09' "
+                    "AS mql_at, 12.5::DECIMAL(38,2) AS arr", None,
+                    "dbt", "marts", "journey_daily", f"snapshot_date={partition}", "part-00000.parquet")
+    store.write_text("", "dbt", "marts", "journey_daily", "_SUCCESS")
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    assert lake.read_models(con, lake_location, [("marts", "journey_daily")]) == 1
+    assert con.execute("SELECT lead_id, mql_at, arr, snapshot_date FROM marts.journey_daily ORDER BY 1"
+                       ).fetchall() == [
+        ("L1", datetime(2026, 10, 1, 0, 0), Decimal("12.50"), date(2026, 10, 1)),
+        ("L2", datetime(2026, 10, 1, 0, 0), Decimal("12.50"), date(2026, 10, 2))]
+    assert con.execute("SELECT data_type FROM information_schema.columns WHERE column_name = 'mql_at'"
+                       ).fetchone() == ("TIMESTAMP",)
+    lake.clear_seeds(lake_location, _manifest(tmp_path, ("marts", "journey_daily")))
+    assert not store.exists("dbt", "marts", "journey_daily")
+
+
+def _manifest(folder: Path, seed: tuple[str, str]) -> Path:
+    path = folder / "manifest.json"
+    path.write_text(json.dumps({"nodes": {"seed.x": {"resource_type": "seed", "schema": seed[0],
+                                                     "alias": seed[1]}}}), encoding="utf-8")
+    return path
 
 
 def test_the_engine_is_the_workspaces_setting_unless_the_command_names_one(tmp_path: Path):
