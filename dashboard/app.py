@@ -27,6 +27,7 @@ PAGES = (
     (
         "section_operations",
         (
+            ("weekly", "page_weekly", ":material/checklist:"),
             ("sla", "page_sla", ":material/timer:"),
             ("quality", "page_quality", ":material/fact_check:"),
             ("review", "page_review", ":material/slideshow:"),

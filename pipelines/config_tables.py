@@ -112,6 +112,7 @@ def rules_frame(rules: Rules) -> pl.DataFrame:
         "target_min_sample_size": rules.targets.min_sample_size,
         "budgeting_season_start_month": rules.recycling.budgeting_season_start_month,
         "dormant_days": rules.recycling.dormant_days,
+        "action_horizon_days": rules.actions.horizon_days,
     }], schema_overrides={**{c: pl.Float64 for c in ("mql_fit_min", "mql_engagement_min", "mql_score_min")},
                          "as_of_fixed": pl.Datetime("us")})
 

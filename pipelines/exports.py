@@ -32,10 +32,23 @@ class ActionList:
 _CODED = {"sla_status": "sla_status", "sla_rule": "sla_rule", "action": "action",
           "recycle_source": "recycle_source", "reason": "reason", "non_sql_reason": "reason",
           "decision": "decision", "opportunity_outcome": "outcome", "last_stage": "stage",
-          "original_channel": "channel", "segment": "segment", "is_due": "boolean"}
-_LOCAL = {"notified_at", "first_contact_due_at", "decided_at", "last_activity_at", "sfa_updated_at"}
+          "original_channel": "channel", "segment": "segment", "is_due": "boolean",
+          "follow_up": "follow_up"}
+_LOCAL = {"notified_at", "first_contact_due_at", "first_contact_at", "decided_at", "last_activity_at",
+          "sfa_updated_at"}
 
 ACTION_LISTS = (
+    ActionList("weekly_handoffs.csv", "marts.action_weekly_handoffs", (
+        ("owner_manager", "マネージャー", "Manager"), ("owner", "担当者", "Owner"),
+        ("owner_team", "チーム", "Team"), ("follow_up", "対応状況", "Follow-up"),
+        ("notified_at", "MQL 通知日時", "Notified at"),
+        ("first_contact_due_at", "初回接触期限", "First contact due"),
+        ("first_contact_at", "初回接触日時", "First contact at"), ("decision", "判定", "Decision"),
+        ("grade", "グレード", "Grade"), ("score", "スコア", "Score"),
+        ("person_name", "氏名", "Name"), ("email", "メール", "E-mail"),
+        ("account_name", "会社名", "Company"), ("original_channel", "チャネル", "Channel"),
+        ("sfa_lead_id", "SFA リード ID", "SFA lead id"), ("lead_id", "リード ID", "Lead id"),
+    ), "notified_at, lead_id"),
     ActionList("awaiting_first_contact.csv", "marts.action_awaiting_first_contact", (
         ("owner_manager", "マネージャー", "Manager"), ("owner", "担当者", "Owner"),
         ("owner_team", "チーム", "Team"), ("sla_status", "SLA 状況", "SLA status"),
@@ -84,6 +97,25 @@ ACTION_LISTS = (
 )
 
 
+def action_list(file: str) -> ActionList:
+    return next(a for a in ACTION_LISTS if a.file == file)
+
+
+def column_labels(action: ActionList, lang: str) -> dict[str, str]:
+    """The list's headers in the language, by column."""
+    return {column: ja if lang == "ja" else en for column, ja, en in action.columns}
+
+
+def coded_columns(action: ActionList) -> dict[str, str]:
+    """The list's columns whose codes are shown as labels, with their label kind."""
+    return {column: _CODED[column] for column, _ja, _en in action.columns if column in _CODED}
+
+
+def local_time_columns(action: ActionList) -> tuple[str, ...]:
+    """The list's columns of times, shown in the business time zone."""
+    return tuple(column for column, _ja, _en in action.columns if column in _LOCAL)
+
+
 def _select(action: ActionList, timezone: str) -> str:
     parts = []
     for column, _ja, _en in action.columns:
@@ -109,7 +141,7 @@ def export_actions(warehouse: Path, out_dir: Path, encoding: str = "utf-8-sig", 
     try:
         for action in ACTION_LISTS:
             rows = con.execute(_select(action, timezone)).fetchall()
-            header = [ja if lang == "ja" else en for _c, ja, en in action.columns]
+            header = list(column_labels(action, lang).values())
             replaced = 0
             path = out_dir / action.file
             with open(path, "w", encoding=codec, errors="strict", newline="") as fh:

@@ -66,6 +66,11 @@ CODE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "all": ("SLA すべて", "All SLA rules"),
     },
     "sla_status": {"due": ("期限内", "Due"), "overdue": ("期限超過", "Overdue")},
+    "follow_up": {
+        "contacted": ("接触済み", "Contacted"),
+        "awaiting": ("接触待ち（期限内）", "Awaiting (within deadline)"),
+        "overdue": ("期限超過", "Overdue"),
+    },
     "action": {
         "nurture": ("ナーチャリングへ", "Back to nurture"),
         "reapproach": ("再アプローチ", "Re-approach"),

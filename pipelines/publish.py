@@ -65,7 +65,8 @@ def publish(warehouse: Path, serving: Path, run_id: str, inputs: str | None = No
         create_kpi_functions(con, "serving")
         published_at = datetime.now(UTC).replace(tzinfo=None)
         con.execute("CREATE TABLE serving.meta.publication AS SELECT ? AS run_id, ? AS published_at, "
-                    "as_of, as_of_month, last_complete_month, ?::VARCHAR AS inputs "
+                    "as_of, as_of_month, last_complete_month, as_of_week, action_horizon_date, "
+                    "?::VARCHAR AS inputs "
                     "FROM intermediate.int_as_of",
                     [run_id, published_at, inputs])
         con.execute("DETACH serving")

@@ -293,6 +293,10 @@ class Recycling(_Strict):
     dormant_days: int = Field(ge=1)
 
 
+class Actions(_Strict):
+    horizon_days: int = Field(ge=0, le=366)
+
+
 class Targets(_Strict):
     mql_per_month: int = Field(ge=0)
     new_arr_fiscal_year: float = Field(ge=0)
@@ -356,6 +360,7 @@ class Rules(_Strict):
     size_bands: list[SizeBand] = Field(min_length=1)
     identity: Identity
     recycling: Recycling
+    actions: Actions
     quality: Quality
     ingest: Ingest
     funnel: Funnel

@@ -32,6 +32,7 @@ PAGES = {
     "scoring": (("リード品質・スコアリング", "Lead quality & scoring"),
                 ("verdict_chart", "bands_chart", "whatif_chart", "reasons_chart")),
     "accounts": (("アカウント", "Accounts"), ("segment_arr_chart", "relationship_chart")),
+    "weekly": (("今週の対応", "This week"), ()),
     "sla": (("SLA", "SLA"), ("sla_month_chart", "sla_team_chart", "speed_chart")),
     "quality": (("データ品質", "Data quality"),
                 ("dq_history_chart", "completeness_chart", "quarantine_chart")),
@@ -102,6 +103,9 @@ def test_every_page_in_both_languages_while_a_run_writes(browser, served):
                     page.wait_for_selector(f".st-key-{key} .main-svg", timeout=60_000)
                 if path == "review":
                     page.wait_for_selector(".st-key-deck_download button", timeout=60_000)
+                if path == "weekly":  # the first list and its download
+                    page.wait_for_selector('[data-testid="stDataFrame"]', timeout=60_000)
+                    page.wait_for_selector(".st-key-dl_weekly_handoffs button", timeout=60_000)
                 page.wait_for_timeout(500)
                 assert page.locator('[data-testid="stException"]').count() == 0, f"{path} ({lang}) raised"
                 assert page.locator('[data-testid="stAlertContentError"]').count() == 0

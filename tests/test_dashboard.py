@@ -14,11 +14,11 @@ from streamlit.testing.v1 import AppTest
 from pipelines.reporting.text import fmt_int, fmt_money, fmt_month, fmt_pct
 from tests.conftest import app_page
 
-PAGES = ("executive", "funnel", "bottlenecks", "scoring", "accounts", "sla", "quality", "review")
+PAGES = ("executive", "funnel", "bottlenecks", "scoring", "accounts", "weekly", "sla", "quality", "review")
 TITLES = {"executive": ("経営サマリー", "Executive overview"), "funnel": ("ファネル", "Funnel"),
           "bottlenecks": ("ボトルネック", "Bottlenecks"),
           "scoring": ("リード品質・スコアリング", "Lead quality & scoring"),
-          "accounts": ("アカウント", "Accounts"), "sla": ("SLA", "SLA"),
+          "accounts": ("アカウント", "Accounts"), "weekly": ("今週の対応", "This week"), "sla": ("SLA", "SLA"),
           "quality": ("データ品質", "Data quality"), "review": ("月次レビュー", "Monthly review")}
 
 
@@ -102,6 +102,47 @@ def test_sla_compliance_equals_the_mart(app, demo_workspace):
                               "WHERE sla_status = 'overdue'").fetchone()[0]
     assert metric(at, "First contact deadline") == fmt_pct(met / (met + missed))
     assert metric(at, "MQLs overdue for first contact now") == fmt_int(overdue)
+
+
+def test_the_weekly_view_lists_what_falls_due_within_the_horizon_most_urgent_first(app, demo_workspace):
+    at = app("weekly", lang="en")
+    with serving(demo_workspace) as con:
+        as_of, horizon_days, tz = con.execute(
+            "SELECT p.as_of, r.action_horizon_days, r.business_timezone "
+            "FROM meta.publication AS p CROSS JOIN config.rules AS r").fetchone()
+        local = pd.Timestamp(as_of).tz_localize("UTC").tz_convert(tz)
+        week_start = (local - pd.Timedelta(days=local.weekday())).date()
+        horizon = (local + pd.Timedelta(days=horizon_days)).date()
+        # this week's hand-offs: notified since Monday (business time zone), up to as_of
+        handoffs = con.execute(
+            "SELECT follow_up FROM marts.lead_journey AS j CROSS JOIN meta.publication AS p "
+            "LEFT JOIN marts.action_weekly_handoffs AS w USING (lead_id, cycle_number) "
+            "WHERE j.notified_at IS NOT NULL AND j.notified_at <= p.as_of AND "
+            "CAST(timezone(?, timezone('UTC', j.notified_at)) AS DATE) >= ?", [tz, week_start]).fetchall()
+        awaiting = con.execute(
+            "SELECT lead_id FROM marts.action_awaiting_first_contact "
+            "WHERE CAST(timezone(?, timezone('UTC', first_contact_due_at)) AS DATE) <= ? "
+            "ORDER BY first_contact_due_at, lead_id", [tz, horizon]).fetchall()
+        recycle = con.execute("SELECT reapproach_date FROM marts.action_recycle_queue "
+                              "WHERE reapproach_date <= ? ORDER BY reapproach_date, lead_id", [horizon]).fetchall()
+        escalations = con.execute("SELECT count(*) FROM marts.action_sla_escalations").fetchone()[0]
+        dormant = con.execute("SELECT max(days_inactive), count(*) FROM marts.action_dormant_leads").fetchone()
+    assert f"Monday {week_start:%Y-%m-%d}" in at.caption[0].value and f"by {horizon:%Y-%m-%d}" in at.caption[0].value
+    assert all(f is not None for (f,) in handoffs)  # every hand-off of the week is on its list
+    assert metric(at, "Handed over this week") == fmt_int(len(handoffs))
+    assert metric(at, "Awaiting first contact") == fmt_int(len(awaiting))
+    assert metric(at, "Re-approaches due") == fmt_int(len(recycle))
+    assert metric(at, "SLA escalations") == fmt_int(escalations)
+    assert metric(at, "Dormant leads") == fmt_int(dormant[1])
+    assert len(recycle) > 0 and escalations > 0
+    tables = {name: frame.value for name, frame in zip(
+        ("handoffs", "awaiting", "escalations", "recycle", "dormant"), at.dataframe, strict=True)}
+    assert list(tables["awaiting"]["Lead id"]) == [lead for (lead,) in awaiting]
+    assert [str(d) for d in tables["recycle"]["Re-approach date"]] == [f"{d}" for (d,) in recycle]
+    assert tables["dormant"]["Days inactive"].iloc[0] == dormant[0]  # the longest inactive first
+    # a dimension filter narrows every list
+    narrowed = app("weekly", lang="en", channel="webinar")
+    assert int(metric(narrowed, "Dormant leads").replace(",", "")) < dormant[1]
 
 
 def test_what_if_slider_shows_the_grid_value(app, demo_workspace):

@@ -36,7 +36,7 @@ def _table_counts(path: Path) -> dict[str, int]:
         return {f"{s}.{t}": con.execute(f'SELECT count(*) FROM "{s}"."{t}"').fetchone()[0] for s, t in tables}
 
 
-@pytest.mark.parametrize("page", ["executive", "funnel", "bottlenecks", "sla", "quality"])
+@pytest.mark.parametrize("page", ["executive", "funnel", "bottlenecks", "weekly", "sla", "quality"])
 def test_hostile_url_values_break_no_page_and_change_no_table(served_copy, monkeypatch, page):
     before = _table_counts(served_copy / "serving.duckdb")
     for value in HOSTILE:

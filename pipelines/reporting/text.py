@@ -91,6 +91,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "page_accounts": ("アカウント", "Accounts"),
     "page_quality": ("データ品質", "Data quality"),
     "page_review": ("月次レビュー", "Monthly review"),
+    "page_weekly": ("今週の対応", "This week"),
     "section_analysis": ("分析", "Analysis"),
     "section_operations": ("運用", "Operations"),
     # executive
@@ -289,6 +290,42 @@ TEXT: dict[str, tuple[str, str]] = {
     "rows_quarantined": ("隔離行数", "Rows quarantined"),
     "age_days": ("経過日数", "Age (days)"),
     "any": ("（すべて）", "(all)"),
+    # this week
+    "weekly_caption": (
+        "{week_start}（月）からの週、{as_of}（{tz}）時点。期限が {horizon} までのものと期限超過のものを、急ぐ順に表示します。",
+        "The week from Monday {week_start}, as of {as_of} ({tz}). Shown: what falls due by {horizon} and "
+        "what is overdue, most urgent first.",
+    ),
+    "weekly_republish": (
+        "このページには新しい公開データが必要です。パイプラインをもう一度実行してください。",
+        "This page needs a newer publication: run the pipeline again.",
+    ),
+    "weekly_handoffs": ("今週の引き渡し", "Handed over this week"),
+    "weekly_handoffs_help": (
+        "今週（月曜から）MQL 通知を受けた引き渡し: 接触済み {contacted} 件 · 接触待ち {awaiting} 件 · 期限超過 {overdue} 件",
+        "MQLs notified to sales this week (since Monday): contacted {contacted} · awaiting {awaiting} · "
+        "overdue {overdue}",
+    ),
+    "weekly_awaiting": ("初回接触待ち", "Awaiting first contact"),
+    "weekly_awaiting_help": (
+        "期限が {horizon} までの未接触 MQL（うち期限超過 {overdue} 件）",
+        "MQLs not contacted yet whose deadline is by {horizon} ({overdue} of them overdue)",
+    ),
+    "weekly_escalations": ("エスカレーション", "SLA escalations"),
+    "weekly_escalations_help": (
+        "期限を過ぎた未判定の引き渡し（違反した SLA ごとに 1 行）",
+        "Open hand-offs past an SLA deadline (one row per breached rule)",
+    ),
+    "weekly_recycle": ("再アプローチ予定", "Re-approaches due"),
+    "weekly_recycle_help": (
+        "再アプローチ日が {horizon} までのリード（ナーチャリングへ戻す・失注からの再提案）",
+        "Leads whose re-approach date is by {horizon} (back to nurture, or re-approach after a loss)",
+    ),
+    "weekly_dormant": ("休眠リード", "Dormant leads"),
+    "weekly_dormant_help": (
+        "{days} 日以上活動のないリード（長い順）",
+        "Leads with no activity for {days} days or more (longest first)",
+    ),
     # monthly review
     "review_month": ("対象月", "Month"),
     "review_generate": ("デッキを作成", "Build the deck"),

@@ -7,6 +7,7 @@ choices travel as parameters (filter columns come from the `DIMENSIONS` whitelis
 """
 
 from pipelines.reporting.metrics.accounts import *  # noqa: F403
+from pipelines.reporting.metrics.actions import *  # noqa: F403
 from pipelines.reporting.metrics.base import *  # noqa: F403
 from pipelines.reporting.metrics.funnel import *  # noqa: F403
 from pipelines.reporting.metrics.quality import *  # noqa: F403

@@ -70,9 +70,9 @@ NO_FILTERS = Filters()
 
 
 def publication(q: Query) -> dict:
-    row = q("SELECT run_id, published_at, as_of, as_of_month, last_complete_month FROM meta.publication",
-            ()).iloc[0]
-    return row.to_dict()
+    """The published run: run_id, published_at, as_of, as_of_month, last_complete_month and, from
+    copies published since the weekly view, as_of_week and action_horizon_date."""
+    return q("SELECT * EXCLUDE (inputs) FROM meta.publication", ()).iloc[0].to_dict()
 
 
 def rules(q: Query) -> dict:

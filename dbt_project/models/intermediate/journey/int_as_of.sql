@@ -2,7 +2,9 @@
 -- the newest time recorded in the loaded extracts (latest_record: every stage time, the close
 -- dates of closed deals included), the wall clock (now), or a fixed local time. One row, with the
 -- month in progress (as_of_month) and the reporting month every page, slide and export
--- headlines unless the user picks another: the last complete month (business time zone).
+-- headlines unless the user picks another: the last complete month (business time zone). The
+-- weekly working view's week (Monday to Sunday, business time zone) and its horizon: the last day
+-- a first contact or re-approach may fall due to be listed (actions.horizon_days after as_of).
 
 with recorded as (
     select max(recorded_at) as latest_record_at
@@ -45,5 +47,8 @@ select
     cast({{ dbt.date_trunc('month', to_business_time('as_of')) }} as date) as as_of_month,
     cast({{ dbt.dateadd('month', -1, dbt.date_trunc('month', to_business_time('as_of'))) }} as date)
         as last_complete_month,
+    cast({{ dbt.date_trunc('week', to_business_time('as_of')) }} as date) as as_of_week,
+    cast({{ dbt.dateadd('day', rule('action_horizon_days'), to_business_time('as_of')) }} as date)
+        as action_horizon_date,
     latest_record_at
 from resolved

@@ -1,6 +1,7 @@
 -- MQLs handed to sales that nobody has contacted yet, with their SLA deadline
 -- (sla.first_contact_hours after the notification; on the business clock when
--- sla.first_contact_clock = business): 'due' before the deadline, 'overdue' after it.
+-- sla.first_contact_clock = business): 'due' before the deadline, 'overdue' after it; on the
+-- weekly working view when the deadline falls within actions.horizon_days (or has passed).
 
 select
     j.lead_id,
@@ -19,8 +20,11 @@ select
     j.notified_at,
     j.first_contact_due_at,
     case when j.sla_first_contact_met = false then 'overdue' else 'due' end as sla_status,
-    {{ seconds_between('j.notified_at', 'j.as_of') }} / cast(3600 as double) as hours_waiting
+    {{ seconds_between('j.notified_at', 'j.as_of') }} / cast(3600 as double) as hours_waiting,
+    coalesce(cast({{ to_business_time('j.first_contact_due_at') }} as date) <= a.action_horizon_date, true)
+        as is_within_horizon
 from {{ ref('lead_journey') }} as j
+cross join {{ ref('int_as_of') }} as a
 where j.notified_at is not null
     and j.first_contact_at is null
     and j.decision = 'pending'

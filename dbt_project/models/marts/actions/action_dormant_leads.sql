@@ -23,6 +23,7 @@ latest as (
 
 select
     j.lead_id,
+    j.cycle_number,
     j.person_name,
     j.email,
     j.account_name,

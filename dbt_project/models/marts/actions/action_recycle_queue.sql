@@ -5,6 +5,8 @@
 --            close date, or the first start of the customers' budgeting season after it
 --            (recycling.budgeting_season_start_month; budgets for the next fiscal year).
 -- Only each lead's latest cycle counts, and not when the lead won or became a customer since.
+-- is_due: the date has come; is_within_horizon: it comes within actions.horizon_days (the weekly
+-- working view's list).
 
 with journeys as (
     select * from {{ ref('lead_journey') }} where is_latest_cycle and won_reached_at is null
@@ -68,6 +70,7 @@ select
     q.event_date,
     q.reapproach_date,
     q.reapproach_date is not null and q.reapproach_date <= a.as_of_local_date as is_due,
+    q.reapproach_date is not null and q.reapproach_date <= a.action_horizon_date as is_within_horizon,
     j.person_name,
     j.email,
     j.account_name,
