@@ -3,7 +3,9 @@ kept in the URL), tables with CSV download and personal-data masking, and chart 
 
 from __future__ import annotations
 
+import math
 import os
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -18,7 +20,7 @@ from pipelines.measures import measure_label
 from pipelines.publish import open_serving
 from pipelines.reporting import metrics
 from pipelines.reporting.metrics import DIMENSIONS, Filters
-from pipelines.reporting.text import TEXT, fmt_month, local_column, text
+from pipelines.reporting.text import TEXT, fmt_money, fmt_month, local_column, text
 from pipelines.safe_text import PERSONAL_MASKS, spreadsheet_safe
 from pipelines.workspace import Workspace
 
@@ -306,6 +308,11 @@ def table(ctx: Context, df: pd.DataFrame, key: str, total: int | None = None, **
     )
 
 
+def delta(ctx: Context, change: str | None, basis: str) -> str | None:
+    """A metric's delta chip saying what it compares with: basis prev_month, target or band."""
+    return None if change is None else f"{change} {ctx.t('delta_' + basis)}"
+
+
 def pct_column(ctx: Context, label_key: str):
     return st.column_config.NumberColumn(ctx.t(label_key), format="percent")
 
@@ -340,13 +347,67 @@ def target_line(fig: go.Figure, ctx: Context, value: float, text_value: str, **k
 
 
 def layout(fig: go.Figure, height: int = 360, **kwargs) -> go.Figure:
+    """The charts' common layout: numbers with thousands separators on every axis that has no
+    format of its own (never plotly's 1.5k / 2.709B), and month axes in short horizontal labels."""
     fig.update_layout(
         height=height,
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
         legend={"orientation": "h", "y": -0.15},
+        separators=".,",
         **kwargs,
     )
+    for axis in (*fig.select_xaxes(), *fig.select_yaxes()):
+        if axis.tickformat is None and axis.ticktext is None:
+            axis.tickformat = ","
+    _month_ticks(fig)
     return fig
+
+
+def money_axis(fig: go.Figure, ctx: Context, values, axis: str = "yaxis") -> go.Figure:
+    """An axis of money in the cards' units (¥2.5億 / ¥250万 in Japanese, ¥2.50B / ¥250.00M in
+    English), with about five round ticks over the values and zero."""
+    values = [float(v) for v in values if v == v]
+    low, high = min([0.0, *values]), max([0.0, *values])
+    span = (high - low) or 1.0
+    raw = span / 5
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    first = math.floor(low / step) * step
+    ticks = [first + i * step for i in range(int(math.ceil((high - first) / step)) + 1)]
+    # round ticks read without trailing zeros: ¥100M, ¥2.5B, ¥1億
+    labels = [re.sub(r"\.(\d*?)0+(?=\D*$)", lambda m: "." + m[1] if m[1] else "",
+                     fmt_money(v, ctx.currency, ctx.lang, compact=True)) for v in ticks]
+    fig.update_layout({axis: {"tickmode": "array", "tickvals": ticks, "ticktext": labels,
+                              "hoverformat": ",.0f"}})
+    return fig
+
+
+# month label (as month_labels writes it) -> the month and the language, for the axis ticks
+_MONTH_LABELS: dict[str, tuple[date, str, bool]] = {}
+
+
+def _month_ticks(fig: go.Figure) -> None:
+    """On a chart whose x categories are month labels, ticks that fit under the bars: horizontal,
+    the month alone with the year under the first tick and wherever the year changes (10月 /
+    2026年1月; Oct / Jan 2026), every second or third month when there are more than twelve."""
+    categories = list(dict.fromkeys(x for trace in fig.data if getattr(trace, "x", None) is not None
+                                    and getattr(trace, "orientation", None) != "h" for x in trace.x))
+    if not categories or not all(isinstance(c, str) and c in _MONTH_LABELS for c in categories):
+        return
+    step = math.ceil(len(categories) / 12)
+    shown, ticks, year = [], [], None
+    for label in categories[::step]:
+        month, lang, partial = _MONTH_LABELS[label]
+        short = f"{month.month}月" if lang == "ja" else fmt_month(month, "en").split()[0]
+        if month.year != year:
+            short += f"<br>{month.year}年" if lang == "ja" else f"<br>{month.year}"
+            year = month.year
+        shown.append(label)
+        ticks.append(short + (f"<br>{text('partial_suffix', lang).strip()}" if partial else ""))
+    fig.update_xaxes(tickmode="array", tickvals=shown, ticktext=ticks, tickangle=0)
+    # the legend below the ticks, clear of their year line
+    lines = max(tick.count("<br>") + 1 for tick in ticks)
+    fig.update_layout(legend_y=-0.08 - 0.07 * lines)
 
 
 def chart(fig: go.Figure, key: str) -> None:
@@ -354,5 +415,12 @@ def chart(fig: go.Figure, key: str) -> None:
 
 
 def month_labels(ctx: Context, values) -> list[str]:
-    """Month axis labels; the month in progress says it is partial."""
-    return [ctx.month_label(v) for v in values]
+    """Month axis labels (the categories: 2026年10月 / Oct 2026); the month in progress says it is
+    partial. layout() shows them as short ticks."""
+    labels = []
+    for value in values:
+        month = pd.Timestamp(value).date()
+        label = ctx.month_label(month)
+        _MONTH_LABELS[label] = (month, ctx.lang, month >= ctx.as_of_month)
+        labels.append(label)
+    return labels

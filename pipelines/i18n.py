@@ -20,6 +20,7 @@ CODE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "advocate": ("推奨者", "Advocate"),
         "disqualified": ("不適格", "Disqualified"),
         "recycled": ("ナーチャリング", "Recycled"),
+        "non_sql": ("非 SQL", "Non-SQL"),  # a dormant lead's last stage: decided non-SQL
     },
     "channel": {
         "organic_search": ("自然検索", "Organic search"),
@@ -34,6 +35,19 @@ CODE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "partner": ("パートナー", "Partners"),
         "other": ("その他", "Other"),
         "unknown": ("不明", "Unknown"),
+    },
+    # the canonical industry codes (the mappings' value labels and scoring.fit.industry use them)
+    "industry": {
+        "manufacturing": ("製造", "Manufacturing"),
+        "it_communications": ("情報通信", "IT & communications"),
+        "finance": ("金融・保険", "Finance & insurance"),
+        "retail": ("卸売・小売", "Wholesale & retail"),
+        "services": ("サービス", "Services"),
+        "healthcare": ("医療・福祉", "Healthcare"),
+        "construction": ("建設", "Construction"),
+        "real_estate": ("不動産", "Real estate"),
+        "education": ("教育", "Education"),
+        "other": ("その他", "Other"),
     },
     "segment": {
         "smb": ("SMB", "SMB"),
@@ -94,6 +108,29 @@ CODE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "sql_to_won": ("SQL→受注", "SQL→won"),
         "mql_to_won": ("MQL→受注", "MQL→won"),
     },
+    # the fields the data-quality checks name (meta.dq_results.column_name)
+    "field": {
+        "owner": ("担当者", "Owner"), "employees": ("従業員数", "Employees"),
+        "segment": ("セグメント", "Segment"), "buying_role": ("購買関与ロール", "Buying role"),
+        "email_normalized": ("メール（正規化）", "E-mail (normalised)"), "score": ("スコア", "Score"),
+        "mrr": ("MRR", "MRR"), "currency": ("通貨", "Currency"),
+        "subscription_type": ("契約種別", "Subscription type"), "cost": ("費用", "Cost"),
+        "channel": ("チャネル", "Channel"), "industry": ("業種", "Industry"),
+        "person_name": ("氏名", "Name"), "original_channel": ("流入チャネル", "Original channel"),
+        "amount": ("金額", "Amount"), "stage": ("ステージ", "Stage"), "role": ("ロール", "Role"),
+        "age_days": ("経過日数", "Age (days)"), "decided_at": ("判定日時", "Decided at"),
+        "first_contact_at": ("初回接触日時", "First contact at"),
+        "non_sql_reason": ("非 SQL 理由", "Non-SQL reason"),
+        "notified_time": ("MQL 通知日時", "Notified at"), "record_id": ("活動種別", "Activity type"),
+        "end_date": ("終了日", "End date"), "ended_on": ("終了日", "Ended on"),
+        "account_found": ("CRM のアカウントと照合", "Account found in the CRM"),
+        "share_with_lead": ("リードに紐づく活動の割合", "Share of activities with a lead"),
+        "company_name": ("会社名", "Company"), "email_or_phone": ("メールまたは電話", "E-mail or phone"),
+        "title": ("役職", "Title"), "disqualification_reason": ("不適格理由", "Disqualification reason"),
+        "ma_lead_found": ("MA リードと照合", "MA lead found"), "status": ("ステータス", "Status"),
+        "close_date": ("完了予定日", "Close date"), "lead_id": ("リード ID", "Lead id"),
+        "sfa_lead_id": ("SFA リード ID", "SFA lead id"),
+    },
     "extract": {
         "ma_leads": ("MA リード", "MA leads"),
         "ma_activities": ("MA 行動履歴", "MA activities"),
@@ -149,11 +186,27 @@ UNKNOWN = ("不明", "Unknown")
 NOT_SET = ("未設定", "Not set")
 
 
+def field_label(name: str, lang: str) -> str:
+    """A checked field as people read it: a field (first_contact_at -> 初回接触日時), or a link
+    between extracts (ma_activities.lead_id → ma_leads.lead_id -> MA 行動履歴のリード ID → …)."""
+    if not isinstance(name, str):  # no field (None, NaN)
+        return ""
+
+    def one(part: str) -> str:
+        table, _, column = part.strip().rpartition(".")
+        if not table:
+            return code_label("field", column, lang)
+        joiner = "の" if lang == "ja" else " "
+        return code_label("extract", table, lang) + joiner + code_label("field", column, lang)
+
+    return " → ".join(one(part) for part in str(name).split("→"))
+
+
 def code_label(kind: str, code: object, lang: str) -> str:
     """The label of `code` (a value of kind `kind`) in `lang`; the code itself when it has none
     (names, campaign ids), 未設定 / Not set for the marts' empty bucket (NO_VALUE) and
     不明 / Unknown for a source's own 'unknown'."""
-    if code is None:
+    if code is None or str(code) in ("nan", "NaN", "<NA>", "NaT"):  # None, NaN, pandas' NA: no value
         return ""
     key = str(code).lower() if kind == "boolean" else str(code)
     labels = CODE_LABELS.get(kind, {}).get(

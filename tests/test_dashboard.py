@@ -11,15 +11,32 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pipelines.reporting.text import fmt_int, fmt_money, fmt_month, fmt_pct
+from pipelines.i18n import CODE_LABELS
+from pipelines.reporting.text import fmt_date, fmt_int, fmt_money, fmt_month, fmt_pct
 from tests.conftest import app_page
 
 PAGES = ("executive", "funnel", "bottlenecks", "scoring", "accounts", "weekly", "sla", "quality", "review")
 TITLES = {"executive": ("経営サマリー", "Executive overview"), "funnel": ("ファネル", "Funnel"),
           "bottlenecks": ("ボトルネック", "Bottlenecks"),
           "scoring": ("リード品質・スコアリング", "Lead quality & scoring"),
-          "accounts": ("アカウント", "Accounts"), "weekly": ("今週の対応", "This week"), "sla": ("SLA", "SLA"),
+          "accounts": ("アカウント", "Accounts"), "weekly": ("今週の対応", "This week"),
+          "sla": ("SLA", "SLA"),
           "quality": ("データ品質", "Data quality"), "review": ("月次レビュー", "Monthly review")}
+
+
+MISSING = {"None", "nan", "NaN", "NaT", "<NA>", "null"}
+# codes whose Japanese label differs from the code: shown raw, they are untranslated
+LABELLED_CODES = {code for labels in CODE_LABELS.values() for code, (ja, _en) in labels.items() if ja != code}
+
+
+def ja_codes(ws: Path) -> set[str]:
+    """What a Japanese page must not show raw: the labelled codes, and the lower-case codes the
+    data holds in its coded dimensions (a code without a label is as raw as a labelled one)."""
+    with serving(ws) as con:
+        data = {v for (v,) in con.execute(
+            "SELECT DISTINCT unnest([channel, segment, industry]) FROM marts.lead_attributes").fetchall()
+            if v is not None and re.fullmatch(r"[a-z]+(_[a-z0-9]+)*", v)}
+    return LABELLED_CODES | data
 
 
 @pytest.fixture()
@@ -41,15 +58,26 @@ def metric(at: AppTest, label: str) -> str:
 
 
 @pytest.mark.parametrize("lang", ["ja", "en"])
-def test_every_page_renders_in_both_languages(app, lang):
+def test_every_page_renders_in_both_languages(app, demo_workspace, lang):
+    raw_codes = ja_codes(demo_workspace)
+    assert "finance" in raw_codes
     for page in PAGES:
         at = app(page, lang=lang)
         assert at.title[0].value == TITLES[page][0 if lang == "ja" else 1]
         assert not at.error, [e.value for e in at.error]
-        # No table shows a raw column name (snake_case identifiers are untranslated labels).
+        # No table shows a raw column name (snake_case identifiers are untranslated labels), and no
+        # cell or card shows None / nan, or, in Japanese, a code that has a Japanese label.
         for frame in at.dataframe:
             raw = [c for c in frame.value.columns if re.fullmatch(r"[a-z]+(_[a-z0-9]+)+", str(c))]
             assert not raw, f"{page} ({lang}) shows untranslated headers {raw}"
+            cells = {str(v) for column in frame.value.columns
+                     if pd.api.types.is_string_dtype(frame.value[column])
+                     for v in frame.value[column].dropna()}
+            assert not cells & MISSING, f"{page} ({lang}) shows {cells & MISSING}"
+            if lang == "ja":
+                assert not cells & raw_codes, f"{page} shows raw codes {cells & raw_codes}"
+        shown = {str(m.value) for m in at.metric} | {m.label for m in at.metric}
+        assert not shown & MISSING, f"{page} ({lang}) cards show {shown & MISSING}"
 
 
 def months_range(ws: Path) -> tuple[str, str]:
@@ -123,11 +151,13 @@ def test_the_weekly_view_lists_what_falls_due_within_the_horizon_most_urgent_fir
             "SELECT lead_id FROM marts.action_awaiting_first_contact "
             "WHERE CAST(timezone(?, timezone('UTC', first_contact_due_at)) AS DATE) <= ? "
             "ORDER BY first_contact_due_at, lead_id", [tz, horizon]).fetchall()
-        recycle = con.execute("SELECT reapproach_date FROM marts.action_recycle_queue "
-                              "WHERE reapproach_date <= ? ORDER BY reapproach_date, lead_id", [horizon]).fetchall()
+        recycle = con.execute("SELECT reapproach_date FROM marts.action_recycle_queue WHERE "
+                              "reapproach_date <= ? ORDER BY reapproach_date, lead_id", [horizon]).fetchall()
         escalations = con.execute("SELECT count(*) FROM marts.action_sla_escalations").fetchone()[0]
-        dormant = con.execute("SELECT max(days_inactive), count(*) FROM marts.action_dormant_leads").fetchone()
-    assert f"Monday {week_start:%Y-%m-%d}" in at.caption[0].value and f"by {horizon:%Y-%m-%d}" in at.caption[0].value
+        dormant = con.execute("SELECT max(days_inactive), count(*) FROM marts.action_dormant_leads"
+                              ).fetchone()
+    caption = at.caption[0].value
+    assert f"Monday {fmt_date(week_start, 'en')}" in caption and f"by {fmt_date(horizon, 'en')}" in caption
     assert all(f is not None for (f,) in handoffs)  # every hand-off of the week is on its list
     assert metric(at, "Handed over this week") == fmt_int(len(handoffs))
     assert metric(at, "Awaiting first contact") == fmt_int(len(awaiting))

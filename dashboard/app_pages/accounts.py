@@ -136,7 +136,7 @@ shown = ui.prepare(
         "account_score",
         "buying_committee_coverage",
     ],
-    codes={"segment": "segment", "relationship_stage": "relationship_stage"},
+    codes={"segment": "segment", "industry": "industry", "relationship_stage": "relationship_stage"},
     labels={"mql_leads": t("mqls"), "buying_committee_coverage": t("coverage")},
 )
 shown[t("current_arr")] = [fmt_money(v, ctx.currency, ctx.lang) for v in top["current_arr"]]

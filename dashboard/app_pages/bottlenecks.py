@@ -25,7 +25,7 @@ for column, row in zip(columns, gaps.head(3).itertuples(), strict=False):
     column.metric(
         f"{ctx.label('kpi', row.kpi)} · {t('leads_lost')}",
         fmt_int(row.leads_lost),
-        fmt_points(row.gap_to_target),
+        ui.delta(ctx, fmt_points(row.gap_to_target), "band_low"),
         delta_color="normal",
         help=f"{fmt_pct(row.conversion_rate)} ({fmt_int(row.converted_leads)}/"
         f"{fmt_int(row.entered_leads)}) · {t('target_band')} "

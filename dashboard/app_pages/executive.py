@@ -37,7 +37,7 @@ elif len(arr_in_period):
     c1.metric(
         t("kpi_arr", month=ctx.month_label(last["month"])),
         fmt_money(last["ending_arr"], ctx.currency, ctx.lang, compact=True),
-        delta,
+        ui.delta(ctx, delta, "prev_month"),
     )
 if not ui.measurable(missing, "money:pipeline", "stage:won"):
     fy = int(coverage["fiscal_year"]) if coverage else month.year
@@ -69,7 +69,7 @@ else:  # the reporting month, also when the filters leave it without MQLs (0, no
     c4.metric(
         t("kpi_mql_month", month=ctx.month_label(month)),
         fmt_int(now),
-        f"{now - before:+,}",
+        ui.delta(ctx, f"{now - before:+,}", "prev_month"),
         help=f"{t('target')}: {mql_target:,.0f} · {t('vs_previous_month')}",
     )
 shared = steps.loc["mql_to_won"]  # the one KPI marketing and sales share
@@ -79,7 +79,7 @@ else:
     c5.metric(
         t("kpi_mql_to_won"),
         fmt_pct(shared["conversion_rate"]),
-        fmt_points(shared["gap_to_target"]),
+        ui.delta(ctx, fmt_points(shared["gap_to_target"]), "band_low"),
         help=f"{t('target_band')}: {shared['target_low']:.0%}–{shared['target_high']:.0%}",
     )
 
@@ -95,7 +95,8 @@ else:
     c6.metric(
         win_label,
         fmt_pct(None if now is None else now["win_rate"]),
-        None if now is None or before is None else fmt_points(now["win_rate"] - before["win_rate"]),
+        ui.delta(ctx, None if now is None or before is None
+                 else fmt_points(now["win_rate"] - before["win_rate"]), "prev_month"),
         help=t("kpi_win_rate_help", won=fmt_int(0 if now is None else now["won"]),
                lost=fmt_int(0 if now is None else now["lost"])),
     )
@@ -124,6 +125,11 @@ with left:
         fig.update_layout(
             barmode="relative", yaxis2={"overlaying": "y", "side": "right", "rangemode": "tozero"}
         )
+        # the movements stack up and down from zero; ending ARR on the right axis, as on the cards
+        up = arr["new_arr"].astype(float) + arr["expansion_arr"].astype(float)
+        down = -(arr["contraction_arr"].astype(float) + arr["churned_arr"].astype(float))
+        ui.money_axis(fig, ctx, [*up, *down])
+        ui.money_axis(fig, ctx, arr["ending_arr"].astype(float), axis="yaxis2")
         ui.chart(ui.layout(fig), "exec_arr")
 with right:
     st.subheader(t("mql_trend"))

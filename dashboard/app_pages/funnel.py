@@ -126,7 +126,7 @@ for column, (kpi, src, dst) in zip(columns, STEPS, strict=True):
     column.metric(
         f"{ctx.label('kpi', kpi)}",
         fmt_pct(rate),
-        None if rate is None else fmt_points(rate - low),
+        ui.delta(ctx, None if rate is None else fmt_points(rate - low), "band_low"),
         help=f"{t('target_band')}: {low:.0%}–{high:.0%} · {t('kpi_mature_help')}",
     )
 

@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import ui
+from pipelines.i18n import field_label
 from pipelines.reporting import metrics
 from pipelines.reporting.text import (
     CHECK_KINDS,
@@ -57,7 +58,7 @@ else:
             x=ui.month_labels(ctx, [m + "-01" for m in series["month"]]),
             y=series["observed_value"],
             mode="lines+markers",
-            name=column,
+            name=field_label(column, ctx.lang),
         )
     threshold = float(part["threshold"].max())
     ui.target_line(fig, ctx, threshold, f"{threshold:.0%}")
@@ -71,6 +72,7 @@ shown = latest.assign(
     kind=[pick(CHECK_KINDS.get(k, (k, k)), ctx.lang) for k in latest["expectation"]],
     severity=latest["severity"].map(lambda s: pick(SEVERITIES.get(s, (s, s)), ctx.lang)),
     passed=latest["passed"].map(lambda p: ctx.label("boolean", p)),
+    column_name=latest["column_name"].map(lambda c: field_label(c, ctx.lang)),
     sample_failing_ids=latest["sample_failing_ids"].map(lambda v: ", ".join(json.loads(v)) if v else ""),
 )
 shown = ui.prepare(
@@ -148,6 +150,7 @@ else:
         rows["reason"] = rows["reason"].map(mask_raw_line)
     rows["reason_kind"] = rows["reason_kind"].map(lambda k: pick(REASON_KINDS.get(k, (k, k)), ctx.lang))
     rows["extract"] = rows["extract"].map(lambda e: ctx.label("extract", e))
+    rows["reason_field"] = rows["reason_field"].map(lambda f: field_label(f, ctx.lang))
     shown = ui.prepare(
         ctx,
         rows,

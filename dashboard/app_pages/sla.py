@@ -30,7 +30,8 @@ for column, row in zip(st.columns(len(by_rule)), by_rule.itertuples(), strict=Tr
     column.metric(
         ctx.label("sla_rule", row.sla_rule),
         fmt_pct(row.compliance_rate),
-        None if row.compliance_rate != row.compliance_rate else fmt_points(row.compliance_rate - target),
+        ui.delta(ctx, None if row.compliance_rate != row.compliance_rate
+                 else fmt_points(row.compliance_rate - target), "target"),
         help=(f"{ui.measure_label('sla:bant', ctx.lang)} · " if row.sla_rule == "bant" else "")
         + f"{t('met')} {fmt_int(row.met)} · {t('missed')} {fmt_int(row.missed)} · "
         f"{t('pending')} {fmt_int(row.pending)} · {t('target')} ≥ {target:.0%}",

@@ -8,7 +8,7 @@ import streamlit as st
 from dashboard import ui
 from pipelines import exports
 from pipelines.reporting import metrics
-from pipelines.reporting.text import fmt_int
+from pipelines.reporting.text import fmt_date, fmt_int
 
 ctx = ui.context()
 t = ctx.t
@@ -17,9 +17,9 @@ pub = metrics.publication(ctx.q)
 if pd.isna(pub.get("as_of_week")):
     st.info(t("weekly_republish"))
     st.stop()
-horizon = f"{pd.Timestamp(pub['action_horizon_date']):%Y-%m-%d}"
+horizon = fmt_date(pub["action_horizon_date"], ctx.lang)
 as_of_local = ui.local_column(pd.Series([pub["as_of"]]), ctx.timezone).iloc[0]
-st.caption(t("weekly_caption", week_start=f"{pd.Timestamp(pub['as_of_week']):%Y-%m-%d}",
+st.caption(t("weekly_caption", week_start=fmt_date(pub["as_of_week"], ctx.lang),
              as_of=f"{as_of_local:%Y-%m-%d %H:%M}", tz=ctx.timezone, horizon=horizon))
 
 counts = metrics.weekly_counts(ctx.q, ctx.filters)

@@ -96,6 +96,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "section_operations": ("運用", "Operations"),
     # executive
     "vs_previous_month": ("増減は前月比", "change vs the previous month"),
+    "delta_prev_month": ("前月比", "vs last month"),
+    "delta_target": ("目標比", "vs target"),
+    "delta_band_low": ("目標下限比", "vs band low"),
     "kpi_arr": ("ARR（{month}末）", "ARR (end of {month})"),
     "kpi_new_arr": ("新規 ARR（{fy} 年度累計）", "New ARR (FY{fy} to date)"),
     "kpi_new_arr_help": (
