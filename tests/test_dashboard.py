@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pipelines.i18n import CODE_LABELS
+from pipelines.i18n import CODE_LABELS, field_label
 from pipelines.reporting.text import fmt_date, fmt_int, fmt_money, fmt_month, fmt_pct
 from tests.conftest import app_page
 
@@ -340,7 +340,9 @@ def test_dbt_test_warnings_are_on_the_quality_page(app, demo_workspace):
     assert expected, "the demo's orphan activities warn in dbt"
     latest = next(f.value for f in at.dataframe if "Suite" in f.value and "Check" in f.value)
     dbt_rows = latest[latest["Suite"] == "Integrity tests during transformation (dbt)"]
-    assert sorted(zip(dbt_rows["Field"], dbt_rows["Failing rows"], strict=True)) == sorted(expected)
+    # the link as words: "MA activities Lead id → MA leads Lead id"
+    assert sorted(zip(dbt_rows["Field"], dbt_rows["Failing rows"], strict=True)) == \
+        sorted((field_label(column, "en"), n) for column, n in expected)
     assert set(dbt_rows["Check"]) == {"Referenced record exists"}
 
 
