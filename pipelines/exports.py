@@ -37,63 +37,88 @@ _CODED = {"sla_status": "sla_status", "sla_rule": "sla_rule", "action": "action"
 _LOCAL = {"notified_at", "first_contact_due_at", "first_contact_at", "decided_at", "last_activity_at",
           "sfa_updated_at"}
 
+# Each column's header (Japanese, English), the same in every list unless a list says otherwise.
+_HEADERS = {
+    "owner_manager": ("マネージャー", "Manager"),
+    "owner": ("担当者", "Owner"),
+    "owner_team": ("チーム", "Team"),
+    "follow_up": ("対応状況", "Follow-up"),
+    "notified_at": ("MQL 通知日時", "Notified at"),
+    "first_contact_due_at": ("初回接触期限", "First contact due"),
+    "first_contact_at": ("初回接触日時", "First contact at"),
+    "decision": ("判定", "Decision"),
+    "grade": ("グレード", "Grade"),
+    "score": ("スコア", "Score"),
+    "person_name": ("氏名", "Name"),
+    "email": ("メール", "E-mail"),
+    "account_name": ("会社名", "Company"),
+    "original_channel": ("チャネル", "Channel"),
+    "sfa_lead_id": ("SFA リード ID", "SFA lead id"),
+    "lead_id": ("リード ID", "Lead id"),
+    "sla_status": ("SLA 状況", "SLA status"),
+    "hours_waiting": ("経過時間（h）", "Hours waiting"),
+    "manager": ("マネージャー", "Manager"),
+    "sla_rule": ("違反した SLA", "SLA rule"),
+    "hours_since_notified": ("通知からの時間（h）", "Hours since notified"),
+    "attempts_before_decision": ("接触試行回数", "Attempts"),
+    "reapproach_date": ("再アプローチ日", "Re-approach date"),
+    "is_due": ("対応時期", "Due"),
+    "action": ("アクション", "Action"),
+    "recycle_source": ("区分", "Source"),
+    "reason": ("理由", "Reason"),
+    "event_date": ("判定・失注日", "Decided / lost on"),
+    "opportunity_owner": ("FS 担当", "FS owner"),
+    "last_activity_at": ("最終活動日時", "Last activity"),
+    "days_inactive": ("非活動日数", "Days inactive"),
+    "last_stage": ("最終ステージ", "Last stage"),
+    "segment": ("セグメント", "Segment"),
+    "ma_lead_id": ("MA リード ID", "MA lead id"),
+    "sfa_status": ("リード状況", "SFA status"),
+    "decided_at": ("判定日時", "Decided at"),
+    "non_sql_reason": ("非 SQL 理由", "Non-SQL reason"),
+    "non_sql_reason_detail": ("非 SQL 理由詳細", "Non-SQL reason detail"),
+    "opportunity_outcome": ("商談結果", "Opportunity outcome"),
+    "won_amount": ("受注金額", "Won amount"),
+    "currency": ("通貨", "Currency"),
+    "sfa_updated_at": ("SFA 更新日時", "SFA updated at"),
+}
+
+
+def _columns(*names: str, **headers: tuple[str, str]) -> tuple[tuple[str, str, str], ...]:
+    """The list's columns with their headers (_HEADERS, or the list's own by column)."""
+    return tuple((n, *headers.get(n, _HEADERS[n])) for n in names)
+
+
 ACTION_LISTS = (
-    ActionList("weekly_handoffs.csv", "marts.action_weekly_handoffs", (
-        ("owner_manager", "マネージャー", "Manager"), ("owner", "担当者", "Owner"),
-        ("owner_team", "チーム", "Team"), ("follow_up", "対応状況", "Follow-up"),
-        ("notified_at", "MQL 通知日時", "Notified at"),
-        ("first_contact_due_at", "初回接触期限", "First contact due"),
-        ("first_contact_at", "初回接触日時", "First contact at"), ("decision", "判定", "Decision"),
-        ("grade", "グレード", "Grade"), ("score", "スコア", "Score"),
-        ("person_name", "氏名", "Name"), ("email", "メール", "E-mail"),
-        ("account_name", "会社名", "Company"), ("original_channel", "チャネル", "Channel"),
-        ("sfa_lead_id", "SFA リード ID", "SFA lead id"), ("lead_id", "リード ID", "Lead id"),
-    ), "notified_at, lead_id"),
-    ActionList("awaiting_first_contact.csv", "marts.action_awaiting_first_contact", (
-        ("owner_manager", "マネージャー", "Manager"), ("owner", "担当者", "Owner"),
-        ("owner_team", "チーム", "Team"), ("sla_status", "SLA 状況", "SLA status"),
-        ("first_contact_due_at", "初回接触期限", "First contact due"),
-        ("notified_at", "MQL 通知日時", "Notified at"), ("hours_waiting", "経過時間（h）", "Hours waiting"),
-        ("grade", "グレード", "Grade"), ("score", "スコア", "Score"),
-        ("person_name", "氏名", "Name"), ("email", "メール", "E-mail"),
-        ("account_name", "会社名", "Company"), ("original_channel", "チャネル", "Channel"),
-        ("sfa_lead_id", "SFA リード ID", "SFA lead id"), ("lead_id", "リード ID", "Lead id"),
-    ), "first_contact_due_at, owner"),
-    ActionList("sla_escalations.csv", "marts.action_sla_escalations", (
-        ("manager", "マネージャー", "Manager"), ("owner", "担当者", "Owner"),
-        ("owner_team", "チーム", "Team"), ("sla_rule", "違反した SLA", "SLA rule"),
-        ("notified_at", "MQL 通知日時", "Notified at"),
-        ("first_contact_due_at", "初回接触期限", "First contact due"),
-        ("hours_since_notified", "通知からの時間（h）", "Hours since notified"),
-        ("attempts_before_decision", "接触試行回数", "Attempts"),
-        ("person_name", "氏名", "Name"), ("account_name", "会社名", "Company"),
-        ("sfa_lead_id", "SFA リード ID", "SFA lead id"), ("lead_id", "リード ID", "Lead id"),
-    ), "manager, owner, sla_rule, notified_at"),
-    ActionList("recycle_queue.csv", "marts.action_recycle_queue", (
-        ("reapproach_date", "再アプローチ日", "Re-approach date"), ("is_due", "対応時期", "Due"),
-        ("action", "アクション", "Action"), ("recycle_source", "区分", "Source"),
-        ("reason", "理由", "Reason"), ("event_date", "判定・失注日", "Decided / lost on"),
-        ("person_name", "氏名", "Name"), ("email", "メール", "E-mail"),
-        ("account_name", "会社名", "Company"), ("owner", "IS 担当", "IS owner"),
-        ("opportunity_owner", "FS 担当", "FS owner"), ("lead_id", "リード ID", "Lead id"),
-    ), "reapproach_date, lead_id"),
-    ActionList("dormant_leads.csv", "marts.action_dormant_leads", (
-        ("last_activity_at", "最終活動日時", "Last activity"),
-        ("days_inactive", "非活動日数", "Days inactive"), ("last_stage", "最終ステージ", "Last stage"),
-        ("person_name", "氏名", "Name"), ("email", "メール", "E-mail"),
-        ("account_name", "会社名", "Company"), ("segment", "セグメント", "Segment"),
-        ("original_channel", "チャネル", "Channel"), ("lead_id", "リード ID", "Lead id"),
-    ), "days_inactive desc, lead_id"),
-    ActionList("feedback_to_ma.csv", "marts.feedback_to_ma", (
-        ("ma_lead_id", "MA リード ID", "MA lead id"), ("sfa_lead_id", "SFA リード ID", "SFA lead id"),
-        ("email", "メール", "E-mail"), ("sfa_status", "リード状況", "SFA status"),
-        ("decision", "判定", "Decision"), ("decided_at", "判定日時", "Decided at"),
-        ("non_sql_reason", "非 SQL 理由", "Non-SQL reason"),
-        ("non_sql_reason_detail", "非 SQL 理由詳細", "Non-SQL reason detail"),
-        ("opportunity_outcome", "商談結果", "Opportunity outcome"),
-        ("won_amount", "受注金額", "Won amount"), ("currency", "通貨", "Currency"),
-        ("grade", "グレード", "Grade"), ("sfa_updated_at", "SFA 更新日時", "SFA updated at"),
-    ), "sfa_lead_id"),
+    ActionList("weekly_handoffs.csv", "marts.action_weekly_handoffs", _columns(
+        "owner_manager", "owner", "owner_team", "follow_up", "notified_at", "first_contact_due_at",
+        "first_contact_at", "decision", "grade", "score", "person_name", "email", "account_name",
+        "original_channel", "sfa_lead_id", "lead_id"),
+        "notified_at, lead_id"),
+    ActionList("awaiting_first_contact.csv", "marts.action_awaiting_first_contact", _columns(
+        "owner_manager", "owner", "owner_team", "sla_status", "first_contact_due_at", "notified_at",
+        "hours_waiting", "grade", "score", "person_name", "email", "account_name",
+        "original_channel", "sfa_lead_id", "lead_id"),
+        "first_contact_due_at, owner"),
+    ActionList("sla_escalations.csv", "marts.action_sla_escalations", _columns(
+        "manager", "owner", "owner_team", "sla_rule", "notified_at", "first_contact_due_at",
+        "hours_since_notified", "attempts_before_decision", "person_name", "account_name",
+        "sfa_lead_id", "lead_id"),
+        "manager, owner, sla_rule, notified_at"),
+    ActionList("recycle_queue.csv", "marts.action_recycle_queue", _columns(
+        "reapproach_date", "is_due", "action", "recycle_source", "reason", "event_date",
+        "person_name", "email", "account_name", "owner", "opportunity_owner", "lead_id",
+        owner=("IS 担当", "IS owner")),
+        "reapproach_date, lead_id"),
+    ActionList("dormant_leads.csv", "marts.action_dormant_leads", _columns(
+        "last_activity_at", "days_inactive", "last_stage", "person_name", "email", "account_name",
+        "segment", "original_channel", "lead_id"),
+        "days_inactive desc, lead_id"),
+    ActionList("feedback_to_ma.csv", "marts.feedback_to_ma", _columns(
+        "ma_lead_id", "sfa_lead_id", "email", "sfa_status", "decision", "decided_at",
+        "non_sql_reason", "non_sql_reason_detail", "opportunity_outcome", "won_amount", "currency",
+        "grade", "sfa_updated_at"),
+        "sfa_lead_id"),
 )
 
 

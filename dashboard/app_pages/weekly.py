@@ -44,7 +44,7 @@ for tab, (name, (_label, help_text, file)) in zip(st.tabs([t(v[0]) for v in LIST
                                                   strict=True):
     with tab:
         st.caption(help_text)
-        rows, total = metrics.weekly_list(ctx.q, ctx.filters, name)
+        rows = metrics.weekly_list(ctx.q, ctx.filters, name)
         for hours in ("hours_waiting", "hours_since_notified"):
             if hours in rows:
                 rows[hours] = rows[hours].round(1)
@@ -57,6 +57,6 @@ for tab, (name, (_label, help_text, file)) in zip(st.tabs([t(v[0]) for v in LIST
                            codes=exports.coded_columns(action),
                            local_times=times,
                            labels=exports.column_labels(action, ctx.lang))
-        ui.table(ctx, shown, f"weekly_{name}", total=total)
+        ui.table(ctx, shown, f"weekly_{name}", total=counts[name])
 if ctx.mask:
     st.caption(t("masked_note"))

@@ -28,12 +28,11 @@ def _base(f: Filters, name: str) -> tuple[str, tuple]:
     return f"FROM {table} AS w{f.join('w')} WHERE {where}{lead_sql}", lead_params
 
 
-def weekly_list(q: Query, f: Filters, name: str, limit: int = 1000) -> tuple[pd.DataFrame, int]:
-    """One list of the weekly view (its first `limit` rows, most urgent first) and its row count."""
+def weekly_list(q: Query, f: Filters, name: str, limit: int = 1000) -> pd.DataFrame:
+    """One list of the weekly view: its first `limit` rows, most urgent first (its row count is
+    weekly_counts')."""
     base, params = _base(f, name)
-    total = int(q(f"SELECT count(*) AS n {base}", params)["n"].iloc[0])
-    rows = q(f"SELECT w.* {base} ORDER BY {WEEKLY_LISTS[name][2]} LIMIT ?", (*params, limit))
-    return rows, total
+    return q(f"SELECT w.* {base} ORDER BY {WEEKLY_LISTS[name][2]} LIMIT ?", (*params, limit))
 
 
 def weekly_counts(q: Query, f: Filters) -> dict[str, int]:
