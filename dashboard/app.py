@@ -20,6 +20,7 @@ PAGES = (
             ("executive", "page_executive", ":material/monitoring:"),
             ("funnel", "page_funnel", ":material/filter_alt:"),
             ("bottlenecks", "page_bottlenecks", ":material/speed:"),
+            ("pipeline", "page_pipeline", ":material/stacked_bar_chart:"),
             ("scoring", "page_scoring", ":material/grade:"),
             ("accounts", "page_accounts", ":material/domain:"),
         ),

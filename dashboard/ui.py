@@ -60,7 +60,7 @@ class Context:
 
     def month_label(self, month) -> str:
         month = pd.Timestamp(month).date()
-        return fmt_month(month, self.lang) + (self.t("partial_suffix") if month >= self.as_of_month else "")
+        return fmt_month(month, self.lang) + (self.t("partial_suffix") if month == self.as_of_month else "")
 
     def t(self, key: str, **values) -> str:
         return text(key, self.lang, **values)
@@ -421,6 +421,6 @@ def month_labels(ctx: Context, values) -> list[str]:
     for value in values:
         month = pd.Timestamp(value).date()
         label = ctx.month_label(month)
-        _MONTH_LABELS[label] = (month, ctx.lang, month >= ctx.as_of_month)
+        _MONTH_LABELS[label] = (month, ctx.lang, month == ctx.as_of_month)
         labels.append(label)
     return labels

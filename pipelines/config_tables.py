@@ -15,6 +15,7 @@ import duckdb
 import holidays
 import polars as pl
 
+from pipelines.contract import OPPORTUNITY_STAGES
 from pipelines.kpi_functions import create_kpi_functions
 from pipelines.rules import WEEKDAYS, Rules
 
@@ -144,6 +145,11 @@ def list_frames(rules: Rules) -> dict[str, pl.DataFrame]:
              for reason, r in rules.recycling.reapproach_after_loss.items()],
             schema={"lost_reason": pl.Utf8, "months_after": pl.Int32, "budgeting_season": pl.Boolean},
             orient="row"),
+        "opportunity_stages": pl.DataFrame(
+            [(stage, OPPORTUNITY_STAGES.index(stage) + 1, float(f.probability), f.forecast)
+             for stage, f in rules.pipeline.stages.items()],
+            schema={"stage": pl.Utf8, "stage_order": pl.Int32, "probability": pl.Float64,
+                    "forecast_category": pl.Utf8}, orient="row"),
         "funnel_windows": pl.DataFrame({"window_days": rules.funnel.within_days},
                                        schema={"window_days": pl.Int32}),
         "fit_size_points": pl.DataFrame(

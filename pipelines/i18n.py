@@ -91,6 +91,26 @@ CODE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
     },
     "recycle_source": {"non_sql": ("非 SQL", "Non-SQL"), "lost": ("失注", "Lost")},
     "outcome": {"won": ("受注", "Won"), "lost": ("失注", "Lost"), "open": ("進行中", "Open")},
+    # the buyer's process (contract.OPPORTUNITY_STAGES)
+    "opportunity_stage": {
+        "problem_recognised": ("課題認識", "Problem recognised"),
+        "information_gathering": ("情報収集", "Information gathering"),
+        "comparison": ("比較検討", "Comparison"),
+        "internal_approval": ("社内稟議", "Internal approval"),
+        "decision": ("意思決定", "Decision"),
+        "negotiation": ("交渉", "Negotiation"),
+        "closed_won": ("受注（契約）", "Closed won (contract)"),
+        "closed_lost": ("失注", "Closed lost"),
+    },
+    # opportunity_outcomes.forecast_category (pipeline.stages' forecast)
+    "forecast_category": {
+        "closed": ("受注済み", "Closed won"),
+        "commit": ("コミット", "Commit"),
+        "best_case": ("ベストケース", "Best case"),
+        "pipeline": ("パイプライン", "Pipeline"),
+        "omitted": ("対象外", "Omitted"),
+        "unmapped": ("ステージ未対応", "Stage not mapped"),
+    },
     "boolean": {"true": ("はい", "Yes"), "false": ("いいえ", "No")},
     "relationship_stage": {
         "contact_built": ("接点構築", "Contact built"),

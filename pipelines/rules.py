@@ -14,6 +14,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from pipelines.contract import OPPORTUNITY_STAGES
+
 DEFAULTS_PATH = Path(__file__).parent / "defaults" / "leadjourney.yml"
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -297,6 +299,26 @@ class Actions(_Strict):
     horizon_days: int = Field(ge=0, le=366)
 
 
+OPEN_OPPORTUNITY_STAGES = tuple(s for s in OPPORTUNITY_STAGES if not s.startswith("closed_"))
+
+
+class StageForecast(_Strict):
+    probability: float = Field(ge=0, le=1)
+    forecast: Literal["pipeline", "best_case", "commit", "omitted"]
+
+
+class Pipeline(_Strict):
+    stages: dict[Literal[OPEN_OPPORTUNITY_STAGES], StageForecast]
+
+    @model_validator(mode="after")
+    def _every_open_stage(self):
+        missing = [s for s in OPEN_OPPORTUNITY_STAGES if s not in self.stages]
+        if missing:
+            raise ValueError("give a probability and forecast category for every open stage: "
+                             + ", ".join(missing))
+        return self
+
+
 class Targets(_Strict):
     mql_per_month: int = Field(ge=0)
     new_arr_fiscal_year: float = Field(ge=0)
@@ -361,6 +383,7 @@ class Rules(_Strict):
     identity: Identity
     recycling: Recycling
     actions: Actions
+    pipeline: Pipeline
     quality: Quality
     ingest: Ingest
     funnel: Funnel

@@ -29,6 +29,8 @@ PAGES = {
     "": (("経営サマリー", "Executive overview"), ("exec_arr", "exec_mql", "exec_funnel")),
     "funnel": (("ファネル", "Funnel"), ("funnel_cohort_chart", "funnel_trend_chart")),
     "bottlenecks": (("ボトルネック", "Bottlenecks"), ("gaps_chart", "time_in_stage_chart")),
+    "pipeline": (("パイプラインと予測", "Pipeline & forecast"),
+                 ("pipeline_forecast", "pipeline_progression", "pipeline_trend")),
     "scoring": (("リード品質・スコアリング", "Lead quality & scoring"),
                 ("verdict_chart", "bands_chart", "whatif_chart", "reasons_chart")),
     "accounts": (("アカウント", "Accounts"), ("segment_arr_chart", "relationship_chart")),

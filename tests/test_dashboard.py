@@ -15,9 +15,11 @@ from pipelines.i18n import CODE_LABELS, field_label
 from pipelines.reporting.text import fmt_date, fmt_int, fmt_money, fmt_month, fmt_pct
 from tests.conftest import app_page
 
-PAGES = ("executive", "funnel", "bottlenecks", "scoring", "accounts", "weekly", "sla", "quality", "review")
+PAGES = ("executive", "funnel", "bottlenecks", "pipeline", "scoring", "accounts", "weekly", "sla", "quality",
+         "review")
 TITLES = {"executive": ("経営サマリー", "Executive overview"), "funnel": ("ファネル", "Funnel"),
           "bottlenecks": ("ボトルネック", "Bottlenecks"),
+          "pipeline": ("パイプラインと予測", "Pipeline & forecast"),
           "scoring": ("リード品質・スコアリング", "Lead quality & scoring"),
           "accounts": ("アカウント", "Accounts"), "weekly": ("今週の対応", "This week"),
           "sla": ("SLA", "SLA"),

@@ -92,6 +92,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "page_quality": ("データ品質", "Data quality"),
     "page_review": ("月次レビュー", "Monthly review"),
     "page_weekly": ("今週の対応", "This week"),
+    "page_pipeline": ("パイプラインと予測", "Pipeline & forecast"),
     "section_analysis": ("分析", "Analysis"),
     "section_operations": ("運用", "Operations"),
     # executive
@@ -293,6 +294,70 @@ TEXT: dict[str, tuple[str, str]] = {
     "rows_quarantined": ("隔離行数", "Rows quarantined"),
     "age_days": ("経過日数", "Age (days)"),
     "any": ("（すべて）", "(all)"),
+    # pipeline and forecast
+    "pipeline_fy_caption": (
+        "{fy} 年度（{start}〜{end}）の新規 ARR 目標 {target} に対して。全社（フィルターは適用しません）。",
+        "Against FY{fy}'s new-ARR target of {target} ({start} to {end}). Company-wide (filters not applied).",
+    ),
+    "kpi_won_fy": ("受注済み（年度累計）", "Closed won (FYTD)"),
+    "kpi_won_fy_help": ("今年度に受注した新規 ARR（{deals} 件）", "New ARR won this fiscal year ({deals} deals)"),
+    "kpi_commit_forecast": ("コミット予測", "Commit forecast"),
+    "kpi_commit_forecast_help": (
+        "受注済み＋年度内に完了予定のコミット商談。目標との差を表示します。",
+        "Closed won plus the open commit deals expected to close this fiscal year; the chip shows the gap to the target.",
+    ),
+    "kpi_best_case_forecast": ("ベストケース予測", "Best-case forecast"),
+    "kpi_best_case_forecast_help": (
+        "コミット予測＋年度内に完了予定のベストケース商談",
+        "The commit forecast plus the open best-case deals expected to close this fiscal year",
+    ),
+    "kpi_weighted_forecast": ("加重予測", "Weighted forecast"),
+    "kpi_weighted_forecast_help": (
+        "受注済み＋年度内に完了予定の商談額 × ステージ別確度（ルールファイル pipeline.stages）",
+        "Closed won plus the open deals expected this fiscal year, each at its stage's probability "
+        "(rules file: pipeline.stages)",
+    ),
+    "forecast_title": ("完了予定月別の予測", "Forecast by close month"),
+    "forecast_caption": (
+        "受注済みは受注月、進行中の商談は完了予定月に計上。緑の線は月次の新規 ARR 目標（{target}）。",
+        "Won deals in the month they were won, open deals in the month they are expected to close. "
+        "The green line is the monthly new-ARR target ({target}).",
+    ),
+    "forecast_undated": ("完了予定日のない進行中の商談 {n} 件は含みません。", "{n} open deal(s) without a close date are not shown."),
+    "weighted": ("加重額", "Weighted"),
+    "amount": ("金額", "Amount"),
+    "open_by_stage_title": ("ステージ別のオープン商談", "Open pipeline by stage"),
+    "open_deals": ("商談数", "Open deals"),
+    "probability": ("確度", "Probability"),
+    "forecast_category": ("予測区分", "Forecast category"),
+    "days_in_stage_now": ("滞留日数（平均）", "Days in stage (avg)"),
+    "past_close_date": ("完了予定日超過", "Past close date"),
+    "stage_progression_title": ("購買プロセスの進み方", "How deals move along the buyer's process"),
+    "stage_progression_caption": (
+        "これまでの全商談（全社）。次ステージへの移行率と、ステージを出るまでの平均日数。",
+        "Every opportunity so far (company-wide): the share that went on to a later stage and the average "
+        "days a stay lasted.",
+    ),
+    "progression_label": ("次へ {rate} · 平均 {days} 日", "{rate} went on · {days} days on average"),
+    "conversion_to_next": ("次ステージへの移行率", "Went on"),
+    "pipeline_trend_title": ("パイプラインの推移", "Pipeline trend"),
+    "pipeline_trend_caption": (
+        "実行日ごとのスナップショット（全社）。増減は前回のスナップショットとの比較です。",
+        "One snapshot per run day (company-wide); the movements compare each with the snapshot before.",
+    ),
+    "pipeline_trend_one": (
+        "スナップショットはまだ {n} 回分です。毎日の実行で推移が蓄積されます。",
+        "{n} snapshot(s) so far: the trend builds up with each daily run.",
+    ),
+    "open_amount": ("オープン商談額", "Open pipeline"),
+    "snapshot_date": ("スナップショット日", "Snapshot"),
+    "previous_snapshot_date": ("比較対象", "Compared with"),
+    "created": ("新規", "Created"),
+    "moved_forward": ("前進", "Moved forward"),
+    "moved_back": ("後退", "Moved back"),
+    "won": ("受注", "Won"),
+    "lost": ("失注", "Lost"),
+    "slipped": ("完了予定の先送り", "Slipped"),
     # this week
     "weekly_caption": (
         "{week_start}（月）からの週、{as_of}（{tz}）時点。期限が {horizon} までのものと期限超過のものを、急ぐ順に表示します。",

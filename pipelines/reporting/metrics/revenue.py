@@ -37,3 +37,81 @@ def kpi_monthly(q: Query, start: date, end: date) -> pd.DataFrame:
 def pipeline_coverage(q: Query) -> dict:
     df = q("SELECT * FROM marts.pipeline_coverage", ())
     return df.iloc[0].to_dict() if len(df) else {}
+
+
+# Forecast categories of marts.opportunity_outcomes shown in the forecast, in stacking order (won first);
+# lost deals ('omitted') are left out.
+FORECAST_CATEGORIES = ("closed", "commit", "best_case", "pipeline", "unmapped")
+
+
+def forecast_by_month(q: Query, f: Filters, start: date | None = None) -> pd.DataFrame:
+    """Per forecast month from `start` (opportunity_outcomes.forecast_month: when a deal was won, or
+    an open deal's expected close): the amount per forecast category, the weighted amount (won
+    whole, open deals by their stage's probability) and the open deals, under the lead filters
+    (an opportunity follows its lead's cycle). Open deals without a close date have no month and
+    are left out (forecast_undated counts them)."""
+    lead_sql, lead_params = f.lead_clause()
+    sums = ", ".join(f"coalesce(sum(o.amount) FILTER (WHERE o.forecast_category = '{c}'), 0) AS {c}"
+                     for c in FORECAST_CATEGORIES)
+    return q(
+        f"""
+        SELECT o.forecast_month AS month, {sums},
+               coalesce(sum(o.weighted_amount), 0) AS weighted, count_if(o.is_open) AS open_deals
+        FROM marts.opportunity_outcomes AS o{f.join("o")}
+        WHERE o.forecast_category <> 'omitted' AND o.forecast_month >= ?{lead_sql}
+        GROUP BY 1 ORDER BY 1""",
+        (start or date.min, *lead_params),
+    )
+
+
+def forecast_undated(q: Query, f: Filters) -> int:
+    """Open deals with no expected close date (no forecast month), under the lead filters."""
+    lead_sql, lead_params = f.lead_clause()
+    return int(q(f"""SELECT count(*) AS n FROM marts.opportunity_outcomes AS o{f.join("o")}
+                     WHERE o.is_open AND o.forecast_month IS NULL{lead_sql}""", lead_params)["n"].iloc[0])
+
+
+def open_pipeline_by_stage(q: Query, f: Filters) -> pd.DataFrame:
+    """The open deals per stage along the buyer's process (stages the rules do not know last):
+    deals, amount, weighted amount, probability and forecast category (pipeline.stages), average
+    days in the stage so far and deals past their expected close date, under the lead filters."""
+    lead_sql, lead_params = f.lead_clause()
+    return q(
+        f"""
+        SELECT o.stage, s.stage_order, s.probability, o.forecast_category, count(*) AS open_deals,
+               sum(o.amount) AS amount, sum(o.weighted_amount) AS weighted,
+               avg(o.days_in_stage) AS avg_days_in_stage, count_if(o.is_past_close_date) AS past_close_date
+        FROM marts.opportunity_outcomes AS o{f.join("o")}
+        LEFT JOIN config.opportunity_stages AS s ON s.stage = o.stage
+        WHERE o.is_open{lead_sql}
+        GROUP BY ALL ORDER BY s.stage_order NULLS LAST, o.stage""",
+        lead_params,
+    )
+
+
+def stage_progression(q: Query) -> pd.DataFrame:
+    """Every opportunity's path along the buyer's process (marts.opportunity_stage_funnel summed over
+    segments): per stage, the deals that reached it, the share that went on to a later stage and
+    the average days a finished stay lasted. Company-wide."""
+    return q(
+        """
+        SELECT stage, stage_order, sum(opportunities) AS reached, sum(went_on) AS went_on,
+               sum(went_on) / nullif(sum(opportunities), 0) AS conversion_to_next,
+               sum(days_in_stage_total) / nullif(sum(stays_completed), 0) AS avg_days_in_stage,
+               sum(moves_back) AS moves_back
+        FROM marts.opportunity_stage_funnel GROUP BY ALL ORDER BY stage_order""",
+        (),
+    )
+
+
+def pipeline_trend(q: Query) -> pd.DataFrame:
+    """The open pipeline per snapshot date with its movements since the previous snapshot
+    (marts.pipeline_trend), oldest first. Company-wide."""
+    return q("SELECT * FROM marts.pipeline_trend ORDER BY snapshot_date", ())
+
+
+def monthly_new_arr_target(q: Query) -> float | None:
+    """The monthly new-ARR target (marts.kpi_monthly's new_arr target: the fiscal year's over twelve)."""
+    value = q("SELECT max(target_low) AS target FROM marts.kpi_monthly WHERE kpi = 'new_arr'", ())
+    value = value["target"].iloc[0]
+    return None if pd.isna(value) else float(value)

@@ -55,6 +55,8 @@ by_segment as (
            count(*) as opportunities,
            {{ count_where('f.furthest_order > r.stage_order') }} as went_on,
            avg(r.days_in_stage) as avg_days_in_stage,
+           sum(r.days_in_stage) as days_in_stage_total,
+           count(r.days_in_stage) as stays_completed,
            cast(sum(r.moved_back_here) as {{ dbt.type_bigint() }}) as moves_back
     from reached as r
     inner join furthest as f on f.opportunity_id = r.opportunity_id

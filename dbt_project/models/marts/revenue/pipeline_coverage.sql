@@ -1,8 +1,11 @@
 -- Are we on track for the fiscal year's new-ARR target? One row for the fiscal year of as_of: new
--- ARR won so far, what remains, the open pipeline expected to close within the year and its
--- coverage of the remainder, and the reverse funnel: at the measured conversion rates (mature
--- cohorts of the last twelve months) and the average won deal of the last twelve months, the
--- deals, opportunities, SQLs and MQLs still needed, in total and per remaining month.
+-- ARR won so far (deals won since the year began, by when they were won, as opportunity_outcomes
+-- dates them), what remains, the open pipeline expected to close within the year, its coverage of
+-- the remainder and its forecast (opportunity_outcomes' categories: commit = won + open commit
+-- deals, best case = commit + open best-case deals, weighted = won + the open deals' weighted
+-- amounts), and the reverse funnel: at the measured conversion rates (mature cohorts of the last
+-- twelve months) and the average won deal of the last twelve months, the deals, opportunities,
+-- SQLs and MQLs still needed, in total and per remaining month.
 
 with as_of as (
     select * from {{ ref('int_as_of') }}
@@ -21,28 +24,35 @@ fiscal as (
 ),
 
 opps as (
-    select * from {{ ref('int_opportunity_amounts') }}
+    select * from {{ ref('opportunity_outcomes') }}
 ),
 
 won_fytd as (
-    select cast(sum(o.amount_reporting) as decimal(38, 2)) as won_arr, count(*) as won_deals
+    select cast(sum(o.amount) as decimal(38, 2)) as won_arr, count(*) as won_deals
     from opps as o cross join fiscal as f cross join as_of as a
-    where o.is_won and o.close_date between f.fiscal_year_start and a.as_of_local_date
+    where o.is_won
+        and cast({{ to_business_time('o.closed_at') }} as date) between f.fiscal_year_start and a.as_of_local_date
 ),
 
 open_pipeline as (
     select
-        cast(sum(o.amount_reporting) as decimal(38, 2)) as open_amount,
-        cast(sum(case when o.close_date <= f.fiscal_year_end then o.amount_reporting else 0 end)
+        cast(sum(o.amount) as decimal(38, 2)) as open_amount,
+        cast(sum(case when o.close_date <= f.fiscal_year_end then o.amount else 0 end)
              as decimal(38, 2)) as open_amount_this_year,
+        {% for category in ['commit', 'best_case'] -%}
+        cast(sum(case when o.close_date <= f.fiscal_year_end and o.forecast_category = '{{ category }}'
+                      then o.amount else 0 end) as decimal(38, 2)) as open_{{ category }}_this_year,
+        {% endfor -%}
+        cast(sum(case when o.close_date <= f.fiscal_year_end then o.weighted_amount else 0 end)
+             as decimal(38, 2)) as open_weighted_this_year,
         count(*) as open_opportunities,
-        count(o.amount_reporting) as open_with_amount
+        count(o.amount) as open_with_amount
     from opps as o cross join fiscal as f
-    where not o.is_closed
+    where o.is_open
 ),
 
 deal_size as (
-    select avg(cast(o.amount_reporting as double)) as average_won_deal
+    select avg(cast(o.amount as double)) as average_won_deal
     from opps as o cross join as_of as a
     where o.is_won and o.close_date > cast({{ dbt.dateadd('month', -12, 'a.as_of_local_date') }} as date)
 ),
@@ -79,6 +89,10 @@ plan as (
         greatest({{ rule('target_new_arr_fiscal_year') }} - coalesce(w.won_arr, 0), 0) as remaining_new_arr,
         coalesce(p.open_amount, 0) as open_pipeline,
         coalesce(p.open_amount_this_year, 0) as open_pipeline_this_year,
+        coalesce(w.won_arr, 0) + coalesce(p.open_commit_this_year, 0) as commit_forecast,
+        coalesce(w.won_arr, 0) + coalesce(p.open_commit_this_year, 0) + coalesce(p.open_best_case_this_year, 0)
+            as best_case_forecast,
+        coalesce(w.won_arr, 0) + coalesce(p.open_weighted_this_year, 0) as weighted_forecast,
         coalesce(p.open_opportunities, 0) as open_opportunities,
         coalesce(p.open_with_amount, 0) as open_opportunities_with_amount,
         d.average_won_deal,
