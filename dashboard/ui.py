@@ -389,16 +389,23 @@ _MONTH_LABELS: dict[str, tuple[date, str, bool]] = {}
 def _month_ticks(fig: go.Figure) -> None:
     """On a chart whose x categories are month labels, ticks that fit under the bars: horizontal,
     the month alone with the year under the first tick and wherever the year changes (10月 /
-    2026年1月; Oct / Jan 2026), every second or third month when there are more than twelve."""
+    2026年1月; Oct / Jan 2026), every second or third month when there are more than twelve. When
+    the second tick starts a new year, the first goes without its year."""
     categories = list(dict.fromkeys(x for trace in fig.data if getattr(trace, "x", None) is not None
                                     and getattr(trace, "orientation", None) != "h" for x in trace.x))
     if not categories or not all(isinstance(c, str) and c in _MONTH_LABELS for c in categories):
         return
     step = math.ceil(len(categories) / 12)
     shown, ticks, year = [], [], None
-    for label in categories[::step]:
+    picked = categories[::step]
+    for i, label in enumerate(picked):
         month, lang, partial = _MONTH_LABELS[label]
         short = f"{month.month}月" if lang == "ja" else fmt_month(month, "en").split()[0]
+        # the first tick carries its year unless the next one starts a new year (the two year
+        # lines would run into each other under neighbouring bars)
+        next_year = _MONTH_LABELS[picked[i + 1]][0].year if i + 1 < len(picked) else month.year
+        if i == 0 and next_year != month.year:
+            year = month.year
         if month.year != year:
             short += f"<br>{month.year}年" if lang == "ja" else f"<br>{month.year}"
             year = month.year

@@ -47,6 +47,14 @@ def test_month_ticks_are_short_horizontal_with_the_year_where_it_changes():
     fig = ui.layout(go.Figure(go.Bar(x=ui.month_labels(_Ctx("en"), longer), y=[1] * 16)))
     assert list(fig.layout.xaxis.ticktext) == ["Jan<br>2025", "Mar", "May", "Jul", "Sep", "Nov",
                                                "Jan<br>2026", "Mar"]
+    # a December first: its year would run into January's, so the year line starts under January
+    winter = [date(2025, 12, 1), date(2026, 1, 1), date(2026, 2, 1)]
+    fig = ui.layout(go.Figure(go.Bar(x=ui.month_labels(ctx, winter), y=[1] * 3)))
+    assert list(fig.layout.xaxis.ticktext) == ["12月", "1月<br>2026年", "2月"]
+    # months after the one in progress (a forecast's close months) are not partial
+    ahead = [date(2026, 10, 1), date(2026, 11, 1)]
+    fig = ui.layout(go.Figure(go.Bar(x=ui.month_labels(ctx, ahead), y=[1] * 2)))
+    assert list(fig.layout.xaxis.ticktext) == ["10月<br>2026年<br>（途中）", "11月"]
 
 
 def test_checked_fields_read_as_words():

@@ -3,10 +3,13 @@ the marts, the filters and the language live in the URL, and nothing raises."""
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -373,3 +376,80 @@ def test_the_what_if_follows_the_additive_model(demo_workspace, tmp_path, monkey
     at.select_slider(key="whatif_score_min").set_value(40.0).run()
     assert metric(at, "Scoring-rule MQLs per month") == "6.0"
     assert metric(at, "MQL→SQL of scoring-rule MQLs") == fmt_pct(15 / 60)
+
+
+def _chart(at: AppTest, index: int) -> dict:
+    """The plotly figure of the page's index-th chart, its typed arrays (plotly's base64 'bdata') as lists."""
+    def plain(value):
+        if isinstance(value, dict) and "bdata" in value:
+            return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"]).tolist()
+        return value
+
+    spec = json.loads(at.get("plotly_chart")[index].proto.spec)
+    return {"data": [{k: plain(v) for k, v in trace.items()} for trace in spec["data"]]}
+
+
+def test_the_pipeline_page_forecasts_against_the_target_from_the_marts(app, demo_workspace):
+    at = app("pipeline", lang="en", segment="enterprise")
+    with serving(demo_workspace) as con:
+        cov = con.execute("SELECT * FROM marts.pipeline_coverage").df().iloc[0]
+        (as_of_month,) = con.execute("SELECT as_of_month FROM meta.publication").fetchone()
+        # the open deals per stage of the enterprise leads' cycles, along the buyer's process
+        stages = con.execute("""
+            SELECT o.stage, count(*), sum(o.amount), sum(o.weighted_amount)
+            FROM marts.opportunity_outcomes AS o
+            JOIN marts.lead_attributes AS a USING (lead_id, cycle_number)
+            JOIN config.opportunity_stages AS s USING (stage)
+            WHERE o.is_open AND a.segment = 'enterprise'
+            GROUP BY o.stage, s.stage_order ORDER BY s.stage_order
+            """).fetchall()
+        by_month = con.execute("""
+            SELECT o.forecast_category, o.forecast_month, sum(o.amount) FROM marts.opportunity_outcomes AS o
+            JOIN marts.lead_attributes AS a USING (lead_id, cycle_number)
+            WHERE o.forecast_category <> 'omitted' AND a.segment = 'enterprise' AND o.forecast_month >= ?
+            GROUP BY 1, 2 HAVING sum(o.amount) <> 0 ORDER BY 1, 2""", [cov["fiscal_year_start"]]).fetchall()
+    target = float(cov["target_new_arr"])
+    cards = (("Closed won (FYTD)", "won_new_arr"), ("Commit forecast", "commit_forecast"),
+             ("Best-case forecast", "best_case_forecast"), ("Weighted forecast", "weighted_forecast"))
+    for label, key in cards:
+        value = float(cov[key])
+        assert metric(at, label) == fmt_money(value, "JPY", "en", compact=True)
+        assert [m.delta for m in at.metric if m.label == label] == [
+            f"{fmt_money(value - target, 'JPY', 'en', compact=True)} vs target"]
+    assert float(cov["won_new_arr"]) <= float(cov["commit_forecast"]) <= float(cov["best_case_forecast"])
+    table = at.dataframe[0].value
+    assert list(table["Stage"]) == [CODE_LABELS["opportunity_stage"][s][1] for s, *_ in stages]
+    assert list(table["Open deals"]) == [n for _s, n, *_ in stages]
+    assert list(table["Amount"]) == [fmt_money(a, "JPY", "en", compact=True) for *_x, a, _w in stages]
+    assert list(table["Weighted"]) == [fmt_money(w, "JPY", "en", compact=True) for *_x, w in stages]
+    # the forecast chart: per category, the bars are the enterprise deals' amounts by forecast month
+    bars = {trace["name"]: trace for trace in _chart(at, 0)["data"]}
+    assert set(bars) >= {"Closed won", "Commit", "Best case", "Pipeline", "Weighted"}
+    shown = {(name, month): value for name, trace in bars.items() if name != "Weighted"
+             for month, value in zip(trace["x"], trace["y"], strict=True) if value}
+    def label(month):
+        return fmt_month(month, "en") + (" (partial)" if month == as_of_month else "")
+
+    expected = {(CODE_LABELS["forecast_category"][c][1], label(m)): float(v) for c, m, v in by_month}
+    assert {c for c, *_ in by_month} >= {"closed", "pipeline"} and shown == expected
+
+
+def test_the_executive_page_shows_the_target_attainment_and_the_reverse_funnel(app, demo_workspace):
+    at = app("executive", lang="en")
+    with serving(demo_workspace) as con:
+        cov = con.execute("SELECT * FROM marts.pipeline_coverage").df().iloc[0]
+        (month,) = con.execute("SELECT last_complete_month FROM meta.publication").fetchone()
+        capacity, needed = con.execute("SELECT is_capacity_mqls, mqls_needed_per_month "
+                                       "FROM marts.mql_capacity_plan WHERE month = ?", [month]).fetchone()
+        (mqls,) = con.execute("SELECT count(*) FROM marts.funnel_cohort_members WHERE cohort_basis = 'mql' "
+                              "AND metric_style = 'cumulative' AND window_days = 0 AND cohort_month = ?",
+                              [month]).fetchone()
+    attainment, reverse = _chart(at, 0)["data"][0], _chart(at, 1)["data"][0]
+    assert attainment["y"] == ["Closed won (FYTD)", "Commit forecast", "Best-case forecast"]
+    keys = ("won_new_arr", "commit_forecast", "best_case_forecast")
+    assert attainment["x"] == [float(cov[k]) for k in keys]
+    assert reverse["x"] == [mqls, needed, capacity]
+    share = fmt_pct(float(cov["won_new_arr"]) / float(cov["target_new_arr"]))
+    assert any(c.value.startswith(f"{share} of the target won") for c in at.caption)
+    assert any(f"{fmt_int(int(cov['mqls_needed']))} MQLs" in c.value for c in at.caption)
+    assert bool(needed > capacity) == any("exceed what inside sales can work" in w.value for w in at.warning)

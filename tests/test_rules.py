@@ -68,3 +68,20 @@ def test_money_targets_follow_the_reporting_currency(tmp_path: Path):
         load_rules(path)
     path.write_text("locale: {currency: USD}\ntargets: {currency: USD, new_arr_fiscal_year: 2000000}\n")
     assert rules_frame(load_rules(path))["target_new_arr_fiscal_year"][0] == 2_000_000
+
+
+def test_pipeline_stages_name_the_stage_and_the_mistake(tmp_path: Path):
+    path = tmp_path / "leadjourney.yml"
+    path.write_text("pipeline:\n  stages:\n    prospecting: {probability: 0.1, forecast: pipeline}\n"
+                    "    decision: {probability: 1.5, forecast: maybe}\n")
+    with pytest.raises(RulesError) as err:
+        load_rules(path)
+    message = str(err.value)
+    assert "pipeline.stages.prospecting" in message
+    assert "pipeline.stages.decision.probability" in message
+    assert "pipeline.stages.decision.forecast" in message
+    # one stage changed, the others keep the defaults
+    path.write_text("pipeline:\n  stages:\n    decision: {probability: 0.6, forecast: best_case}\n")
+    stages = load_rules(path).pipeline.stages
+    assert (stages["decision"].probability, stages["decision"].forecast) == (0.6, "best_case")
+    assert (stages["negotiation"].probability, stages["negotiation"].forecast) == (0.9, "commit")

@@ -54,6 +54,10 @@ STRINGS = {
     ("scoring", "model"): "additive",
     ("sla", "first_contact_clock"): "business",
     ("targets", "currency"): "USD",
+    # an open stage's forecast category: another one
+    **{("pipeline", "stages", stage, "forecast"): other for stage, other in (
+        ("problem_recognised", "best_case"), ("information_gathering", "best_case"), ("comparison", "commit"),
+        ("internal_approval", "commit"), ("decision", "best_case"), ("negotiation", "best_case"))},
 }
 
 

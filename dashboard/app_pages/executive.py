@@ -11,6 +11,13 @@ from pipelines.reporting.text import fmt_int, fmt_money, fmt_pct, fmt_points
 
 ctx = ui.context()
 t = ctx.t
+
+
+def _count(value) -> str:
+    """A count the reverse funnel needs ('–' when the rates are not known yet)."""
+    return "–" if value is None or pd.isna(value) else fmt_int(int(value))
+
+
 st.title(t("page_executive"))
 missing = ui.coverage_notice(ctx, ["money:arr", "money:pipeline", "stage:mql", "stage:won", "stage:lost"])
 
@@ -100,6 +107,51 @@ else:
         help=t("kpi_win_rate_help", won=fmt_int(0 if now is None else now["won"]),
                lost=fmt_int(0 if now is None else now["lost"])),
     )
+
+# Are we on track? The fiscal year's new-ARR target against won and forecast, and the reverse
+# funnel: the MQLs the remainder needs per month against this month's MQLs and IS capacity.
+if coverage and ui.measurable(missing, "money:pipeline", "stage:won"):
+    left, right = st.columns(2)
+    target = float(coverage["target_new_arr"])
+    with left:
+        st.subheader(t("attainment_title", fy=int(coverage["fiscal_year"])))
+        won = float(coverage["won_new_arr"])
+        st.caption(t("attainment_caption", share=fmt_pct(won / target if target else None),
+                     gap=fmt_money(coverage["remaining_new_arr"], ctx.currency, ctx.lang, compact=True)))
+        bars = [("kpi_won_fy", "won_new_arr", ui.COLORS["band"]),
+                ("kpi_commit_forecast", "commit_forecast", ui.COLORS["primary"]),
+                ("kpi_best_case_forecast", "best_case_forecast", "#5b8fd0")]
+        values = [float(coverage[key]) for _label, key, _color in bars]
+        money = [fmt_money(v, ctx.currency, ctx.lang, compact=True) for v in [*values, target]]
+        fig = go.Figure(go.Bar(
+            y=[t(label) for label, _key, _color in bars], x=values, orientation="h",
+            marker_color=[color for _label, _key, color in bars], textposition="auto",
+            text=[f"{m} ({fmt_pct(v / target if target else None)})"
+                  for m, v in zip(money, values, strict=False)]))
+        fig.add_vline(x=target, line_dash="dash", line_color=ui.COLORS["bad"],
+                      annotation_text=f"{t('target')} {money[-1]}", annotation_position="top")
+        fig.update_layout(yaxis={"autorange": "reversed"}, showlegend=False)
+        ui.money_axis(fig, ctx, [*values, target], axis="xaxis")
+        ui.chart(ui.layout(fig, height=260), "exec_attainment")
+    with right:
+        plan = metrics.mql_plan(ctx.q, month, ctx.rules)
+        st.subheader(t("reverse_funnel_title"))
+        needed = "–" if plan["needed"] is None else fmt_int(round(plan["needed"]))
+        st.caption(t("reverse_funnel_caption", month=ctx.month_label(month),
+                     months=int(coverage["months_remaining"]), deals=_count(coverage["deals_needed"]),
+                     opportunities=_count(coverage["opportunities_needed"]),
+                     sqls=_count(coverage["sqls_needed"]), mqls=_count(coverage["mqls_needed"])))
+        labels = [t("plan_actual"), t("plan_needed"),
+                  t("plan_capacity", reps=plan["reps"], per=plan["per_rep"])]
+        values = [plan["actual"], plan["needed"] or 0, plan["capacity"]]
+        fig = go.Figure(go.Bar(
+            y=labels, x=values, orientation="h", text=[fmt_int(round(v)) for v in values],
+            textposition="auto",
+            marker_color=[ui.COLORS["primary"], ui.COLORS["accent"], ui.COLORS["muted"]]))
+        fig.update_layout(yaxis={"autorange": "reversed"}, showlegend=False)
+        ui.chart(ui.layout(fig, height=260), "exec_reverse_funnel")
+        if plan["needed"] is not None and plan["needed"] > plan["capacity"]:
+            st.warning(t("reverse_funnel_over", needed=needed, capacity=fmt_int(plan["capacity"])))
 
 left, right = st.columns(2)
 with left:

@@ -808,20 +808,8 @@ class _Deck(SlideLayout):
         )
 
     def plan(self) -> dict:
-        """Next month's MQL plan against IS capacity (marts.mql_capacity_plan; also used by tests)."""
-        cohort = self._cohort(self.month)
-        row = metrics.capacity_plan(self.q, self.month)
-        needed = row.get("mqls_needed_per_month")
-        return {
-            "target": float(row.get("target_mqls", self.rules["target_mql_per_month"])),
-            "needed": None if needed is None or pd.isna(needed) else float(needed),
-            "actual": 0 if cohort is None else int(cohort["cohort_leads"]),
-            "reps": int(row.get("active_is_reps", 0)),
-            "per_rep": int(row.get("mqls_per_is_rep", self.rules["target_mqls_per_is_rep_month"])),
-            "capacity": int(row.get("is_capacity_mqls", 0)),
-            "plan": float(row.get("planned_mqls", self.rules["target_mql_per_month"])),
-            "plan_per_rep": None if pd.isna(row.get("planned_mqls_per_rep")) else row["planned_mqls_per_rep"],
-        }
+        """Next month's MQL plan against IS capacity (metrics.mql_plan; also used by tests)."""
+        return metrics.mql_plan(self.q, self.month, self.rules)
 
     def plan_slide(self) -> None:
         next_month = (pd.Timestamp(self.month) + pd.DateOffset(months=1)).date()

@@ -111,6 +111,23 @@ TEXT: dict[str, tuple[str, str]] = {
     "kpi_mql_month": ("MQL 数（{month}）", "MQLs ({month})"),
     "kpi_mql_to_won": ("MQL→受注率（成熟コホート）", "MQL→won (mature cohorts)"),
     "arr_trend": ("ARR の推移と増減", "ARR and its movements"),
+    "attainment_title": ("{fy} 年度 新規 ARR 目標の達成見通し", "FY{fy} new-ARR target: where we stand"),
+    "attainment_caption": (
+        "目標の {share} を受注済み。残り {gap}。予測の内訳はパイプラインのページにあります。",
+        "{share} of the target won; {gap} to go. The forecast's detail is on the pipeline page.",
+    ),
+    "reverse_funnel_title": ("逆算ファネル: 必要な MQL と IS の処理能力", "Reverse funnel: MQLs needed against IS capacity"),
+    "reverse_funnel_caption": (
+        "残り目標の達成に必要な件数（年度末まで {months} か月）: 受注 {deals} · 商談 {opportunities} · "
+        "SQL {sqls} · MQL {mqls}。下のグラフは {month} の実績との比較です。",
+        "To close the remaining target ({months} months to the fiscal year's end): {deals} deals · "
+        "{opportunities} opportunities · {sqls} SQLs · {mqls} MQLs. The chart compares a month's need with {month}.",
+    ),
+    "reverse_funnel_over": (
+        "必要な MQL（月 {needed} 件）が IS の処理能力（{capacity} 件）を超えています。増員か目標・単価の見直しが必要です。",
+        "The MQLs needed ({needed} a month) exceed what inside sales can work ({capacity}): add reps, or "
+        "revisit the target or the deal size.",
+    ),
     "ending_arr": ("期末 ARR", "Ending ARR"),
     "new_arr": ("新規", "New"),
     "expansion_arr": ("拡大", "Expansion"),

@@ -7,6 +7,7 @@ from datetime import date
 import pandas as pd
 
 from pipelines.reporting.metrics.base import Filters, Query
+from pipelines.reporting.metrics.funnel import cohort_funnel
 
 
 def sla_results(q: Query, f: Filters) -> pd.DataFrame:
@@ -54,6 +55,27 @@ def capacity_plan(q: Query, month: date) -> dict:
     """The MQL plan after `month` against the IS reps of that month (marts.mql_capacity_plan)."""
     df = q("SELECT * FROM marts.mql_capacity_plan WHERE month = ?", (month,))
     return df.iloc[0].to_dict() if len(df) else {}
+
+
+def mql_plan(q: Query, month: date, rules: dict) -> dict:
+    """The reverse funnel against inside-sales capacity, company-wide: the MQLs of `month` (its MQL
+    cohort), the monthly MQL target, the MQLs the new-ARR target still needs per month, the IS
+    capacity (the reps who received hand-offs in `month`, each at targets.mqls_per_is_rep_month)
+    and next month's plan (marts.mql_capacity_plan). The deck's plan slide and the executive page
+    show these."""
+    cohort = cohort_funnel(q, Filters(start=month, end=month), "mql")
+    row = capacity_plan(q, month)
+    needed = row.get("mqls_needed_per_month")
+    return {
+        "target": float(row.get("target_mqls", rules["target_mql_per_month"])),
+        "needed": None if needed is None or pd.isna(needed) else float(needed),
+        "actual": int(cohort["cohort_leads"].sum()) if len(cohort) else 0,
+        "reps": int(row.get("active_is_reps", 0)),
+        "per_rep": int(row.get("mqls_per_is_rep", rules["target_mqls_per_is_rep_month"])),
+        "capacity": int(row.get("is_capacity_mqls", 0)),
+        "plan": float(row.get("planned_mqls", rules["target_mql_per_month"])),
+        "plan_per_rep": None if pd.isna(row.get("planned_mqls_per_rep")) else row["planned_mqls_per_rep"],
+    }
 
 
 def speed_to_lead(q: Query, f: Filters) -> pd.DataFrame:
