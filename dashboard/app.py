@@ -21,6 +21,7 @@ PAGES = (
             ("funnel", "page_funnel", ":material/filter_alt:"),
             ("bottlenecks", "page_bottlenecks", ":material/speed:"),
             ("pipeline", "page_pipeline", ":material/stacked_bar_chart:"),
+            ("campaigns", "page_campaigns", ":material/campaign:"),
             ("scoring", "page_scoring", ":material/grade:"),
             ("accounts", "page_accounts", ":material/domain:"),
         ),

@@ -31,6 +31,7 @@ PAGES = {
     "bottlenecks": (("ボトルネック", "Bottlenecks"), ("gaps_chart", "time_in_stage_chart")),
     "pipeline": (("パイプラインと予測", "Pipeline & forecast"),
                  ("pipeline_forecast", "pipeline_progression", "pipeline_trend")),
+    "campaigns": (("キャンペーン・チャネル", "Campaigns & channels"), ("campaigns_channel_chart",)),
     "scoring": (("リード品質・スコアリング", "Lead quality & scoring"),
                 ("verdict_chart", "bands_chart", "whatif_chart", "reasons_chart")),
     "accounts": (("アカウント", "Accounts"), ("segment_arr_chart", "relationship_chart")),

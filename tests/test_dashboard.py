@@ -18,11 +18,12 @@ from pipelines.i18n import CODE_LABELS, field_label
 from pipelines.reporting.text import fmt_date, fmt_int, fmt_money, fmt_month, fmt_pct
 from tests.conftest import app_page
 
-PAGES = ("executive", "funnel", "bottlenecks", "pipeline", "scoring", "accounts", "weekly", "sla", "quality",
-         "review")
+PAGES = ("executive", "funnel", "bottlenecks", "pipeline", "campaigns", "scoring", "accounts", "weekly",
+         "sla", "quality", "review")
 TITLES = {"executive": ("経営サマリー", "Executive overview"), "funnel": ("ファネル", "Funnel"),
           "bottlenecks": ("ボトルネック", "Bottlenecks"),
           "pipeline": ("パイプラインと予測", "Pipeline & forecast"),
+          "campaigns": ("キャンペーン・チャネル", "Campaigns & channels"),
           "scoring": ("リード品質・スコアリング", "Lead quality & scoring"),
           "accounts": ("アカウント", "Accounts"), "weekly": ("今週の対応", "This week"),
           "sla": ("SLA", "SLA"),
@@ -453,3 +454,25 @@ def test_the_executive_page_shows_the_target_attainment_and_the_reverse_funnel(a
     assert any(c.value.startswith(f"{share} of the target won") for c in at.caption)
     assert any(f"{fmt_int(int(cov['mqls_needed']))} MQLs" in c.value for c in at.caption)
     assert bool(needed > capacity) == any("exceed what inside sales can work" in w.value for w in at.warning)
+
+
+def test_the_campaign_page_adds_up_the_mart_under_the_period_and_channel_filters(app, demo_workspace):
+    at = app("campaigns", lang="en", channel="webinar", **{"from": "2026-04", "to": "2026-09"})
+    with serving(demo_workspace) as con:
+        cost, mqls, won, arr = con.execute("""
+            SELECT sum(cost), sum(mqls), sum(won_deals), sum(won_arr_first_touch)
+            FROM marts.campaign_performance
+            WHERE channel = 'webinar' AND month BETWEEN '2026-04-01' AND '2026-09-01'""").fetchone()
+        # the same MQLs as the funnel's period counts (stage entries of the channel's cycles)
+        (entries,) = con.execute("""
+            SELECT sum(entries) FROM marts.funnel_period WHERE metric_style = 'reached' AND stage = 'mql'
+            AND dimension = 'channel' AND dimension_value = 'webinar'
+            AND period_month BETWEEN '2026-04-01' AND '2026-09-01'""").fetchone()
+    assert mqls == entries and cost > 0 and won > 0
+    assert metric(at, "Campaign cost") == fmt_money(cost, "JPY", "en", compact=True)
+    assert metric(at, "MQLs") == fmt_int(mqls)
+    assert metric(at, "Cost per MQL") == fmt_money(float(cost) / mqls, "JPY", "en", compact=True)
+    assert metric(at, "Cost per win") == fmt_money(float(cost) / won, "JPY", "en", compact=True)
+    assert metric(at, "ROI (first touch)") == fmt_pct((float(arr) - float(cost)) / float(cost))
+    channels = at.dataframe[0].value
+    assert list(channels["Channel"]) == ["Webinars"] and list(channels["MQLs"]) == [mqls]

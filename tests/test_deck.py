@@ -15,7 +15,7 @@ from pipelines.reporting.deck import MonthError, build_deck
 from tests.conftest import cli
 
 MONTH = date(2026, 9, 1)
-SLIDES = 10
+SLIDES = 11
 
 
 @pytest.fixture(scope="module")
@@ -129,10 +129,35 @@ def test_plan_compares_mqls_with_is_capacity(deck, demo_workspace):
         SELECT count(DISTINCT owner) FROM marts.lead_journey
         WHERE owner IS NOT NULL
           AND date_trunc('month', timezone('Asia/Tokyo', timezone('UTC', notified_at))) = ?""", [MONTH])[0]
-    (chart,) = charts(deck.slides[9])
+    (chart,) = charts(deck.slides[10])
     actual, target, _needed, capacity = values(chart)
     assert target == 250 and capacity == reps * 40
     assert reps > 0
+
+
+def test_forecast_slide_equals_the_forecast_marts(deck, demo_workspace):
+    """The fiscal year's months, each deal in its forecast category (won in the month it was won,
+    open deals in their expected close month), and the year's forecast against the target."""
+    (start, end, target, won, commit) = sql(demo_workspace, """
+        SELECT fiscal_year_start, fiscal_year_end, target_new_arr, won_new_arr, commit_forecast
+        FROM marts.pipeline_coverage""")[0]
+    rows = sql(demo_workspace, """
+        SELECT forecast_month, forecast_category, sum(amount) FROM marts.opportunity_outcomes
+        WHERE forecast_category NOT IN ('omitted', 'unmapped') AND forecast_month BETWEEN ? AND ?
+        GROUP BY 1, 2""", [start, end])
+    (chart,) = charts(deck.slides[9])
+    months = sorted({m for m, *_ in rows})
+    assert list(chart.plots[0].categories) == [f"{m.year}年{m.month}月" for m in months]
+    names = [s.name for s in chart.plots[0].series]
+    assert names == ["受注済み", "コミット", "ベストケース", "パイプライン"]
+    for index, category in enumerate(("closed", "commit", "best_case", "pipeline")):
+        amounts = {m: float(v) for m, c, v in rows if c == category}
+        assert values(chart, index) == pytest.approx([amounts.get(m, 0.0) for m in months])
+    table = next(shape.table for shape in deck.slides[9].shapes if shape.has_table)
+    cells = {table.cell(r, 0).text: table.cell(r, 1).text for r in range(1, len(table.rows))}
+    assert cells["コミット予測"] == f"¥{float(commit):,.0f}"
+    assert cells["受注済み（年度累計）"] == f"¥{float(won):,.0f}"
+    assert cells["目標までの残り"] == f"¥{max(float(target) - float(won), 0):,.0f}"
 
 
 def test_english_deck_and_a_month_without_data(demo_workspace, tmp_path):

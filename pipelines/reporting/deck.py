@@ -28,6 +28,7 @@ from pipelines.reporting.slides import (
     GREEN,
     GREY,
     HEIGHT,
+    LIGHT_BLUE,
     MILLIONS,
     ORANGE,
     PCT,
@@ -169,6 +170,7 @@ class _Deck(SlideLayout):
         self.scoring_slide()
         self.reasons_slide()
         self.quality_slide()
+        self.pipeline_slide()
         self.plan_slide()
 
     def _cohort(self, month: date):
@@ -806,6 +808,51 @@ class _Deck(SlideLayout):
             row_height=Inches(0.33),
             size=11,
         )
+
+    def forecast(self) -> tuple[dict, pd.DataFrame]:
+        """The fiscal year's forecast (marts.pipeline_coverage) and its months (metrics.forecast_by_month
+        within the year, company-wide; also used by tests)."""
+        coverage = metrics.pipeline_coverage(self.q)
+        if not coverage:
+            return coverage, pd.DataFrame()
+        start, end = (pd.Timestamp(coverage[k]).date() for k in ("fiscal_year_start", "fiscal_year_end"))
+        months = metrics.forecast_by_month(self.q, metrics.NO_FILTERS, start)
+        return coverage, months[pd.to_datetime(months["month"]).dt.date <= end].reset_index(drop=True)
+
+    def pipeline_slide(self) -> None:
+        coverage, months = self.forecast()
+        fy = int(coverage["fiscal_year"]) if coverage else self.month.year
+        slide = self.measured_slide(self.t("deck_forecast", fy=fy, as_of=self.as_of_text),
+                                    ["money:pipeline", "stage:won"])
+        if slide is None or not coverage:
+            return
+        categories = [c for c in metrics.FORECAST_CATEGORIES if c != "unmapped" or months[c].any()]
+        self.chart(
+            slide,
+            XL_CHART_TYPE.COLUMN_STACKED,
+            [self.m(m) for m in months["month"]],
+            [(code_label("forecast_category", c, self.lang), list(months[c])) for c in categories],
+            Inches(0.6),
+            Inches(1.6),
+            Inches(8.4),
+            Inches(5.4),
+            number_format=MILLIONS[self.lang],
+            labels=False,
+            colors=[GREEN, BLUE, LIGHT_BLUE, GREY, RED][: len(categories)],
+        )
+        target = float(coverage["target_new_arr"])
+        rows = [[self.t(label), fmt_money(coverage[key], self.currency, self.lang)]
+                for label, key in (("target", "target_new_arr"), ("kpi_won_fy", "won_new_arr"),
+                                   ("kpi_commit_forecast", "commit_forecast"),
+                                   ("kpi_best_case_forecast", "best_case_forecast"),
+                                   ("kpi_weighted_forecast", "weighted_forecast"))]
+        rows.append([self.t("deck_gap"), fmt_money(coverage["remaining_new_arr"], self.currency, self.lang)])
+        coverage_x = coverage["pipeline_coverage"]
+        rows.append([self.t("kpi_coverage"), "–" if pd.isna(coverage_x) else f"{coverage_x:.2f}x"])
+        self.table(slide, ["", self.currency], rows, Inches(9.3), Inches(1.7), Inches(3.7), size=12)
+        share = float(coverage["commit_forecast"]) / target if target else None
+        self.note(slide, self.t("deck_forecast_note", share=fmt_pct(share)), Inches(9.3), Inches(5.2),
+                  Inches(3.7), Inches(1.5), size=14, bold=True)
 
     def plan(self) -> dict:
         """Next month's MQL plan against IS capacity (metrics.mql_plan; also used by tests)."""

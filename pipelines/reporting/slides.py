@@ -22,6 +22,7 @@ BLUE, ORANGE, GREEN, RED, GREY = (
     RGBColor(0xC8, 0x45, 0x3B),
     RGBColor(0x88, 0x88, 0x88),
 )
+LIGHT_BLUE = RGBColor(0x5B, 0x8F, 0xD0)  # best case, beside commit's BLUE
 PCT = "0.0%"
 # Value-axis and label format for money in millions (the reporting currency).
 MILLIONS = {"ja": '#,##0,,"百万"', "en": '#,##0,,"M"'}

@@ -93,6 +93,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "page_review": ("月次レビュー", "Monthly review"),
     "page_weekly": ("今週の対応", "This week"),
     "page_pipeline": ("パイプラインと予測", "Pipeline & forecast"),
+    "page_campaigns": ("キャンペーン・チャネル", "Campaigns & channels"),
     "section_analysis": ("分析", "Analysis"),
     "section_operations": ("運用", "Operations"),
     # executive
@@ -311,6 +312,44 @@ TEXT: dict[str, tuple[str, str]] = {
     "rows_quarantined": ("隔離行数", "Rows quarantined"),
     "age_days": ("経過日数", "Age (days)"),
     "any": ("（すべて）", "(all)"),
+    # campaigns and channels
+    "campaigns_caption": (
+        "{start}〜{end}。期間・チャネル・キャンペーンのフィルターを適用します（費用は他の属性で分けられないため、ほかのフィルターは適用しません）。",
+        "{start} to {end}. The period, channel and campaign filters apply (a campaign's cost cannot be split by "
+        "the other lead attributes, so the other filters do not).",
+    ),
+    "campaign_cost": ("キャンペーン費用", "Campaign cost"),
+    "cost_per_mql": ("MQL 単価", "Cost per MQL"),
+    "cost_per_sql": ("SQL 単価", "Cost per SQL"),
+    "cost_per_won": ("受注単価", "Cost per win"),
+    "won_arr_first_touch": ("受注 ARR（ファーストタッチ）", "Won ARR (first touch)"),
+    "won_arr_first_touch_help": (
+        "リードの初回流入（元のチャネル・キャンペーン）に帰属させた受注 ARR",
+        "Won ARR credited to the lead's first touch (its original channel and campaign)",
+    ),
+    "won_arr_last_touch": ("受注 ARR（ラストタッチ）", "Won ARR (last touch)"),
+    "roi_first_touch": ("ROI（ファーストタッチ）", "ROI (first touch)"),
+    "roi_last_touch": ("ROI（ラストタッチ）", "ROI (last touch)"),
+    "roi_help": ("（受注 ARR − 費用）÷ 費用", "(won ARR − cost) ÷ cost"),
+    "won_arr_first_touch_short": ("ARR（初回接点）", "ARR (first)"),
+    "won_arr_last_touch_short": ("ARR（最終接点）", "ARR (last)"),
+    "roi_first_touch_short": ("ROI（初回）", "ROI (first)"),
+    "roi_last_touch_short": ("ROI（最終）", "ROI (last)"),
+    "sqls": ("SQL", "SQLs"),
+    "won_deals": ("受注", "Won"),
+    "cost": ("費用", "Cost"),
+    "channel": ("チャネル", "Channel"),
+    "campaign_name": ("キャンペーン", "Campaign"),
+    "channels_title": ("チャネル別", "By channel"),
+    "campaigns_tab_spend": ("費用と獲得単価", "Cost and cost per stage"),
+    "campaigns_tab_return": ("受注 ARR と ROI", "Won ARR and ROI"),
+    "campaigns_title": ("キャンペーン別（費用の多い順）", "By campaign (highest cost first)"),
+    "no_campaign": ("（キャンペーンなし）", "(no campaign)"),
+    "campaigns_note": (
+        "費用はキャンペーン期間の日数で按分。リード・MQL・SQL・商談はその月にステージに入った件数、受注はその月に受注した商談です。",
+        "Cost is spread over the campaign's days. Leads, MQLs, SQLs and opportunities are the cycles entering the "
+        "stage that month; won deals are the deals won that month.",
+    ),
     # pipeline and forecast
     "pipeline_fy_caption": (
         "{fy} 年度（{start}〜{end}）の新規 ARR 目標 {target} に対して。全社（フィルターは適用しません）。",
@@ -516,6 +555,9 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "completeness": ("SLA 項目の入力率（当月）", "SLA field completeness (the month)"),
     "quarantine": ("隔離された行（累計）", "Quarantined rows (all loads)"),
+    "deck_forecast": ("{fy} 年度の予測（完了予定月別、{as_of} 時点）", "FY{fy} forecast by close month (as of {as_of})"),
+    "deck_gap": ("目標までの残り", "Still to win"),
+    "deck_forecast_note": ("コミット予測は目標の {share}", "The commit forecast is {share} of the target"),
     "plan": ("来月の MQL 計画と IS の処理能力", "Next month's MQL plan against IS capacity"),
     "plan_target": ("MQL 目標／月", "MQL target per month"),
     "plan_needed": ("ARR 目標達成に必要な MQL／月", "MQLs needed per month for the ARR target"),

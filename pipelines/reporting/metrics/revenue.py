@@ -6,6 +6,7 @@ from datetime import date
 
 import pandas as pd
 
+from pipelines.contract import NO_VALUE
 from pipelines.reporting.metrics.base import Filters, Query
 
 
@@ -115,3 +116,37 @@ def monthly_new_arr_target(q: Query) -> float | None:
     value = q("SELECT max(target_low) AS target FROM marts.kpi_monthly WHERE kpi = 'new_arr'", ())
     value = value["target"].iloc[0]
     return None if pd.isna(value) else float(value)
+
+
+_CAMPAIGN_SUMS = ("cost", "new_leads", "mqls", "sqls", "opportunities", "won_deals", "won_arr_first_touch",
+                  "won_arr_last_touch")
+
+
+def campaign_performance(q: Query, f: Filters, by: str | None = None) -> pd.DataFrame:
+    """marts.campaign_performance summed over the filter's months and its channel and campaign choices
+    (the other lead dimensions do not cut a campaign's cost), per `by` ('channel' or 'campaign', with
+    the campaign's name and channel) or in one row, with the mart's KPIs over the sums: cost per MQL,
+    SQL and won deal, and ROI by first and by last touch ((won ARR - cost) / cost)."""
+    if by not in (None, "channel", "campaign"):
+        raise ValueError(f"campaign_performance by {by!r}")
+    month_sql, params = f.month_clause("c.month")
+    for dim in ("channel", "campaign"):
+        chosen = f.values.get(dim) or ()
+        if chosen:
+            month_sql += f" AND c.{dim} IN ({', '.join('?' for _ in chosen)})"
+            params += tuple(chosen)
+    keys = {None: "", "channel": "c.channel, ",
+            "campaign": "c.campaign, max(c.campaign_name) AS campaign_name, max(c.channel) AS channel, "}[by]
+    sums = ", ".join(f"coalesce(sum(c.{column}), 0) AS {column}" for column in _CAMPAIGN_SUMS)
+    # the leads without a campaign stay apart per channel
+    key = {"channel": "c.channel", "campaign": f"c.campaign, CASE WHEN c.campaign = '{NO_VALUE}' THEN c.channel END"}
+    group = f" GROUP BY {key[by]} ORDER BY cost DESC, won_arr_first_touch DESC, {key[by]}" if by else ""
+    df = q(f"SELECT {keys}{sums} FROM marts.campaign_performance AS c WHERE true{month_sql}{group}", params)
+    for column in _CAMPAIGN_SUMS:
+        df[column] = df[column].astype(float)
+    cost = df["cost"].where(df["cost"] > 0)
+    for stage, name in (("mqls", "mql"), ("sqls", "sql"), ("won_deals", "won")):
+        df[f"cost_per_{name}"] = cost / df[stage].where(df[stage] > 0)
+    for touch in ("first_touch", "last_touch"):
+        df[f"roi_{touch}"] = (df[f"won_arr_{touch}"] - cost) / cost
+    return df
