@@ -22,6 +22,7 @@ PAGES = (
             ("bottlenecks", "page_bottlenecks", ":material/speed:"),
             ("pipeline", "page_pipeline", ":material/stacked_bar_chart:"),
             ("campaigns", "page_campaigns", ":material/campaign:"),
+            ("departments", "page_departments", ":material/groups:"),
             ("scoring", "page_scoring", ":material/grade:"),
             ("accounts", "page_accounts", ":material/domain:"),
         ),

@@ -17,7 +17,7 @@ import polars as pl
 
 from pipelines.contract import OPPORTUNITY_STAGES
 from pipelines.kpi_functions import create_kpi_functions
-from pipelines.rules import WEEKDAYS, Rules
+from pipelines.rules import MONEY_KPIS, WEEKDAYS, Rules
 
 # The stage transitions with a target band (targets.<kpi>), in funnel order: config.target_bands,
 # which the transition marts and the dashboard read.
@@ -202,6 +202,15 @@ def list_frames(rules: Rules) -> dict[str, pl.DataFrame]:
              for i, (k, src, dst) in enumerate(TRANSITIONS)],
             schema={"kpi": pl.Utf8, "transition_order": pl.Int32, "from_stage": pl.Utf8, "to_stage": pl.Utf8,
                     "low": pl.Float64, "high": pl.Float64}, orient="row"),
+        # every KPI's target band that the rules set per month: the headline KPIs and the departments'
+        "kpi_targets": pl.DataFrame(
+            [("mqls", float(t.mql_per_month), None), ("mql_to_sql", t.mql_to_sql.low, t.mql_to_sql.high),
+             ("sla_first_contact", t.sla_compliance_min, None), ("sla_all", t.sla_compliance_min, None),
+             ("first_contact_hours", None, t.first_contact_hours_avg_max)]
+            + [(kpi, *(None if v is None else rules.in_reporting_currency(v) if kpi in MONEY_KPIS else v
+                       for v in (band.low, band.high)))
+               for kpi, band in t.departments.items()],
+            schema={"kpi": pl.Utf8, "target_low": pl.Float64, "target_high": pl.Float64}, orient="row"),
         "segments": pl.DataFrame(
             [(i, s.segment, s.min_employees) for i, s in enumerate(rules.segments)],
             schema={"priority": pl.Int32, "segment": pl.Utf8, "min_employees": pl.Int64},

@@ -319,6 +319,28 @@ class Pipeline(_Strict):
         return self
 
 
+DEPARTMENT_KPIS = ("cost_per_mql", "cost_per_sql", "cost_per_won", "connect_rate", "appointment_rate",
+                   "win_rate", "avg_sales_cycle_days", "churn_rate", "upsell_rate", "net_revenue_retention",
+                   "gross_revenue_retention", "nps")
+# department KPIs in money: their targets are in targets.currency
+MONEY_KPIS = ("cost_per_mql", "cost_per_sql", "cost_per_won")
+
+
+class OpenBand(_Strict):
+    """A target band with either end optional: low = at least, high = at most."""
+
+    low: float | None = None
+    high: float | None = None
+
+    @model_validator(mode="after")
+    def _an_end(self):
+        if self.low is None and self.high is None:
+            raise ValueError("give low, high or both")
+        if self.low is not None and self.high is not None and self.low > self.high:
+            raise ValueError("low must not exceed high")
+        return self
+
+
 class Targets(_Strict):
     mql_per_month: int = Field(ge=0)
     new_arr_fiscal_year: float = Field(ge=0)
@@ -332,6 +354,7 @@ class Targets(_Strict):
     sla_compliance_min: float = Field(ge=0, le=1)
     mqls_per_is_rep_month: int = Field(gt=0)
     min_sample_size: int = Field(ge=1)
+    departments: dict[Literal[DEPARTMENT_KPIS], OpenBand]
 
 
 class SegmentRule(_Strict):

@@ -18,12 +18,13 @@ from pipelines.i18n import CODE_LABELS, field_label
 from pipelines.reporting.text import fmt_date, fmt_int, fmt_money, fmt_month, fmt_pct
 from tests.conftest import app_page
 
-PAGES = ("executive", "funnel", "bottlenecks", "pipeline", "campaigns", "scoring", "accounts", "weekly",
-         "sla", "quality", "review")
+PAGES = ("executive", "funnel", "bottlenecks", "pipeline", "campaigns", "departments", "scoring", "accounts",
+         "weekly", "sla", "quality", "review")
 TITLES = {"executive": ("経営サマリー", "Executive overview"), "funnel": ("ファネル", "Funnel"),
           "bottlenecks": ("ボトルネック", "Bottlenecks"),
           "pipeline": ("パイプラインと予測", "Pipeline & forecast"),
           "campaigns": ("キャンペーン・チャネル", "Campaigns & channels"),
+          "departments": ("部門別 KPI", "Department KPIs"),
           "scoring": ("リード品質・スコアリング", "Lead quality & scoring"),
           "accounts": ("アカウント", "Accounts"), "weekly": ("今週の対応", "This week"),
           "sla": ("SLA", "SLA"),
@@ -476,3 +477,38 @@ def test_the_campaign_page_adds_up_the_mart_under_the_period_and_channel_filters
     assert metric(at, "ROI (first touch)") == fmt_pct((float(arr) - float(cost)) / float(cost))
     channels = at.dataframe[0].value
     assert list(channels["Channel"]) == ["Webinars"] and list(channels["MQLs"]) == [mqls]
+
+
+def test_the_department_page_shows_the_mart_per_department_and_rep(app, demo_workspace):
+    at = app("departments", lang="en")
+    with serving(demo_workspace) as con:
+        (month,) = con.execute("SELECT last_complete_month FROM meta.publication").fetchone()
+        company = dict(((d, k), v) for d, k, v in con.execute(
+            "SELECT department, kpi, value FROM marts.department_kpis_monthly "
+            "WHERE rep = '(all)' AND month = ?", [month]).fetchall())
+        reps = con.execute("""SELECT rep, value FROM marts.department_kpis_monthly
+                              WHERE department = 'field_sales' AND kpi = 'won_deals' AND rep <> '(all)'
+                              AND month = ? ORDER BY rep""", [month]).fetchall()
+        # the department's total is the sum of its reps'
+        assert sum(v for _r, v in reps) == company[("field_sales", "won_deals")]
+        # the headline KPIs are the same number on the executive page and in kpi_monthly
+        (mqls,) = con.execute("SELECT value FROM marts.kpi_monthly WHERE kpi = 'mqls' AND month = ?",
+                              [month]).fetchone()
+    assert mqls == company[("marketing", "mqls")]
+    # the tabs in order: marketing; inside sales and its reps; field sales and its reps; customer success
+    marketing, inside, inside_reps, field, field_reps, customer = (f.value for f in at.dataframe[:6])
+    rows = dict(zip(marketing["KPI"], marketing["This month"], strict=True))
+    assert rows["MQLs"] == fmt_int(company[("marketing", "mqls")])
+    cost = company[("marketing", "cost_per_mql")]
+    assert rows["Cost per MQL"] == fmt_money(cost, "JPY", "en", compact=True)
+    rows = dict(zip(inside["KPI"], inside["This month"], strict=True))
+    assert rows["Connect rate"] == fmt_pct(company[("inside_sales", "connect_rate")])
+    assert "Calls" in inside_reps and "Rep" in inside_reps
+    rows = dict(zip(field["KPI"], field["This month"], strict=True))
+    assert rows["Win rate"] == fmt_pct(company[("field_sales", "win_rate")])
+    assert rows["Deals won"] == fmt_int(company[("field_sales", "won_deals")])
+    won = dict(zip(field_reps["Rep"], field_reps["Deals won"], strict=True))
+    assert {r: won[r] for r, _v in reps} == {r: fmt_int(v) for r, v in reps}
+    assert all(v == "–" for r, v in won.items() if r not in dict(reps))  # nothing closed this month
+    rows = dict(zip(customer["KPI"], customer["This month"], strict=True))
+    assert rows["NRR (12 months)"] == fmt_pct(company[("customer_success", "net_revenue_retention")])

@@ -15,7 +15,8 @@ from pipelines.reporting.deck import MonthError, build_deck
 from tests.conftest import cli
 
 MONTH = date(2026, 9, 1)
-SLIDES = 11
+SLIDES = 12
+DEPARTMENTS_SLIDE = 9
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +46,8 @@ def test_slides_are_native_charts_not_pictures(deck):
     for slide in deck.slides:
         assert not [s for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
     assert sum(len(charts(s)) for s in deck.slides) >= 11
-    assert all(charts(s) for s in list(deck.slides)[1:])  # every slide after the title has a chart
+    # every slide after the title has a chart, but the department KPIs' tables
+    assert all(charts(s) for i, s in enumerate(deck.slides) if i not in (0, DEPARTMENTS_SLIDE))
     assert deck.slides[0].shapes.title.text.endswith("2026年9月")
 
 
@@ -129,10 +131,30 @@ def test_plan_compares_mqls_with_is_capacity(deck, demo_workspace):
         SELECT count(DISTINCT owner) FROM marts.lead_journey
         WHERE owner IS NOT NULL
           AND date_trunc('month', timezone('Asia/Tokyo', timezone('UTC', notified_at))) = ?""", [MONTH])[0]
-    (chart,) = charts(deck.slides[10])
+    (chart,) = charts(deck.slides[11])
     actual, target, _needed, capacity = values(chart)
     assert target == 250 and capacity == reps * 40
     assert reps > 0
+
+
+def test_department_kpis_slide_equals_the_department_mart(deck, demo_workspace):
+    """Four tables, one per department, each KPI of the month with its target and status."""
+    tables = [shape.table for shape in deck.slides[DEPARTMENTS_SLIDE].shapes if shape.has_table]
+    departments = ["マーケティング", "インサイドセールス", "フィールドセールス", "カスタマーサクセス"]
+    assert [t.cell(0, 0).text for t in tables] == departments
+    values = dict(((d, k), (v, lo, hi, status)) for d, k, v, lo, hi, status in sql(demo_workspace, """
+        SELECT department, kpi, value, target_low, target_high, target_status
+        FROM marts.department_kpis_monthly WHERE rep = '(all)' AND month = ?""", [MONTH]))
+    field_sales = {tables[2].cell(r, 0).text: [tables[2].cell(r, c).text for c in (1, 2, 3)]
+                   for r in range(1, len(tables[2].rows))}
+    won, *_ = values[("field_sales", "won_deals")]
+    rate, low, _high, status = values[("field_sales", "win_rate")]
+    assert field_sales["受注数"][0] == f"{int(won):,}"
+    words = {"in_band": "達成", "below": "未達", "not_enough_data": "件数不足"}
+    assert field_sales["受注率"] == [f"{rate * 100:.1f}%", f"≥ {low * 100:.1f}%", words[status]]
+    mqls, mql_low, _h, mql_status = values[("marketing", "mqls")]
+    assert tables[0].cell(1, 0).text == "MQL 数" and tables[0].cell(1, 1).text == f"{int(mqls):,}"
+    assert tables[0].cell(1, 2).text == f"≥ {int(mql_low):,}"
 
 
 def test_forecast_slide_equals_the_forecast_marts(deck, demo_workspace):
@@ -145,7 +167,7 @@ def test_forecast_slide_equals_the_forecast_marts(deck, demo_workspace):
         SELECT forecast_month, forecast_category, sum(amount) FROM marts.opportunity_outcomes
         WHERE forecast_category NOT IN ('omitted', 'unmapped') AND forecast_month BETWEEN ? AND ?
         GROUP BY 1, 2""", [start, end])
-    (chart,) = charts(deck.slides[9])
+    (chart,) = charts(deck.slides[10])
     months = sorted({m for m, *_ in rows})
     assert list(chart.plots[0].categories) == [f"{m.year}年{m.month}月" for m in months]
     names = [s.name for s in chart.plots[0].series]
@@ -153,7 +175,7 @@ def test_forecast_slide_equals_the_forecast_marts(deck, demo_workspace):
     for index, category in enumerate(("closed", "commit", "best_case", "pipeline")):
         amounts = {m: float(v) for m, c, v in rows if c == category}
         assert values(chart, index) == pytest.approx([amounts.get(m, 0.0) for m in months])
-    table = next(shape.table for shape in deck.slides[9].shapes if shape.has_table)
+    table = next(shape.table for shape in deck.slides[10].shapes if shape.has_table)
     cells = {table.cell(r, 0).text: table.cell(r, 1).text for r in range(1, len(table.rows))}
     assert cells["コミット予測"] == f"¥{float(commit):,.0f}"
     assert cells["受注済み（年度累計）"] == f"¥{float(won):,.0f}"

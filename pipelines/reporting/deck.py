@@ -21,7 +21,7 @@ from pptx.util import Inches
 
 from pipelines.i18n import code_label
 from pipelines.measures import measure_label
-from pipelines.reporting import metrics
+from pipelines.reporting import kpis, metrics
 from pipelines.reporting.metrics import Filters
 from pipelines.reporting.slides import (
     BLUE,
@@ -36,7 +36,7 @@ from pipelines.reporting.slides import (
     WIDTH,
     SlideLayout,
 )
-from pipelines.reporting.text import VERDICTS, fmt_int, fmt_money, fmt_pct, fmt_points, pick, text
+from pipelines.reporting.text import VERDICTS, fmt_int, fmt_money, fmt_pct, pick, text
 
 
 def _month_is(column: pd.Series, month: date) -> pd.Series:
@@ -170,6 +170,7 @@ class _Deck(SlideLayout):
         self.scoring_slide()
         self.reasons_slide()
         self.quality_slide()
+        self.departments_slide()
         self.pipeline_slide()
         self.plan_slide()
 
@@ -209,39 +210,14 @@ class _Deck(SlideLayout):
         return rows
 
     def _status(self, r: dict) -> str:
-        """The KPI's band status (marts.kpi_monthly) in words; above a maximum is below target."""
-        status = r["status"]
-        if not r["measurable"]:
-            return self.t("not_measurable")
-        if status is None or pd.isna(status) or status == "no_data":
-            return "–"
-        if status == "above" and pd.isna(r["low"]):
-            status = "below"
-        return {"in_band": self.t("ok"), "below": self.t("below"), "above": self.t("above"),
-                "not_enough_data": self.t("status_not_enough_data")}[status]
+        """The KPI's band status (marts.kpi_monthly) in words."""
+        return kpis.status_text(r["status"], r["low"], self.lang, r["measurable"])
 
     def _fmt(self, kind: str, value) -> str:
-        if value is None or (isinstance(value, float) and pd.isna(value)):
-            return "–"
-        if kind == "int":
-            return fmt_int(value)
-        if kind == "pct":
-            return fmt_pct(value)
-        if kind == "hours":
-            return f"{float(value):.1f}"
-        return fmt_money(value, self.currency, self.lang, compact=True)
+        return kpis.fmt_kpi(kind, value, self.currency, self.lang)
 
     def _change(self, kind: str, value, previous) -> str:
-        if value is None or previous is None or pd.isna(value) or pd.isna(previous):
-            return "–"
-        if kind == "pct":
-            return fmt_points(value - previous)
-        if kind == "int":
-            return f"{int(value - previous):+,}"
-        if kind == "hours":
-            return f"{float(value - previous):+.1f}"
-        sign = "+" if value >= previous else "-"
-        return sign + fmt_money(abs(value - previous), self.currency, self.lang, compact=True)
+        return kpis.fmt_change(kind, value, previous, self.currency, self.lang)
 
     def title_slide(self) -> None:
         slide = self.slide(f"{self.t('title')} — {self.m(self.month)}")
@@ -262,17 +238,10 @@ class _Deck(SlideLayout):
         )
         rows = []
         for r in self.kpi_rows():
-            low, high = (None if pd.isna(v) else float(v) for v in (r["low"], r["high"]))
-            if low is not None and high is not None:
-                target_text = f"{low:.0%}–{high:.0%}"
-            elif low is None and high is None:
-                target_text = "–"
-            elif r["kind"] == "money":
-                target_text = f"{self._fmt('money', low)} ({self.t('new_arr_target')})"
-            elif low is not None:
-                target_text = f"≥ {self._fmt(r['kind'], low)}"
+            if r["kpi"] == "new_arr" and not pd.isna(r["low"]):
+                target_text = f"{self._fmt('money', r['low'])} ({self.t('new_arr_target')})"
             else:
-                target_text = f"≤ {self._fmt(r['kind'], high)}"
+                target_text = kpis.target_text(r["kind"], r["low"], r["high"], self.currency, self.lang)
             status = self._status(r)
             label = self.t("deck_new_arr" if r["kpi"] == "new_arr" else r["kpi"])
             if r["kpi"] == "mql_to_sql":
@@ -808,6 +777,38 @@ class _Deck(SlideLayout):
             row_height=Inches(0.33),
             size=11,
         )
+
+    def department_rows(self) -> dict[str, list[list[str]]]:
+        """Per department, its KPIs of the month: value, target and status (marts.department_kpis_monthly;
+        also used by tests)."""
+        rows = metrics.department_kpis(self.q, self.month, self.month)
+        out = {}
+        for department, items in kpis.DEPARTMENTS.items():
+            own = rows[rows["department"] == department].set_index("kpi")
+            out[department] = []
+            for kpi, kind in items:
+                r = own.loc[kpi] if kpi in own.index else None
+                label = code_label("kpi", kpi, self.lang)
+                if r is not None and bool(r["is_young"]):
+                    label += " " + self.t("young")
+                out[department].append([
+                    label,
+                    "–" if r is None else self._fmt(kind, r["value"]),
+                    "–" if r is None else kpis.target_text(kind, r["target_low"], r["target_high"],
+                                                           self.currency, self.lang),
+                    "–" if r is None else kpis.status_text(r["target_status"], r["target_low"], self.lang)])
+        return out
+
+    def departments_slide(self) -> None:
+        slide = self.slide(self.t("deck_departments", month=self.m(self.month)))
+        positions = ((Inches(0.6), Inches(1.4)), (Inches(6.9), Inches(1.4)),
+                     (Inches(0.6), Inches(4.35)), (Inches(6.9), Inches(4.35)))
+        for (left, top), (department, rows) in zip(positions, self.department_rows().items(), strict=True):
+            header = [code_label("department", department, self.lang), self.t("this_month"), self.t("target"),
+                      self.t("deck_status")]
+            table = self.table(slide, header, rows, left, top, Inches(5.9), row_height=Inches(0.27), size=10)
+            for column, width in enumerate((2.6, 1.1, 1.2, 1.0)):
+                table.columns[column].width = Inches(width)
 
     def forecast(self) -> tuple[dict, pd.DataFrame]:
         """The fiscal year's forecast (marts.pipeline_coverage) and its months (metrics.forecast_by_month

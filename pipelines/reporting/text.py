@@ -94,6 +94,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "page_weekly": ("今週の対応", "This week"),
     "page_pipeline": ("パイプラインと予測", "Pipeline & forecast"),
     "page_campaigns": ("キャンペーン・チャネル", "Campaigns & channels"),
+    "page_departments": ("部門別 KPI", "Department KPIs"),
     "section_analysis": ("分析", "Analysis"),
     "section_operations": ("運用", "Operations"),
     # executive
@@ -312,6 +313,19 @@ TEXT: dict[str, tuple[str, str]] = {
     "rows_quarantined": ("隔離行数", "Rows quarantined"),
     "age_days": ("経過日数", "Age (days)"),
     "any": ("（すべて）", "(all)"),
+    # department KPIs
+    "departments_caption": (
+        "{month} の各部門の KPI と目標（ルールファイル targets.*）。全社の数値です（リードのフィルターは適用しません）。",
+        "Each department's KPIs for {month} against their targets (rules file: targets.*). Company-wide "
+        "(the lead filters do not apply).",
+    ),
+    "departments_trend": ("推移を見る KPI", "KPI to chart"),
+    "departments_by_rep": ("担当者別（{month}）", "By rep ({month})"),
+    "rep": ("担当者", "Rep"),
+    "departments_rep_note": (
+        "担当者ごとの率は件数が少ないと振れます（{n} 件未満は目標判定をしません）。",
+        "A rep's rates swing on few cases (under {n}, they are not judged against the target).",
+    ),
     # campaigns and channels
     "campaigns_caption": (
         "{start}〜{end}。期間・チャネル・キャンペーンのフィルターを適用します（費用は他の属性で分けられないため、ほかのフィルターは適用しません）。",
@@ -557,6 +571,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "quarantine": ("隔離された行（累計）", "Quarantined rows (all loads)"),
     "deck_forecast": ("{fy} 年度の予測（完了予定月別、{as_of} 時点）", "FY{fy} forecast by close month (as of {as_of})"),
     "deck_gap": ("目標までの残り", "Still to win"),
+    "deck_departments": ("部門別 KPI — {month}", "Department KPIs — {month}"),
     "deck_forecast_note": ("コミット予測は目標の {share}", "The commit forecast is {share} of the target"),
     "plan": ("来月の MQL 計画と IS の処理能力", "Next month's MQL plan against IS capacity"),
     "plan_target": ("MQL 目標／月", "MQL target per month"),

@@ -139,7 +139,8 @@ def campaign_performance(q: Query, f: Filters, by: str | None = None) -> pd.Data
             "campaign": "c.campaign, max(c.campaign_name) AS campaign_name, max(c.channel) AS channel, "}[by]
     sums = ", ".join(f"coalesce(sum(c.{column}), 0) AS {column}" for column in _CAMPAIGN_SUMS)
     # the leads without a campaign stay apart per channel
-    key = {"channel": "c.channel", "campaign": f"c.campaign, CASE WHEN c.campaign = '{NO_VALUE}' THEN c.channel END"}
+    key = {"channel": "c.channel",
+           "campaign": f"c.campaign, CASE WHEN c.campaign = '{NO_VALUE}' THEN c.channel END"}
     group = f" GROUP BY {key[by]} ORDER BY cost DESC, won_arr_first_touch DESC, {key[by]}" if by else ""
     df = q(f"SELECT {keys}{sums} FROM marts.campaign_performance AS c WHERE true{month_sql}{group}", params)
     for column in _CAMPAIGN_SUMS:
@@ -150,3 +151,19 @@ def campaign_performance(q: Query, f: Filters, by: str | None = None) -> pd.Data
     for touch in ("first_touch", "last_touch"):
         df[f"roi_{touch}"] = (df[f"won_arr_{touch}"] - cost) / cost
     return df
+
+
+ALL_REPS = "(all)"  # marts.department_kpis_monthly's rep of a department as a whole
+
+
+def department_kpis(q: Query, start: date, end: date) -> pd.DataFrame:
+    """The department KPIs of each department as a whole per month from `start` to `end`, with
+    target and band status (marts.department_kpis_monthly)."""
+    return q("SELECT * FROM marts.department_kpis_monthly WHERE rep = ? AND month BETWEEN ? AND ? "
+             "ORDER BY department, kpi, month", (ALL_REPS, start, end))
+
+
+def department_reps(q: Query, month: date, department: str) -> pd.DataFrame:
+    """The department's KPIs per rep in `month` (inside and field sales), with band status."""
+    return q("SELECT * FROM marts.department_kpis_monthly WHERE rep <> ? AND month = ? AND department = ? "
+             "ORDER BY rep, kpi", (ALL_REPS, month, department))
