@@ -51,6 +51,12 @@ class Context:
     months: list[date]
     last_complete_month: date  # the reporting month: the one before the as-of month (marts.int_as_of)
     as_of_month: date  # the month in progress, drawn and labelled as partial
+    compare: str = "prev_month"  # what a month is compared with: prev_month or prev_year (COMPARISONS)
+
+    def compared_month(self, month: date) -> date:
+        """The month `month`'s figures are compared with: the month before, or the same month a
+        year before."""
+        return _add_months(month, -1 if self.compare == "prev_month" else -12)
 
     @property
     def report_month(self) -> date:
@@ -152,7 +158,9 @@ def setup() -> Context | None:
     as_of_local = local_column(pd.Series([pub["as_of"]]), rules["business_timezone"]).iloc[0]
     last_complete = pd.Timestamp(pub["last_complete_month"]).date()
     complete = [m for m in months if m <= last_complete]
-    filters = _filters(q, lang, months, complete[-1] if complete else None)
+    as_of_month = pd.Timestamp(pub["as_of_month"]).date()
+    filters = _filters(q, lang, months, complete[-1] if complete else None, as_of_month,
+                       int(rules["fiscal_year_start_month"]))
     ctx = Context(
         lang=lang,
         q=q,
@@ -164,27 +172,89 @@ def setup() -> Context | None:
         as_of=pd.Timestamp(pub["as_of"]),
         months=months,
         last_complete_month=last_complete,
-        as_of_month=pd.Timestamp(pub["as_of_month"]).date(),
+        as_of_month=as_of_month,
+        compare=st.session_state.get("_compare", "prev_month"),
     )
     st.sidebar.caption(f"{ctx.t('data_as_of')}: {as_of_local:%Y-%m-%d %H:%M} ({ctx.timezone})")
     return ctx
 
 
-def _filters(q: metrics.Query, lang: str, months: list[date], default_end: date | None) -> Filters:
+# Period presets of the sidebar (URL ?period=...), each a range of months relative to the as-of month.
+PRESETS = ("custom", "last_month", "last_12_months", "this_fiscal_quarter", "fiscal_year_to_date",
+           "previous_fiscal_year")
+# What a month's figures are compared with (URL ?compare=...): the month before, or a year before.
+COMPARISONS = ("prev_month", "prev_year")
+
+
+def _add_months(month: date, n: int) -> date:
+    index = month.year * 12 + month.month - 1 + n
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def preset_range(preset: str, as_of_month: date, fiscal_year_start_month: int) -> tuple[date, date] | None:
+    """The first and last month of a period preset: the last complete month, the twelve complete
+    months before the as-of month, or the fiscal quarter or year so far (the month in progress
+    included: it is labelled partial), or the previous fiscal year; None for 'custom'."""
+    last_complete = _add_months(as_of_month, -1)
+    fiscal_month = (as_of_month.month - fiscal_year_start_month) % 12  # 0: the fiscal year's first month
+    year_start = _add_months(as_of_month, -fiscal_month)
+    return {
+        "custom": None,
+        "last_month": (last_complete, last_complete),
+        "last_12_months": (_add_months(as_of_month, -12), last_complete),
+        "this_fiscal_quarter": (_add_months(as_of_month, -(fiscal_month % 3)), as_of_month),
+        "fiscal_year_to_date": (year_start, as_of_month),
+        "previous_fiscal_year": (_add_months(year_start, -12), _add_months(year_start, -1)),
+    }[preset]
+
+
+def _clamp(months: list[date], start: date, end: date) -> tuple[date, date]:
+    """The preset's range within the months with data (the nearest months that have it)."""
+    inside = [m for m in months if start <= m <= end]
+    if inside:
+        return inside[0], inside[-1]
+    before = [m for m in months if m <= end]
+    return (before[-1], before[-1]) if before else (months[0], months[0])
+
+
+def _filters(q: metrics.Query, lang: str, months: list[date], default_end: date | None,
+             as_of_month: date | None = None, fiscal_year_start_month: int = 4) -> Filters:
     side = st.sidebar
     side.subheader(text("filters", lang))
     if not months:
         return Filters()
+    as_of_month = as_of_month or months[-1]
+
+    def apply_preset() -> None:
+        chosen = preset_range(st.session_state["f_period"], as_of_month, fiscal_year_start_month)
+        if chosen is not None:
+            st.session_state["f_from"], st.session_state["f_to"] = _clamp(months, *chosen)
+
+    def custom() -> None:  # a month picked by hand: the range is the user's own
+        st.session_state["f_period"] = "custom"
+
+    if "f_period" not in st.session_state:
+        url_period = st.query_params.get("period", "custom")
+        st.session_state["f_period"] = url_period if url_period in PRESETS else "custom"
+        url_compare = st.query_params.get("compare", "prev_month")
+        st.session_state["f_compare"] = url_compare if url_compare in COMPARISONS else "prev_month"
     if "f_from" not in st.session_state:
         end = _month_from_url("to", months) or default_end or months[-1]
         start = _month_from_url("from", months) or months[max(0, months.index(end) - 11)]
         st.session_state["f_from"], st.session_state["f_to"] = start, end
+        apply_preset()  # a shared link's preset stays relative to the data's as-of month
     if st.session_state["f_from"] not in months:
         st.session_state["f_from"] = months[0]
     if st.session_state["f_to"] not in months:
         st.session_state["f_to"] = months[-1]
-    start = side.selectbox(text("from", lang), months, key="f_from", format_func=lambda m: fmt_month(m, lang))
-    end = side.selectbox(text("to", lang), months, key="f_to", format_func=lambda m: fmt_month(m, lang))
+    side.selectbox(text("period", lang), PRESETS, key="f_period", on_change=apply_preset,
+                   format_func=lambda p: text(f"period_{p}", lang))
+    start = side.selectbox(text("from", lang), months, key="f_from", on_change=custom,
+                           format_func=lambda m: fmt_month(m, lang))
+    end = side.selectbox(text("to", lang), months, key="f_to", on_change=custom,
+                         format_func=lambda m: fmt_month(m, lang))
+    compare = side.selectbox(text("compare", lang), COMPARISONS, key="f_compare",
+                             format_func=lambda c: text(f"compare_{c}", lang))
     if start > end:
         start, end = end, start
     chosen: dict[str, tuple[str, ...]] = {}
@@ -212,15 +282,20 @@ def _filters(q: metrics.Query, lang: str, months: list[date], default_end: date 
     if side.button(text("reset_filters", lang), key="reset"):
         for dim in DIMENSIONS:
             st.session_state.pop(f"f_{dim}", None)
-        st.session_state.pop("f_from", None)
-        st.session_state.pop("f_to", None)
+        for key in ("f_from", "f_to", "f_period", "f_compare"):
+            st.session_state.pop(key, None)
         st.query_params.clear()
         st.rerun()
     side.caption(text("share_hint", lang))
     params = {"lang": lang, "from": f"{start:%Y-%m}", "to": f"{end:%Y-%m}"}
+    if st.session_state["f_period"] != "custom":
+        params["period"] = st.session_state["f_period"]
+    if compare != "prev_month":
+        params["compare"] = compare
     params.update({URL_KEYS[d]: ",".join(v) for d, v in chosen.items()})
     if dict(st.query_params) != params:
         st.query_params.from_dict(params)
+    st.session_state["_compare"] = compare
     return Filters(start=start, end=end, values=chosen)
 
 

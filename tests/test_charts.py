@@ -62,3 +62,17 @@ def test_checked_fields_read_as_words():
     assert field_label("ma_activities.lead_id → ma_leads.lead_id", "en") == \
         "MA activities Lead id → MA leads Lead id"
     assert field_label(None, "ja") == ""
+
+
+def test_period_presets_follow_the_fiscal_year():
+    """As of December 2026 with an April fiscal year: the preset ranges a user picks."""
+    as_of = date(2026, 12, 1)
+    assert ui.preset_range("last_month", as_of, 4) == (date(2026, 11, 1), date(2026, 11, 1))
+    assert ui.preset_range("last_12_months", as_of, 4) == (date(2025, 12, 1), date(2026, 11, 1))
+    assert ui.preset_range("this_fiscal_quarter", as_of, 4) == (date(2026, 10, 1), date(2026, 12, 1))
+    assert ui.preset_range("fiscal_year_to_date", as_of, 4) == (date(2026, 4, 1), date(2026, 12, 1))
+    assert ui.preset_range("previous_fiscal_year", as_of, 4) == (date(2025, 4, 1), date(2026, 3, 1))
+    # a calendar fiscal year, as of its first month
+    assert ui.preset_range("fiscal_year_to_date", date(2027, 1, 1), 1) == (date(2027, 1, 1), date(2027, 1, 1))
+    assert ui.preset_range("this_fiscal_quarter", date(2027, 2, 1), 1) == (date(2027, 1, 1), date(2027, 2, 1))
+    assert ui.preset_range("custom", as_of, 4) is None

@@ -512,3 +512,20 @@ def test_the_department_page_shows_the_mart_per_department_and_rep(app, demo_wor
     assert all(v == "–" for r, v in won.items() if r not in dict(reps))  # nothing closed this month
     rows = dict(zip(customer["KPI"], customer["This month"], strict=True))
     assert rows["NRR (12 months)"] == fmt_pct(company[("customer_success", "net_revenue_retention")])
+
+
+def test_a_period_preset_and_a_year_on_year_comparison_live_in_the_url(app, demo_workspace):
+    at = app("executive", lang="en", period="last_month", compare="prev_year")
+    with serving(demo_workspace) as con:
+        (last,) = con.execute("SELECT last_complete_month FROM meta.publication").fetchone()
+        year_before = last.replace(year=last.year - 1)
+        arr = "SELECT ending_arr FROM marts.arr_monthly WHERE month = ?"
+        now, before = (con.execute(arr, [m]).fetchone()[0] for m in (last, year_before))
+    assert (at.selectbox(key="f_from").value, at.selectbox(key="f_to").value) == (last, last)
+    label = f"ARR (end of {fmt_month(last, 'en')})"
+    assert [m.delta for m in at.metric if m.label == label] == [
+        f"{fmt_money(float(now) - float(before), 'JPY', 'en', compact=True)} vs a year before"]
+    assert at.query_params["period"] == "last_month" and at.query_params["compare"] == "prev_year"
+    # a month picked by hand makes the range the user's own
+    at.selectbox(key="f_from").select(at.selectbox(key="f_from").options[0]).run()
+    assert at.selectbox(key="f_period").value == "custom" and "period" not in at.query_params

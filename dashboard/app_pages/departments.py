@@ -13,8 +13,9 @@ ctx = ui.context()
 t = ctx.t
 st.title(t("page_departments"))
 month = ctx.report_month
-previous = (pd.Timestamp(month) - pd.DateOffset(months=1)).date()
-first = (pd.Timestamp(month) - pd.DateOffset(months=11)).date()
+previous = ctx.compared_month(month)
+twelve_months_back = (pd.Timestamp(month) - pd.DateOffset(months=11)).date()
+first = min(previous, twelve_months_back)
 st.caption(t("departments_caption", month=ctx.month_label(month)))
 rows = metrics.department_kpis(ctx.q, first, month)
 rows["month"] = pd.to_datetime(rows["month"]).dt.date
@@ -44,8 +45,8 @@ for tab, (department, items) in zip(st.tabs([ctx.label("department", d) for d in
             table.append({
                 t("kpi"): ctx.label("kpi", kpi) + (f" {t('young')}" if young else ""),
                 t("this_month"): fmt(kind, value),
-                t("last_month"): fmt(kind, last),
-                t("change"): kpis.fmt_change(kind, value, last, ctx.currency, ctx.lang),
+                t(f"compare_{ctx.compare}"): fmt(kind, last),
+                t(f"delta_{ctx.compare}"): kpis.fmt_change(kind, value, last, ctx.currency, ctx.lang),
                 t("target"): kpis.target_text(kind, low, high, ctx.currency, ctx.lang),
                 t("deck_status"): kpis.status_text(status, low, ctx.lang),
             })
@@ -55,7 +56,7 @@ for tab, (department, items) in zip(st.tabs([ctx.label("department", d) for d in
         names = {ctx.label("kpi", kpi): (kpi, kind) for kpi, kind in items}
         chosen = st.selectbox(t("departments_trend"), list(names), key=f"departments_trend_{department}")
         kpi, kind = names[chosen]
-        series = own[own["kpi"] == kpi].sort_values("month")
+        series = own[(own["kpi"] == kpi) & (own["month"] >= twelve_months_back)].sort_values("month")
         if series["value"].notna().any():
             fig = go.Figure(go.Bar(x=ui.month_labels(ctx, series["month"]), y=series["value"], name=chosen,
                                    marker_color=ui.COLORS["primary"]))

@@ -35,16 +35,19 @@ c4, c5, c6 = st.columns(3)  # funnel and deals
 if not ui.measurable(missing, "money:arr"):
     ui.unmeasurable_metric(c1, ctx, t("kpi_arr", month=ctx.month_label(month)), missing, "money:arr")
 elif len(arr_in_period):
-    last, prev = arr_in_period.iloc[-1], arr_in_period.iloc[-2] if len(arr_in_period) > 1 else None
+    last = arr_in_period.iloc[-1]
+    compared = ctx.compared_month(pd.Timestamp(last["month"]).date())
+    before = arr[pd.to_datetime(arr["month"]).dt.date == compared]
     delta = (
         None
-        if prev is None
-        else fmt_money(last["ending_arr"] - prev["ending_arr"], ctx.currency, ctx.lang, compact=True)
+        if before.empty
+        else fmt_money(float(last["ending_arr"]) - float(before.iloc[0]["ending_arr"]), ctx.currency,
+                       ctx.lang, compact=True)
     )
     c1.metric(
         t("kpi_arr", month=ctx.month_label(last["month"])),
         fmt_money(last["ending_arr"], ctx.currency, ctx.lang, compact=True),
-        ui.delta(ctx, delta, "prev_month"),
+        ui.delta(ctx, delta, ctx.compare),
     )
 if not ui.measurable(missing, "money:pipeline", "stage:won"):
     fy = int(coverage["fiscal_year"]) if coverage else month.year
@@ -71,13 +74,17 @@ if not ui.measurable(missing, "stage:mql"):
     ui.unmeasurable_metric(c4, ctx, label, missing, "stage:mql")
 else:  # the reporting month, also when the filters leave it without MQLs (0, not another month)
     by_month = complete.set_index(pd.to_datetime(complete["cohort_month"]).dt.date)["cohort_leads"]
-    previous_month = (pd.Timestamp(month) - pd.DateOffset(months=1)).date()
-    now, before = int(by_month.get(month, 0)), int(by_month.get(previous_month, 0))
+    compared = ctx.compared_month(month)
+    # the compared month may lie before the period shown: its cohort under the same lead filters
+    in_compared = metrics.Filters(start=compared, end=compared, values=ctx.filters.values)
+    before = (metrics.cohort_funnel(ctx.q, in_compared, "mql")["cohort_leads"].sum()
+              if compared >= ctx.months[0] else None)
+    now = int(by_month.get(month, 0))
     c4.metric(
         t("kpi_mql_month", month=ctx.month_label(month)),
         fmt_int(now),
-        ui.delta(ctx, f"{now - before:+,}", "prev_month"),
-        help=f"{t('target')}: {mql_target:,.0f} · {t('vs_previous_month')}",
+        ui.delta(ctx, None if before is None else f"{now - int(before):+,}", ctx.compare),
+        help=f"{t('target')}: {mql_target:,.0f}",
     )
 shared = steps.loc["mql_to_won"]  # the one KPI marketing and sales share
 if not shared["is_measurable"]:
@@ -94,16 +101,16 @@ win_label = t("kpi_win_rate", month=ctx.month_label(month))
 if not ui.measurable(missing, "stage:won", "stage:lost"):
     ui.unmeasurable_metric(c6, ctx, win_label, missing, "stage:won", "stage:lost")
 else:
-    previous_month = (pd.Timestamp(month) - pd.DateOffset(months=1)).date()
-    deals = metrics.closed_deals(ctx.q, metrics.Filters(start=previous_month, end=month))
+    compared = ctx.compared_month(month)
+    deals = metrics.closed_deals(ctx.q, metrics.Filters(start=compared, end=month))
     deals = deals.set_index(pd.to_datetime(deals["month"]).dt.date)
     now = deals.loc[month] if month in deals.index else None
-    before = deals.loc[previous_month] if previous_month in deals.index else None
+    before = deals.loc[compared] if compared in deals.index else None
     c6.metric(
         win_label,
         fmt_pct(None if now is None else now["win_rate"]),
         ui.delta(ctx, None if now is None or before is None
-                 else fmt_points(now["win_rate"] - before["win_rate"]), "prev_month"),
+                 else fmt_points(now["win_rate"] - before["win_rate"]), ctx.compare),
         help=t("kpi_win_rate_help", won=fmt_int(0 if now is None else now["won"]),
                lost=fmt_int(0 if now is None else now["lost"])),
     )
