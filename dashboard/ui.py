@@ -293,6 +293,7 @@ def _filters(q: metrics.Query, lang: str, months: list[date], default_end: date 
     if compare != "prev_month":
         params["compare"] = compare
     params.update({URL_KEYS[d]: ",".join(v) for d, v in chosen.items()})
+    params.update({k: st.query_params[k] for k in DRILL_KEYS if k in st.query_params})
     if dict(st.query_params) != params:
         st.query_params.from_dict(params)
     st.session_state["_compare"] = compare
@@ -492,8 +493,41 @@ def _month_ticks(fig: go.Figure) -> None:
     fig.update_layout(legend_y=-0.08 - 0.07 * lines)
 
 
-def chart(fig: go.Figure, key: str) -> None:
-    st.plotly_chart(fig, width="stretch", key=key, config={"displaylogo": False})
+def chart(fig: go.Figure, key: str, select: bool = False):
+    """Draw a chart; with select, a click on a bar or point reruns the page and the selection
+    event is returned (see drill)."""
+    if not select:
+        st.plotly_chart(fig, width="stretch", key=key, config={"displaylogo": False})
+        return None
+    return st.plotly_chart(fig, width="stretch", key=key, config={"displaylogo": False}, on_select="rerun",
+                           selection_mode="points")
+
+
+# Page-level URL keys a drill-down keeps (the filters rewrite the rest of the URL on every run).
+DRILL_KEYS = ("drill", "month")
+
+
+def drill(event, widget: str, url_key: str, options: list, curve: int | None = None, default=None) -> None:
+    """Clicking chart `event`'s bar `i` (of trace `curve`, or any) chooses options[i] in the selectbox
+    `widget`, which the page draws next; the choice lives in the URL (?url_key=) so a link opens
+    the same drill-down. A click applies once: the user may choose another in the selectbox. Without
+    a click or a URL choice: `default`, else the first option."""
+    points = [p for p in (event.selection.points if event else [])
+              if curve is None or p.get("curve_number", 0) == curve]
+    click = points[0].get("point_index") if points else None
+    if click is not None and click != st.session_state.get(f"_{widget}_click") and click < len(options):
+        st.session_state[widget] = options[click]
+    st.session_state[f"_{widget}_click"] = click
+    if widget not in st.session_state or st.session_state[widget] not in options:
+        from_url = st.query_params.get(url_key)
+        matched = [o for o in options if str(o) == from_url]
+        st.session_state[widget] = matched[0] if matched else default if default in options else options[0]
+
+
+def keep_in_url(url_key: str, value) -> None:
+    """A drill-down's choice in the URL (DRILL_KEYS)."""
+    if st.query_params.get(url_key) != str(value):
+        st.query_params[url_key] = str(value)
 
 
 def month_labels(ctx: Context, values) -> list[str]:

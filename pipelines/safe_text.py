@@ -88,8 +88,9 @@ PERSONAL_MASKS = {"person_name": mask_name, "email": mask_email, "phone": mask_p
 _FORMULA_START = re.compile(r"^[\s]*[=+\-@＝＋－＠]|^[\t\r]")
 # A number, optionally with a unit the product writes (a delta in points, a count, a duration):
 # digits cannot carry a formula, so "-5", "+1.5%" and "-50.0 pt" stay as they are.
-_PLAIN_NUMBER = re.compile(r"^[+-]?(\d[\d,]*(\.\d+)?|\.\d+)([eE][+-]?\d+)?"
-                           r"(%|\s?(pt|pp|h|days?|件|円|万円|億円|日|時間|倍|[KMB]))?$")
+# (a signed amount of money is a number too: -¥1,130,400, +¥2.2億, -$1.25M)
+_PLAIN_NUMBER = re.compile(r"^[+-]?[¥$€£]?(\d[\d,]*(\.\d+)?|\.\d+)([eE][+-]?\d+)?"
+                           r"(%|\s?(pt|pp|h|days?|件|円|万円|億円|万|億|兆|日|時間|倍|[KMBT]))?$")
 
 
 def spreadsheet_safe(value):

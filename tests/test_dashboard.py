@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -213,7 +214,6 @@ def test_bottleneck_drill_down_lists_the_leads_behind_the_number(app, demo_works
 def test_the_bottleneck_page_adds_up_under_the_filters(app, demo_workspace):
     """Cards, gap table, segment table and drill-down follow one set of filters (the period
     included) and show the same counts; without filters the segments are marts.bottlenecks'."""
-    from datetime import date
 
     from pipelines.i18n import code_label
     from pipelines.reporting import metrics
@@ -529,3 +529,21 @@ def test_a_period_preset_and_a_year_on_year_comparison_live_in_the_url(app, demo
     # a month picked by hand makes the range the user's own
     at.selectbox(key="f_from").select(at.selectbox(key="f_from").options[0]).run()
     assert at.selectbox(key="f_period").value == "custom" and "period" not in at.query_params
+
+
+def test_a_drill_down_opens_from_the_url(app, demo_workspace):
+    """A link with ?drill= opens the bottleneck drill-down on that transition, one with ?month= the
+    pipeline's deals of that month (clicking a bar writes them: tests/test_browser.py)."""
+    at = app("bottlenecks", lang="en", drill="sql_to_won")
+    assert at.selectbox(key="drill_kpi").value == "sql_to_won"
+    assert at.query_params["drill"] == "sql_to_won"
+    with serving(demo_workspace) as con:
+        (month,) = con.execute(
+            "SELECT max(forecast_month) FROM marts.opportunity_outcomes WHERE is_open").fetchone()
+        (deals,) = con.execute("""
+            SELECT count(*) FROM marts.opportunity_outcomes
+            WHERE forecast_month = ? AND forecast_category <> 'omitted'""", [month]).fetchone()
+    at = app("pipeline", lang="en", month=f"{month:%Y-%m-%d}")
+    assert at.selectbox(key="forecast_drill").value == month
+    table = next(f.value for f in at.dataframe if "Opportunity id" in f.value)
+    assert len(table) == deals > 0

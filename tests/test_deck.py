@@ -12,6 +12,7 @@ from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 
 from pipelines.reporting.deck import MonthError, build_deck
+from pipelines.reporting.text import fmt_money
 from tests.conftest import cli
 
 MONTH = date(2026, 9, 1)
@@ -56,7 +57,10 @@ def test_arr_bridge_equals_arr_monthly(deck, demo_workspace):
                                            ending_arr FROM marts.arr_monthly WHERE month = ?""", [MONTH])
     (chart,) = charts(deck.slides[1])
     assert values(chart, 1) == pytest.approx([float(v) for v in row])
-    assert list(chart.plots[0].categories) == ["期首 ARR", "新規", "拡大", "縮小", "解約", "期末 ARR"]
+    # each bar names its movement and its amount (a thin bar's amount still reads)
+    names = [c.split("\n")[0] for c in chart.plots[0].categories]
+    assert names == ["期首 ARR", "新規", "拡大", "縮小", "解約", "期末 ARR"]
+    assert list(chart.plots[0].categories)[1].split("\n")[1] == fmt_money(row[1], "JPY", "ja", compact=True)
 
 
 def test_funnel_of_the_month_equals_the_funnel_marts(deck, demo_workspace):
@@ -124,6 +128,27 @@ def test_non_sql_reasons_of_the_month(deck, demo_workspace):
         GROUP BY 1 ORDER BY n DESC, reason""", [MONTH])
     (chart,) = charts(deck.slides[7])
     assert values(chart) == [n for _r, n in counts]
+    # a Pareto chart: the cumulative share as a line on a right-hand axis, reaching 100%
+    line = chart.plots[1]
+    total = sum(n for _r, n in counts)
+    running = [sum(n for _r, n in counts[: i + 1]) / total for i in range(len(counts))]
+    assert type(line).__name__ == "LinePlot" and list(line.series[0].values) == pytest.approx(running)
+
+
+def test_the_slides_read_at_a_glance(deck, demo_workspace):
+    """A modern Japanese face in the theme; every SLA rule and every checked field labelled; the
+    ARR bridge's axis starts below its smaller end, so that its small movements show."""
+    theme = deck.slide_master.part.part_related_by(
+        "http://schemas.openxmlformats.org/officeDocument/2006/relationships/theme").blob.decode()
+    assert theme.count('<a:ea typeface="Yu Gothic"') == 2  # the titles' and the body's fonts
+    c = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
+    for slide in (deck.slides[4], deck.slides[8]):
+        axis = charts(slide)[0]._chartSpace.chart.plotArea.find(f"{c}catAx")
+        assert axis.find(f"{c}tickLblSkip").get("val") == "1"
+    (start, end) = sql(demo_workspace, "SELECT starting_arr, ending_arr FROM marts.arr_monthly "
+                       "WHERE month = ?", [MONTH])[0]
+    (bridge,) = charts(deck.slides[1])
+    assert 0 < bridge.value_axis.minimum_scale <= min(float(start), float(end))
 
 
 def test_plan_compares_mqls_with_is_capacity(deck, demo_workspace):
@@ -169,7 +194,10 @@ def test_forecast_slide_equals_the_forecast_marts(deck, demo_workspace):
         GROUP BY 1, 2""", [start, end])
     (chart,) = charts(deck.slides[10])
     months = sorted({m for m, *_ in rows})
-    assert list(chart.plots[0].categories) == [f"{m.year}年{m.month}月" for m in months]
+    # short month labels: the year on the first and on January
+    labels = [f"{m.year}年{m.month}月" if i == 0 or m.month == 1 else f"{m.month}月"
+              for i, m in enumerate(months)]
+    assert list(chart.plots[0].categories) == labels
     names = [s.name for s in chart.plots[0].series]
     assert names == ["受注済み", "コミット", "ベストケース", "パイプライン"]
     for index, category in enumerate(("closed", "commit", "best_case", "pipeline")):

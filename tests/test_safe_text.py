@@ -21,7 +21,8 @@ def test_a_formula_is_neutralised(value):
 
 
 @pytest.mark.parametrize("value", ["-5", "+1.5", "-2 days", "-12.5%", "1,234", "-0.25", "", "株式会社テスト",
-                                   "a=b", "team-east", "2026/10/31 18:00", "-50.0 pt", "+3 件", "-1.2億円"])
+                                   "a=b", "team-east", "2026/10/31 18:00", "-50.0 pt", "+3 件", "-1.2億円",
+                                   "-¥1,130,400", "+¥2.2億", "-¥6,447万", "-$1.25M"])
 def test_plain_text_and_numbers_stay_as_they_are(value):
     assert spreadsheet_safe(value) == value
 

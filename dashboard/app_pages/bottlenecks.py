@@ -58,7 +58,8 @@ fig.add_bar(
 fig.update_layout(barmode="overlay")
 fig.update_yaxes(autorange="reversed")
 fig.update_xaxes(tickformat=".0%", rangemode="tozero")
-ui.chart(ui.layout(fig, height=260), "gaps_chart")
+clicked = ui.chart(ui.layout(fig, height=260), "gaps_chart", select=True)  # a bar drills down below
+st.caption(t("click_to_drill"))
 shown = gaps.assign(
     kpi=gaps["kpi"].map(lambda k: ctx.label("kpi", k)),
     target_status=gaps["target_status"].map(lambda s: t(f"status_{s}")),
@@ -128,9 +129,11 @@ if gaps.empty:
     st.info(t("no_data"))
     st.stop()
 c1, c2, c3 = st.columns(3)
+ui.drill(clicked, "drill_kpi", "drill", list(gaps["kpi"]))
 kpi = c1.selectbox(
     t("drill_kpi"), list(gaps["kpi"]), key="drill_kpi", format_func=lambda k: ctx.label("kpi", k)
 )
+ui.keep_in_url("drill", kpi)
 outcome = c2.radio(
     t("drill_outcome"),
     ["lost", "converted"],

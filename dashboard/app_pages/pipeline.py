@@ -60,10 +60,26 @@ else:
         ui.target_line(fig, ctx, monthly_target, money(monthly_target))
     fig.update_layout(barmode="stack")
     ui.money_axis(fig, ctx, [*forecast[list(metrics.FORECAST_CATEGORIES)].sum(axis=1), monthly_target or 0])
-    ui.chart(ui.layout(fig), "pipeline_forecast")
+    clicked = ui.chart(ui.layout(fig), "pipeline_forecast", select=True)
     undated = metrics.forecast_undated(ctx.q, ctx.filters)
     if undated:
         st.caption(t("forecast_undated", n=fmt_int(undated)))
+    # the deals behind a month's bars: click one, or choose the month
+    months = [pd.Timestamp(m).date() for m in forecast["month"]]
+    ui.drill(clicked, "forecast_drill", "month", months, default=ctx.as_of_month)
+    chosen = st.selectbox(t("forecast_deals"), months, key="forecast_drill", format_func=ctx.month_label)
+    ui.keep_in_url("month", f"{chosen:%Y-%m-%d}")
+    deals = metrics.forecast_deals(ctx.q, ctx.filters, chosen)
+    deals = deals.assign(
+        amount=deals["amount"].map(money), weighted_amount=deals["weighted_amount"].map(money),
+        close_date=pd.to_datetime(deals["close_date"]).dt.strftime("%Y-%m-%d"),
+        is_past_close_date=deals["is_past_close_date"].map(lambda v: ctx.label("boolean", v)))
+    columns = ["account_name", "stage", "forecast_category", "amount", "weighted_amount", "close_date",
+               "owner", "is_past_close_date", "opportunity_id"]
+    shown = ui.prepare(ctx, deals, columns,
+                       codes={"stage": "opportunity_stage", "forecast_category": "forecast_category"},
+                       labels={"weighted_amount": t("weighted"), "is_past_close_date": t("past_close_date")})
+    ui.table(ctx, shown, f"forecast_deals_{chosen:%Y-%m}")
 
 st.subheader(t("open_by_stage_title"))
 stages = metrics.open_pipeline_by_stage(ctx.q, ctx.filters)

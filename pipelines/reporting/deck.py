@@ -17,9 +17,9 @@ import pandas as pd
 from pptx import Presentation
 from pptx.enum.chart import XL_CHART_TYPE, XL_MARKER_STYLE
 from pptx.enum.dml import MSO_LINE_DASH_STYLE
-from pptx.util import Inches
+from pptx.util import Inches, Pt
 
-from pipelines.i18n import code_label
+from pipelines.i18n import code_label, field_label
 from pipelines.measures import measure_label
 from pipelines.reporting import kpis, metrics
 from pipelines.reporting.metrics import Filters
@@ -35,6 +35,10 @@ from pipelines.reporting.slides import (
     RED,
     WIDTH,
     SlideLayout,
+    add_secondary_line,
+    every_category_label,
+    month_categories,
+    set_theme_fonts,
 )
 from pipelines.reporting.text import VERDICTS, fmt_int, fmt_money, fmt_pct, pick, text
 
@@ -136,6 +140,7 @@ class _Deck(SlideLayout):
         self.prev = (pd.Timestamp(month) - pd.DateOffset(months=1)).date()
         self.prs = Presentation()
         self.prs.slide_width, self.prs.slide_height = WIDTH, HEIGHT
+        set_theme_fonts(self.prs)
         self.has_data = False
 
     # --- slides --------------------------------------------------------------------------
@@ -256,7 +261,7 @@ class _Deck(SlideLayout):
                     status,
                 ]
             )
-        self.table(
+        table = self.table(
             slide,
             [self.t(k) for k in ("kpi", "this_month", "last_month", "change", "target", "deck_status")],
             rows,
@@ -265,6 +270,9 @@ class _Deck(SlideLayout):
             Inches(12.1),
             size=13,
         )
+        # the KPI's name (with the young-cohort note) on one line, the figures beside it
+        for column, width in enumerate((4.3, 1.4, 1.4, 1.4, 2.2, 1.4)):
+            table.columns[column].width = Inches(width)
 
     def arr_slide(self) -> None:
         slide = self.measured_slide(self.t("arr_bridge", month=self.m(self.month)), ["money:arr"])
@@ -284,10 +292,13 @@ class _Deck(SlideLayout):
             return
         start, new, exp = float(row["starting_arr"]), float(row["new_arr"]), float(row["expansion_arr"])
         con, churn, end = float(row["contraction_arr"]), float(row["churned_arr"]), float(row["ending_arr"])
+        # each bar says its amount under its name (a small movement reads even when its bar is thin),
+        # and the value axis starts below the smaller of the two ends so that the movements show
+        amounts = (start, new, exp, -con, -churn, end)
         categories = [
-            self.t(k)
-            for k in ("starting_arr", "new_arr", "expansion_arr", "contraction_arr", "churned_arr",
-                      "ending_arr")
+            f"{self.t(k)}\n{fmt_money(v, self.currency, self.lang, compact=True)}"
+            for k, v in zip(("starting_arr", "new_arr", "expansion_arr", "contraction_arr", "churned_arr",
+                             "ending_arr"), amounts, strict=True)
         ]
         # A waterfall as a stacked column chart: an invisible base carries each movement.
         base = [0, start, start + new, start + new + exp - con, start + new + exp - con - churn, 0]
@@ -314,10 +325,15 @@ class _Deck(SlideLayout):
             point = arr_series.points[i]
             point.format.fill.solid()
             point.format.fill.fore_color.rgb = color
-        arr_series.data_labels.show_value = True
-        arr_series.data_labels.number_format = money
-        arr_series.data_labels.number_format_is_linked = False
         chart.plots[0].gap_width = 60
+        every_category_label(chart, 11)
+        low = min(start, end, *base[1:5])
+        if low > 0:
+            step = 10 ** max(0, len(str(int(low))) - 1)
+            chart.value_axis.minimum_scale = max(0, (int(low * 0.8) // step) * step)
+        self.note(slide, self.t("deck_axis_from", value=fmt_money(chart.value_axis.minimum_scale or 0,
+                                                                    self.currency, self.lang, compact=True)),
+                  Inches(0.6), Inches(7.05), Inches(8.4), Inches(0.35), size=11, color=GREY)
         rows = [
             [self.t(k), fmt_money(v, self.currency, self.lang)]
             for k, v in (
@@ -418,7 +434,7 @@ class _Deck(SlideLayout):
         chart = self.chart(
             slide,
             XL_CHART_TYPE.LINE_MARKERS,
-            [self.m(v) for v in data["cohort_month"]],
+            month_categories(data["cohort_month"], self.lang),
             [
                 (self.t("deck_rate"), rates),
                 (self.t("band_low"), [low] * len(data)),
@@ -469,18 +485,22 @@ class _Deck(SlideLayout):
         self.note(
             slide, self.t("by_rule"), Inches(0.6), Inches(1.4), Inches(6), Inches(0.4), size=14, bold=True
         )
-        self.chart(
+        chart = self.chart(
             slide,
-            XL_CHART_TYPE.COLUMN_CLUSTERED,
+            XL_CHART_TYPE.BAR_CLUSTERED,  # horizontal: the rules' names read in full on the left
             [code_label("sla_rule", r, self.lang) for r in by_rule["sla_rule"]],
             [(self.t("compliance"), list(by_rule["compliance_rate"]))],
             Inches(0.6),
             Inches(1.8),
             Inches(6.2),
-            Inches(2.7),
+            Inches(2.8),
             number_format=PCT,
             colors=[BLUE],
         )
+        if chart is not None:
+            chart.category_axis.reverse_order = True  # the rules top to bottom in their order
+            chart.value_axis.maximum_scale = 1.0
+            every_category_label(chart, 10)
         all_rules = self.sla[self.sla["sla_rule"] == "all"]
         teams = metrics.sla_summary(all_rules, ["team"])
         self.note(
@@ -669,18 +689,20 @@ class _Deck(SlideLayout):
             )
             return
         labels = [code_label("reason", r, self.lang) for r in reasons["reason"]]
-        self.chart(
+        chart = self.chart(  # a Pareto chart: the leads per reason, and their cumulative share
             slide,
             XL_CHART_TYPE.COLUMN_CLUSTERED,
             labels,
-            [(self.t("leads"), list(reasons["leads"]))],
+            [(self.t("leads"), list(reasons["leads"])), ("Σ%", list(reasons["cumulative_share"]))],
             Inches(0.6),
             Inches(1.6),
             Inches(8.0),
             Inches(5.3),
             number_format="#,##0",
-            colors=[BLUE],
+            colors=[BLUE, ORANGE],
         )
+        if chart is not None:
+            add_secondary_line(chart, 1, "0%", maximum=1.0)
         rows = [
             [label, fmt_int(r.leads), fmt_pct(r.share), fmt_pct(r.cumulative_share)]
             for label, r in zip(labels, reasons.itertuples(), strict=True)
@@ -725,9 +747,7 @@ class _Deck(SlideLayout):
             )
         rows = self.quality_rows()
         if len(rows):
-            labels = [
-                f"{code_label('suite', r.suite, self.lang)}: {r.column_name}" for r in rows.itertuples()
-            ]
+            labels = [field_label(r.column_name, self.lang) for r in rows.itertuples()]
             self.note(
                 slide,
                 self.t("completeness"),
@@ -738,7 +758,7 @@ class _Deck(SlideLayout):
                 size=14,
                 bold=True,
             )
-            self.chart(
+            chart = self.chart(
                 slide,
                 XL_CHART_TYPE.BAR_CLUSTERED,
                 labels,
@@ -751,8 +771,18 @@ class _Deck(SlideLayout):
                 Inches(7.6),
                 Inches(4.9),
                 number_format=PCT,
+                labels=False,
                 colors=[BLUE, GREY],
             )
+            if chart is not None:
+                chart.category_axis.reverse_order = True
+                chart.value_axis.maximum_scale = 1.0
+                every_category_label(chart, 11)
+                observed = chart.plots[0].series[0]
+                observed.data_labels.show_value = True
+                observed.data_labels.number_format = PCT
+                observed.data_labels.number_format_is_linked = False
+                observed.data_labels.font.size = Pt(10)
         quarantine = metrics.quarantine_summary(self.q).groupby("extract", as_index=False)["rows_"].sum()
         self.note(
             slide,
@@ -766,7 +796,7 @@ class _Deck(SlideLayout):
         )
         self.table(
             slide,
-            [self.t("deck_segment"), self.t("leads")],
+            [self.t("extract"), self.t("rows_quarantined")],
             [
                 [code_label("extract", r.extract, self.lang), fmt_int(r.rows_)]
                 for r in quarantine.itertuples()
@@ -831,7 +861,7 @@ class _Deck(SlideLayout):
         self.chart(
             slide,
             XL_CHART_TYPE.COLUMN_STACKED,
-            [self.m(m) for m in months["month"]],
+            month_categories(months["month"], self.lang),
             [(code_label("forecast_category", c, self.lang), list(months[c])) for c in categories],
             Inches(0.6),
             Inches(1.6),

@@ -3,11 +3,16 @@ that place a title, a note, a table or a native chart. What the slides say lives
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 from pptx.chart.data import CategoryChartData
 from pptx.dml.color import RGBColor
 from pptx.enum.chart import XL_LEGEND_POSITION
 from pptx.enum.text import PP_ALIGN
+from pptx.opc.constants import RELATIONSHIP_TYPE as RT
+from pptx.oxml import parse_xml
+from pptx.oxml.ns import nsdecls, qn
 from pptx.util import Emu, Inches, Pt
 
 from pipelines.measures import measure_label
@@ -27,6 +32,85 @@ PCT = "0.0%"
 # Value-axis and label format for money in millions (the reporting currency).
 MILLIONS = {"ja": '#,##0,,"百万"', "en": '#,##0,,"M"'}
 ROW_HEIGHT = Inches(0.4)
+# The theme's fonts: a modern Japanese sans serif (Windows and macOS have it; LibreOffice falls
+# back to another Gothic), with a matching Latin face.
+FONTS = {"latin": "Segoe UI", "ea": "Yu Gothic"}
+
+
+def set_theme_fonts(prs) -> None:
+    """Every text of the deck in the theme's fonts (FONTS): the major (titles) and minor (body)
+    fonts of the slide master's theme."""
+    theme = prs.slide_master.part.part_related_by(RT.THEME)
+    xml = theme.blob.decode("utf-8")
+    for script, face in FONTS.items():
+        xml = re.sub(rf'<a:{script} typeface="[^"]*"', f'<a:{script} typeface="{face}"', xml)
+    theme._blob = xml.encode("utf-8")
+
+
+def month_categories(months, lang: str) -> list[str]:
+    """Short month labels for a chart's axis that do not run together: the month alone, with the
+    year on the first and on every January (2026年1月 / Jan 2026)."""
+    labels = []
+    for i, m in enumerate(pd.Timestamp(v).date() for v in months):
+        with_year = i == 0 or m.month == 1
+        if lang == "ja":
+            labels.append(f"{m.year}年{m.month}月" if with_year else f"{m.month}月")
+        else:
+            short = fmt_month(m, "en").split()[0]
+            labels.append(f"{short} {m.year}" if with_year else short)
+    return labels
+
+
+def every_category_label(chart, size: int = 11) -> None:
+    """Every category of the chart labelled (PowerPoint skips some when they crowd), in `size` pt."""
+    chart.category_axis.tick_labels.font.size = Pt(size)
+    axis = chart._chartSpace.chart.plotArea.find(qn("c:catAx"))
+    for old in axis.findall(qn("c:tickLblSkip")):
+        axis.remove(old)
+    skip = parse_xml(f'<c:tickLblSkip {nsdecls("c")} val="1"/>')
+    after = axis.find(qn("c:noMultiLvlLbl"))
+    if after is not None:
+        after.addprevious(skip)
+    else:
+        axis.append(skip)
+
+
+def add_secondary_line(chart, series_index: int, number_format: str, maximum: float | None = None) -> None:
+    """Draw series `series_index` of a column chart as a line on a secondary value axis on the
+    right (a Pareto chart's cumulative share): the series moves, with its data, from the bar plot
+    into a line plot of its own."""
+    plot_area = chart._chartSpace.chart.plotArea
+    bar = plot_area.find(qn("c:barChart"))
+    ser = bar.findall(qn("c:ser"))[series_index]
+    bar.remove(ser)
+    for tag in ("c:invertIfNegative",):
+        for element in ser.findall(qn(tag)):
+            ser.remove(element)
+    ser.append(parse_xml(f'<c:smooth {nsdecls("c")} val="0"/>'))
+    cat_id, val_id = "91000001", "91000002"
+    line = parse_xml(
+        f'<c:lineChart {nsdecls("c")}><c:grouping val="standard"/><c:varyColors val="0"/></c:lineChart>')
+    line.append(ser)
+    line.append(parse_xml(f'<c:marker {nsdecls("c")} val="1"/>'))
+    line.append(parse_xml(f'<c:axId {nsdecls("c")} val="{cat_id}"/>'))
+    line.append(parse_xml(f'<c:axId {nsdecls("c")} val="{val_id}"/>'))
+    bar.addnext(line)
+    scaling = f'<c:max val="{maximum}"/>' if maximum is not None else ""
+    last_axis = plot_area.findall(qn("c:valAx"))[-1]
+    category = parse_xml(
+        f'<c:catAx {nsdecls("c")}><c:axId val="{cat_id}"/>'
+        f'<c:scaling><c:orientation val="minMax"/></c:scaling>'
+        f'<c:delete val="1"/><c:axPos val="b"/><c:majorTickMark val="none"/><c:minorTickMark val="none"/>'
+        f'<c:tickLblPos val="nextTo"/><c:crossAx val="{val_id}"/><c:crosses val="autoZero"/><c:auto val="1"/>'
+        f'<c:lblAlgn val="ctr"/><c:lblOffset val="100"/><c:noMultiLvlLbl val="0"/></c:catAx>')
+    value = parse_xml(
+        f'<c:valAx {nsdecls("c")}><c:axId val="{val_id}"/><c:scaling><c:orientation val="minMax"/>{scaling}'
+        f'<c:min val="0"/></c:scaling><c:delete val="0"/><c:axPos val="r"/>'
+        f'<c:numFmt formatCode="{number_format}" sourceLinked="0"/><c:majorTickMark val="out"/>'
+        f'<c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/><c:crossAx val="{cat_id}"/>'
+        f'<c:crosses val="max"/><c:crossBetween val="between"/></c:valAx>')
+    last_axis.addnext(category)
+    category.addnext(value)
 
 
 class SlideLayout:

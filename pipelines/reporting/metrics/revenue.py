@@ -167,3 +167,20 @@ def department_reps(q: Query, month: date, department: str) -> pd.DataFrame:
     """The department's KPIs per rep in `month` (inside and field sales), with band status."""
     return q("SELECT * FROM marts.department_kpis_monthly WHERE rep <> ? AND month = ? AND department = ? "
              "ORDER BY rep, kpi", (ALL_REPS, month, department))
+
+
+def forecast_deals(q: Query, f: Filters, month: date) -> pd.DataFrame:
+    """The deals behind one forecast month's bars (marts.opportunity_outcomes, lost deals left out),
+    commit first and the largest first, under the lead filters."""
+    lead_sql, lead_params = f.lead_clause()
+    order = ", ".join(f"'{c}'" for c in FORECAST_CATEGORIES)
+    return q(
+        f"""
+        SELECT o.opportunity_id, coalesce(ac.account_name, o.account_id) AS account_name, o.stage,
+               o.forecast_category, o.amount, o.weighted_amount, o.close_date, o.owner, o.is_past_close_date
+        FROM marts.opportunity_outcomes AS o{f.join("o")}
+        LEFT JOIN marts.account_overview AS ac ON ac.account_id = o.account_id
+        WHERE o.forecast_month = ? AND o.forecast_category <> 'omitted'{lead_sql}
+        ORDER BY list_position([{order}], o.forecast_category), o.amount DESC NULLS LAST, o.opportunity_id""",
+        (month, *lead_params),
+    )
