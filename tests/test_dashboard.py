@@ -16,6 +16,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pipelines.i18n import CODE_LABELS, field_label
+from pipelines.reporting import kpis
 from pipelines.reporting.text import fmt_date, fmt_int, fmt_money, fmt_month, fmt_pct
 from tests.conftest import app_page
 
@@ -489,6 +490,10 @@ def test_the_department_page_shows_the_mart_per_department_and_rep(app, demo_wor
         reps = con.execute("""SELECT rep, value FROM marts.department_kpis_monthly
                               WHERE department = 'field_sales' AND kpi = 'won_deals' AND rep <> '(all)'
                               AND month = ? ORDER BY rep""", [month]).fetchall()
+        # the page shows the mart's KPIs, each department's all (pipelines/reporting/kpis.py's catalogue)
+        catalogue = set(con.execute(
+            "SELECT DISTINCT department, kpi FROM marts.department_kpis_monthly").fetchall())
+        assert catalogue == {(d, k) for d, items in kpis.DEPARTMENTS.items() for k, _kind in items}
         # the department's total is the sum of its reps'
         assert sum(v for _r, v in reps) == company[("field_sales", "won_deals")]
         # the headline KPIs are the same number on the executive page and in kpi_monthly

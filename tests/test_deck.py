@@ -16,7 +16,7 @@ from pipelines.reporting.text import fmt_money
 from tests.conftest import cli
 
 MONTH = date(2026, 9, 1)
-SLIDES = 12
+SLIDES = 13
 DEPARTMENTS_SLIDE = 9
 
 
@@ -156,7 +156,7 @@ def test_plan_compares_mqls_with_is_capacity(deck, demo_workspace):
         SELECT count(DISTINCT owner) FROM marts.lead_journey
         WHERE owner IS NOT NULL
           AND date_trunc('month', timezone('Asia/Tokyo', timezone('UTC', notified_at))) = ?""", [MONTH])[0]
-    (chart,) = charts(deck.slides[11])
+    (chart,) = charts(deck.slides[12])
     actual, target, _needed, capacity = values(chart)
     assert target == 250 and capacity == reps * 40
     assert reps > 0
@@ -182,6 +182,16 @@ def test_department_kpis_slide_equals_the_department_mart(deck, demo_workspace):
     assert tables[0].cell(1, 2).text == f"≥ {int(mql_low):,}"
 
 
+def test_campaign_slide_equals_the_campaign_mart(deck, demo_workspace):
+    rows = sql(demo_workspace, """
+        SELECT channel, sum(cost), sum(won_arr_first_touch) FROM marts.campaign_performance WHERE month = ?
+        GROUP BY channel ORDER BY sum(cost) DESC, sum(won_arr_first_touch) DESC, channel""", [MONTH])
+    (chart,) = charts(deck.slides[10])
+    assert values(chart, 0) == pytest.approx([float(c) for _ch, c, _a in rows])
+    assert values(chart, 1) == pytest.approx([float(a) for _ch, _c, a in rows])
+    assert rows and len(list(chart.plots[0].categories)) == len(rows)
+
+
 def test_forecast_slide_equals_the_forecast_marts(deck, demo_workspace):
     """The fiscal year's months, each deal in its forecast category (won in the month it was won,
     open deals in their expected close month), and the year's forecast against the target."""
@@ -192,7 +202,7 @@ def test_forecast_slide_equals_the_forecast_marts(deck, demo_workspace):
         SELECT forecast_month, forecast_category, sum(amount) FROM marts.opportunity_outcomes
         WHERE forecast_category NOT IN ('omitted', 'unmapped') AND forecast_month BETWEEN ? AND ?
         GROUP BY 1, 2""", [start, end])
-    (chart,) = charts(deck.slides[10])
+    (chart,) = charts(deck.slides[11])
     months = sorted({m for m, *_ in rows})
     # short month labels: the year on the first and on January
     labels = [f"{m.year}年{m.month}月" if i == 0 or m.month == 1 else f"{m.month}月"
@@ -203,7 +213,7 @@ def test_forecast_slide_equals_the_forecast_marts(deck, demo_workspace):
     for index, category in enumerate(("closed", "commit", "best_case", "pipeline")):
         amounts = {m: float(v) for m, c, v in rows if c == category}
         assert values(chart, index) == pytest.approx([amounts.get(m, 0.0) for m in months])
-    table = next(shape.table for shape in deck.slides[10].shapes if shape.has_table)
+    table = next(shape.table for shape in deck.slides[11].shapes if shape.has_table)
     cells = {table.cell(r, 0).text: table.cell(r, 1).text for r in range(1, len(table.rows))}
     assert cells["コミット予測"] == f"¥{float(commit):,.0f}"
     assert cells["受注済み（年度累計）"] == f"¥{float(won):,.0f}"

@@ -161,7 +161,7 @@ def test_the_deck_builds_on_sparse_exports_and_names_what_is_missing(olist, mave
 
     for (ws, _), month in ((olist, date(2018, 2, 1)), (maven, date(2017, 3, 1))):
         result = build_deck(ws / "serving.duckdb", month, "en", tmp_path / f"{ws.parent.name}.pptx")
-        assert result.has_data and result.slides == 12
+        assert result.has_data and result.slides == 13
         text = "\n".join(shape.text_frame.text for slide in Presentation(result.path).slides
                          for shape in slide.shapes if shape.has_text_frame)
         assert "The loaded sources cannot measure this slide's figures" in text

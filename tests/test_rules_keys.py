@@ -279,7 +279,8 @@ def context(defaults: dict, path: tuple) -> dict:
 
 # The demo's data, made as messy as real exports where a rule has a branch the demo never takes:
 # industries outside the fit table; companies whose prefecture nobody recorded (the default region
-# points); leads with free-mail addresses, one of them typed in as an account's domain.
+# points); leads with free-mail addresses, one of them typed in as an account's domain; open deals
+# in every stage.
 _SOME_ACCOUNTS = "SELECT account_id FROM raw.crm_accounts ORDER BY account_id LIMIT 20"
 MESSY = (
     "UPDATE raw.ma_leads SET industry = 'agriculture' WHERE lead_id IN "
@@ -293,6 +294,13 @@ MESSY = (
     "(SELECT lead_id FROM raw.ma_leads ORDER BY lead_id DESC LIMIT 10)",
     "UPDATE raw.crm_accounts SET domain = 'gmail.com' WHERE account_id = "
     "(SELECT max(account_id) FROM raw.crm_accounts)",
+    # open deals in every open stage, in turn (a small demo may have none open in some stages at its
+    # as-of time)
+    "UPDATE raw.sfa_opportunities AS o SET stage = s.stage FROM (SELECT opportunity_id, "
+    "['problem_recognised', 'information_gathering', 'comparison', 'internal_approval', 'decision', "
+    "'negotiation'][1 + (row_number() OVER (ORDER BY opportunity_id) - 1) % 6] AS stage "
+    "FROM (SELECT DISTINCT opportunity_id FROM raw.sfa_opportunities WHERE stage NOT LIKE 'closed%')) AS s "
+    "WHERE o.opportunity_id = s.opportunity_id",
 )
 
 

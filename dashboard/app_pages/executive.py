@@ -187,7 +187,11 @@ with left:
         # the movements stack up and down from zero; ending ARR on the right axis, as on the cards
         up = arr["new_arr"].astype(float) + arr["expansion_arr"].astype(float)
         down = -(arr["contraction_arr"].astype(float) + arr["churned_arr"].astype(float))
-        ui.money_axis(fig, ctx, [*up, *down])
+        new_arr_target = metrics.monthly_new_arr_target(ctx.q)  # the new bars' monthly target
+        if new_arr_target:
+            target_text = fmt_money(new_arr_target, ctx.currency, ctx.lang, compact=True)
+            ui.target_line(fig, ctx, new_arr_target, f"{t('new_arr')} {target_text}")
+        ui.money_axis(fig, ctx, [*up, *down, new_arr_target or 0])
         ui.money_axis(fig, ctx, arr["ending_arr"].astype(float), axis="yaxis2")
         ui.chart(ui.layout(fig), "exec_arr")
 with right:

@@ -176,6 +176,7 @@ class _Deck(SlideLayout):
         self.reasons_slide()
         self.quality_slide()
         self.departments_slide()
+        self.campaigns_slide()
         self.pipeline_slide()
         self.plan_slide()
 
@@ -839,6 +840,42 @@ class _Deck(SlideLayout):
             table = self.table(slide, header, rows, left, top, Inches(5.9), row_height=Inches(0.27), size=10)
             for column, width in enumerate((2.6, 1.1, 1.2, 1.0)):
                 table.columns[column].width = Inches(width)
+
+    def campaigns(self) -> pd.DataFrame:
+        """The month's campaign cost and return per channel (metrics.campaign_performance; also used
+        by tests)."""
+        return metrics.campaign_performance(self.q, Filters(start=self.month, end=self.month), "channel")
+
+    def campaigns_slide(self) -> None:
+        slide = self.measured_slide(self.t("deck_campaigns", month=self.m(self.month)), ["stage:mql"])
+        if slide is None:
+            return
+        channels = self.campaigns()
+        names = [code_label("channel", c, self.lang) for c in channels["channel"]]
+        self.chart(
+            slide,
+            XL_CHART_TYPE.BAR_CLUSTERED,
+            names,
+            [(self.t("cost"), list(channels["cost"])),
+             (self.t("won_arr_first_touch"), list(channels["won_arr_first_touch"]))],
+            Inches(0.6),
+            Inches(1.5),
+            Inches(5.6),
+            Inches(5.6),
+            number_format=MILLIONS[self.lang],
+            labels=False,
+            colors=[ORANGE, BLUE],
+        )
+        rows = [[name, self._fmt("money", r.cost), fmt_int(r.mqls), self._fmt("money", r.cost_per_mql),
+                 self._fmt("money", r.won_arr_first_touch), fmt_pct(r.roi_first_touch)]
+                for name, r in zip(names, channels.itertuples(), strict=True)]
+        table = self.table(slide, [self.t("channel"), self.t("cost"), self.t("mqls"), self.t("cost_per_mql"),
+                                   self.t("won_arr_first_touch_short"), self.t("roi_first_touch_short")],
+                           rows, Inches(6.4), Inches(1.6), Inches(6.5), row_height=Inches(0.33), size=11)
+        for column, width in enumerate((1.6, 0.95, 0.75, 0.95, 1.15, 1.1)):
+            table.columns[column].width = Inches(width)
+        self.note(slide, self.t("campaigns_note"), Inches(6.4), Inches(6.3), Inches(6.5), Inches(0.8),
+                  size=11, color=GREY)
 
     def forecast(self) -> tuple[dict, pd.DataFrame]:
         """The fiscal year's forecast (marts.pipeline_coverage) and its months (metrics.forecast_by_month

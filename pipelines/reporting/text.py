@@ -586,6 +586,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "deck_gap": ("目標までの残り", "Still to win"),
     "deck_axis_from": ("縦軸は {value} から（増減が見えるように）", "The value axis starts at {value}, so that the movements show"),
     "deck_departments": ("部門別 KPI — {month}", "Department KPIs — {month}"),
+    "deck_campaigns": ("チャネル別の費用と受注 ARR — {month}", "Cost and won ARR by channel — {month}"),
     "deck_forecast_note": ("コミット予測は目標の {share}", "The commit forecast is {share} of the target"),
     "plan": ("来月の MQL 計画と IS の処理能力", "Next month's MQL plan against IS capacity"),
     "plan_target": ("MQL 目標／月", "MQL target per month"),

@@ -21,6 +21,15 @@
 -- Money in the reporting currency; rates as fractions.
 
 {%- set all_reps = "'(all)'" %}
+{#- every department's KPIs: each has a row per month for the department, with or without a value #}
+{%- set catalogue = {
+    'marketing': ['mqls', 'mql_to_sql', 'campaign_cost', 'cost_per_mql', 'cost_per_sql', 'cost_per_won'],
+    'inside_sales': ['calls', 'connected_calls', 'connect_rate', 'appointments', 'appointment_rate', 'sqls',
+                     'sla_first_contact', 'sla_all', 'first_contact_hours'],
+    'field_sales': ['opportunities', 'won_deals', 'lost_deals', 'win_rate', 'won_amount', 'avg_sales_cycle_days'],
+    'customer_success': ['customers_at_start', 'churned_customers', 'churn_rate', 'expanded_customers',
+                         'upsell_rate', 'net_revenue_retention', 'gross_revenue_retention', 'nps', 'nps_responses'],
+} %}
 
 with cohort as (
     select cohort_month as month, count(*) as mqls
@@ -200,11 +209,20 @@ kpis as (
 
 -- every department KPI in every month any KPI has a value (a month without MQLs still carries the
 -- MQL target); the reps' rows only where they have a value
+catalogue as (
+    {%- set pairs = [] %}
+    {%- for department, names in catalogue.items() %}{% for kpi in names %}
+        {%- do pairs.append((department, kpi)) %}
+    {%- endfor %}{% endfor %}
+    {%- for department, kpi in pairs %}
+    {% if not loop.first %}union all {% endif %}select '{{ department }}' as department, '{{ kpi }}' as kpi
+    {%- endfor %}
+),
+
 company as (
-    select distinct k.department, k.kpi, m.month
-    from kpis as k
+    select c.department, c.kpi, m.month
+    from catalogue as c
     cross join (select distinct month from kpis where month is not null) as m
-    where k.rep = {{ all_reps }}
 ),
 
 rows_ as (
