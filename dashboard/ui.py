@@ -368,11 +368,23 @@ def csv_download(df: pd.DataFrame) -> bytes:
 
 
 def table(ctx: Context, df: pd.DataFrame, key: str, total: int | None = None, **column_config) -> None:
-    """Show a prepared table with a CSV download (UTF-8 with BOM, opens in Excel)."""
+    """Show a prepared table with a CSV download (UTF-8 with BOM, opens in Excel). Numbers read
+    as everywhere else: counts and amounts with thousands separators, rates (pct_column) with one
+    decimal, as fmt_pct writes them; the download keeps the values as they are."""
     if df.empty:
         st.info(ctx.t("no_data"))
         return
-    st.dataframe(df, hide_index=True, width="stretch", column_config=column_config or None)
+    shown, config = df.copy(), {}
+    for column in df.columns:
+        spec = column_config.get(column)
+        if isinstance(spec, Percent):  # a fraction shown as a percentage with one decimal
+            shown[column] = pd.to_numeric(df[column], errors="coerce") * 100
+            config[column] = st.column_config.NumberColumn(spec.label, format="%.1f%%")
+        elif spec is not None:
+            config[column] = spec
+        elif pd.api.types.is_numeric_dtype(df[column]) and not pd.api.types.is_bool_dtype(df[column]):
+            config[column] = st.column_config.NumberColumn(format="localized")
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=config or None)
     if total is not None and total > len(df):
         st.caption(ctx.t("rows_shown", shown=len(df), total=total))
     st.download_button(
@@ -389,8 +401,16 @@ def delta(ctx: Context, change: str | None, basis: str) -> str | None:
     return None if change is None else f"{change} {ctx.t('delta_' + basis)}"
 
 
-def pct_column(ctx: Context, label_key: str):
-    return st.column_config.NumberColumn(ctx.t(label_key), format="percent")
+@dataclass(frozen=True)
+class Percent:
+    """A table column of rates (fractions) under `label`, shown as percentages with one decimal."""
+
+    label: str
+
+
+def pct_column(ctx: Context, label_key: str) -> Percent:
+    """A table column of rates (fractions), shown as percentages with one decimal (see table)."""
+    return Percent(ctx.t(label_key))
 
 
 # --- charts ----------------------------------------------------------------------------------

@@ -176,7 +176,7 @@ def test_department_kpis_slide_equals_the_department_mart(deck, demo_workspace):
     rate, low, _high, status = values[("field_sales", "win_rate")]
     assert field_sales["受注数"][0] == f"{int(won):,}"
     words = {"in_band": "達成", "below": "未達", "not_enough_data": "件数不足"}
-    assert field_sales["受注率"] == [f"{rate * 100:.1f}%", f"≥ {low * 100:.1f}%", words[status]]
+    assert field_sales["受注率"] == [f"{rate * 100:.1f}%", f"≥ {low * 100:g}%", words[status]]
     mqls, mql_low, _h, mql_status = values[("marketing", "mqls")]
     assert tables[0].cell(1, 0).text == "MQL 数" and tables[0].cell(1, 1).text == f"{int(mqls):,}"
     assert tables[0].cell(1, 2).text == f"≥ {int(mql_low):,}"

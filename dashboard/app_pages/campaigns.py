@@ -41,7 +41,7 @@ COUNTS = ("mqls", "sqls", "won_deals")
 RATES = ("roi_first_touch", "roi_last_touch")
 # the tables' short headers (the cards say them in full)
 SHORT = {c: t(f"{c}_short") for c in ("won_arr_first_touch", "won_arr_last_touch", *RATES)}
-rates = {SHORT[c]: st.column_config.NumberColumn(SHORT[c], format="percent") for c in RATES}
+rates = {SHORT[c]: ui.pct_column(ctx, f"{c}_short") for c in RATES}
 
 
 def tables(df, keys: list[str], key: str) -> None:

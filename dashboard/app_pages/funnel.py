@@ -207,5 +207,5 @@ ui.table(
     ctx,
     shown,
     "funnel_cohorts",
-    **{f"{ctx.label('stage', s)} %": st.column_config.NumberColumn(format="percent") for s in stages[1:]},
+    **{f"{ctx.label('stage', s)} %": ui.Percent(f"{ctx.label('stage', s)} %") for s in stages[1:]},
 )

@@ -60,15 +60,24 @@ def fmt_change(kind: str, value, previous, currency: str, lang: str) -> str:
     return sign + fmt_money(abs(value - previous), currency, lang, compact=True)
 
 
+def _target(kind: str, value: float, currency: str, lang: str) -> str:
+    """A target as the rules write it: 20% (a measured rate reads 20.0%), 24, ¥4万."""
+    if kind == "pct":
+        return f"{value * 100:g}%"
+    if kind in ("hours", "days", "score", "int"):
+        return f"{value:,g}"
+    return fmt_kpi(kind, value, currency, lang)
+
+
 def target_text(kind: str, low, high, currency: str, lang: str) -> str:
-    """20.0%–30.0% for a band, ≥ 250 for a minimum, ≤ 24.0 for a maximum, – without a target."""
+    """20%–30% for a band, ≥ 250 for a minimum, ≤ 24 for a maximum, – without a target."""
     low, high = (None if _missing(v) else float(v) for v in (low, high))
     if low is not None and high is not None:
-        return f"{fmt_kpi(kind, low, currency, lang)}–{fmt_kpi(kind, high, currency, lang)}"
+        return f"{_target(kind, low, currency, lang)}–{_target(kind, high, currency, lang)}"
     if low is not None:
-        return f"≥ {fmt_kpi(kind, low, currency, lang)}"
+        return f"≥ {_target(kind, low, currency, lang)}"
     if high is not None:
-        return f"≤ {fmt_kpi(kind, high, currency, lang)}"
+        return f"≤ {_target(kind, high, currency, lang)}"
     return "–"
 
 
