@@ -362,6 +362,11 @@ def prepare(
     return out.rename(columns=headers)
 
 
+def money(ctx: Context, value) -> str:
+    """An amount as the cards show it: ¥4.5億 / ¥450.00M ('–' when missing)."""
+    return fmt_money(value, ctx.currency, ctx.lang, compact=True)
+
+
 def csv_download(df: pd.DataFrame) -> bytes:
     """A shown table as the CSV its download gives: UTF-8 with BOM, no cell a spreadsheet runs."""
     return df.map(spreadsheet_safe).to_csv(index=False).encode("utf-8-sig")

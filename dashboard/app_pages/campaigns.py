@@ -8,7 +8,7 @@ import streamlit as st
 from dashboard import ui
 from pipelines.contract import NO_VALUE
 from pipelines.reporting import metrics
-from pipelines.reporting.text import fmt_int, fmt_money, fmt_pct
+from pipelines.reporting.text import fmt_int, fmt_pct
 
 ctx = ui.context()
 t = ctx.t
@@ -20,7 +20,7 @@ st.caption(t("campaigns_caption", start=ctx.month_label(start) if start else "â€
 
 
 def money(value) -> str:
-    return fmt_money(value, ctx.currency, ctx.lang, compact=True)
+    return ui.money(ctx, value)
 
 
 total = metrics.campaign_performance(ctx.q, ctx.filters).iloc[0]

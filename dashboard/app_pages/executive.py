@@ -13,11 +13,6 @@ ctx = ui.context()
 t = ctx.t
 
 
-def _count(value) -> str:
-    """A count the reverse funnel needs ('–' when the rates are not known yet)."""
-    return "–" if value is None or pd.isna(value) else fmt_int(int(value))
-
-
 st.title(t("page_executive"))
 missing = ui.coverage_notice(ctx, ["money:arr", "money:pipeline", "stage:mql", "stage:won", "stage:lost"])
 
@@ -145,9 +140,9 @@ if coverage and ui.measurable(missing, "money:pipeline", "stage:won"):
         st.subheader(t("reverse_funnel_title"))
         needed = "–" if plan["needed"] is None else fmt_int(round(plan["needed"]))
         st.caption(t("reverse_funnel_caption", month=ctx.month_label(month),
-                     months=int(coverage["months_remaining"]), deals=_count(coverage["deals_needed"]),
-                     opportunities=_count(coverage["opportunities_needed"]),
-                     sqls=_count(coverage["sqls_needed"]), mqls=_count(coverage["mqls_needed"])))
+                     months=int(coverage["months_remaining"]), deals=fmt_int(coverage["deals_needed"]),
+                     opportunities=fmt_int(coverage["opportunities_needed"]),
+                     sqls=fmt_int(coverage["sqls_needed"]), mqls=fmt_int(coverage["mqls_needed"])))
         labels = [t("plan_actual"), t("plan_needed"),
                   t("plan_capacity", reps=plan["reps"], per=plan["per_rep"])]
         values = [plan["actual"], plan["needed"] or 0, plan["capacity"]]

@@ -8,7 +8,7 @@ import streamlit as st
 
 from dashboard import ui
 from pipelines.reporting import metrics
-from pipelines.reporting.text import fmt_date, fmt_int, fmt_money, fmt_pct
+from pipelines.reporting.text import fmt_date, fmt_int, fmt_pct
 
 ctx = ui.context()
 t = ctx.t
@@ -17,7 +17,7 @@ missing = ui.coverage_notice(ctx, ["money:pipeline", "stage:won"])
 
 
 def money(value) -> str:
-    return fmt_money(value, ctx.currency, ctx.lang, compact=True)
+    return ui.money(ctx, value)
 
 
 coverage = metrics.pipeline_coverage(ctx.q)
