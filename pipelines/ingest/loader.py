@@ -33,6 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import polars as pl
 
 from pipelines.contract import DUCKDB_TYPES, EXTRACTS, META_COLUMNS, Extract, raw_table_ddl
@@ -211,7 +212,7 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile, mapping: SourceMa
         _create_stage(con, extract)
         for good, bad in _read_ahead(read_file(lf.path, mapping, stats, limits=limits, held=held)):
             if good.height:
-                con.execute("INSERT INTO _stage BY NAME SELECT * FROM good")
+                _stage_rows(con, good)
             if bad.height:
                 _insert_quarantine(con, bad, load_id, extract.name, lf.name)
             if progress:
@@ -274,6 +275,7 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile, mapping: SourceMa
             "warnings": _json(warnings), "message": message,
             "duration_s": time.perf_counter() - started})
         con.execute("DROP TABLE IF EXISTS _stage")
+        con.execute("DROP TABLE IF EXISTS _texts")
         con.execute("DROP TABLE IF EXISTS _held_rows")
         con.execute("COMMIT")
     except FileRejected as exc:
@@ -540,10 +542,25 @@ def unload(con: duckdb.DuckDBPyConnection, target: str, landing: Path | None = N
 
 
 def _create_stage(con, extract: Extract) -> None:
+    """_stage: the load's good rows as read, before the duplicate check moves them into the raw
+    table in one statement (inserting each chunk into the raw table itself is slower: its row
+    groups are compressed chunk by chunk, not in parallel). _texts: the raw text of the records
+    the strict reader read; a line read natively is one physical line of the file, read again in
+    the rare case it turns out to repeat a key, so the text of most lines never enters DuckDB."""
     cols = [f'"{f.name}" {DUCKDB_TYPES[f.type]}' for f in extract.fields]
-    cols += ["_line_number BIGINT", "_flags VARCHAR", "_extra VARCHAR", "_raw_text VARCHAR",
+    cols += ["_line_number BIGINT", "_flags VARCHAR", "_extra VARCHAR",
              *(f"{c} UBIGINT" for c in HASH_COLUMNS)]
     con.execute("CREATE OR REPLACE TEMP TABLE _stage (" + ", ".join(cols) + ")")
+    con.execute("CREATE OR REPLACE TEMP TABLE _texts (_line_number BIGINT, _raw_text VARCHAR)")
+
+
+def _stage_rows(con, good: pl.DataFrame) -> None:
+    rows = good.drop("_raw_text")  # noqa: F841 - read by the SQL
+    con.execute("INSERT INTO _stage BY NAME SELECT * FROM rows")
+    texts = good.select("_line_number", "_raw_text", HASH_COLUMNS[0]).filter(  # noqa: F841
+        pl.col(HASH_COLUMNS[0]).is_null()).drop(HASH_COLUMNS[0])
+    if texts.height:
+        con.execute("INSERT INTO _texts SELECT * FROM texts")
 
 
 def _apply_lookups(con, mapping: SourceMapping) -> list[str]:
@@ -653,47 +670,66 @@ def _move_duplicates_and_load(con, mapping: SourceMapping, load_id: str, lf: Lan
         CREATE OR REPLACE TEMP TABLE _ranked AS
         SELECT *, dense_rank() OVER (PARTITION BY {key} ORDER BY _line_number) AS _rn,
                min(_line_number) OVER (PARTITION BY {key}) AS _first_line
-        FROM (SELECT {", ".join(f's."{k}"' for k in key_fields)}, s._line_number, s._raw_text, false AS _held
+        FROM (SELECT DISTINCT {", ".join(f's."{k}"' for k in key_fields)}, s._line_number
               FROM _stage AS s SEMI JOIN _repeated AS r ON {same}
               UNION ALL
-              SELECT DISTINCT {", ".join(f's."{k}"' for k in key_fields)}, s._line_number, NULL, true
+              SELECT DISTINCT {", ".join(f's."{k}"' for k in key_fields)}, s._line_number
               FROM _held_rows AS s SEMI JOIN _repeated AS r ON {same})""")
-    held_again = _line_texts(lf.path, encoding, [n for (n,) in con.execute(
-        "SELECT DISTINCT _line_number FROM _ranked WHERE _rn > 1 AND _held").fetchall()])
-    texts = pl.DataFrame({"_line_number": list(held_again), "text": list(held_again.values())},  # noqa: F841 - read by the SQL below
+    # the text of each line to quarantine: kept for the records the strict reader read, else its
+    # physical line in the file (a line read natively or held is one record)
+    unknown = [n for (n,) in con.execute(
+        "SELECT DISTINCT _line_number FROM _ranked WHERE _rn > 1 AND _line_number NOT IN "
+        "(SELECT _line_number FROM _texts) ORDER BY 1").fetchall()]
+    read_again = _line_texts(lf.path, encoding, unknown)
+    texts = pl.DataFrame({"_line_number": list(read_again), "text": list(read_again.values())},  # noqa: F841 - read by the SQL below
                          schema={"_line_number": pl.Int64, "text": pl.Utf8})
     duplicates = con.execute(f"""
         INSERT INTO meta.quarantine BY NAME
         SELECT DISTINCT ON (r._line_number) ? AS load_id, ? AS extract, ? AS file_name,
-               r._line_number AS line_number, coalesce(r._raw_text, t.text) AS raw_text,
+               r._line_number AS line_number, coalesce(k._raw_text, t.text) AS raw_text,
                'duplicate_id' AS reason_kind, '{"|".join(key_fields)}' AS reason_field,
                'line ' || r._line_number || ': duplicate_id: ' || {key_text}
                  || ' already on line ' || _first_line || ' of this file' AS reason,
                (now() AT TIME ZONE 'UTC') AS quarantined_at, {key_text} AS record_key
-        FROM _ranked AS r LEFT JOIN texts AS t ON t._line_number = r._line_number WHERE _rn > 1""",
-                             [load_id, extract.name, lf.name]).fetchone()[0]
-    con.execute("DELETE FROM _held_rows WHERE _line_number IN "
-                "(SELECT _line_number FROM _ranked WHERE _rn > 1)")
-    con.execute(load.format(source="_stage WHERE _line_number NOT IN "
-                                   "(SELECT _line_number FROM _ranked WHERE _rn > 1)"), [load_id, lf.name])
+        FROM _ranked AS r
+        LEFT JOIN (SELECT DISTINCT ON (_line_number) * FROM _texts) AS k ON k._line_number = r._line_number
+        LEFT JOIN texts AS t ON t._line_number = r._line_number
+        WHERE _rn > 1""", [load_id, extract.name, lf.name]).fetchone()[0]
+    later = "(SELECT _line_number FROM _ranked WHERE _rn > 1)"
+    con.execute(f"DELETE FROM _held_rows WHERE _line_number IN {later}")
+    con.execute(load.format(source=f"_stage WHERE _line_number NOT IN {later}"), [load_id, lf.name])
     con.execute("DROP TABLE _ranked")
     con.execute("DROP TABLE _repeated")
     return duplicates
 
 
 def _line_texts(path: Path, encoding: str, numbers: list[int]) -> dict[int, str]:
-    """The text of some physical lines of a file (held lines that turn out to repeat a key: rare,
-    so read line by line)."""
-    wanted, out = set(numbers), {}
-    if not wanted:
+    """The text of some physical lines of a file (lines that turn out to repeat a key: few, so the
+    file is scanned block by block for its line breaks, and only those lines are decoded)."""
+    out: dict[int, str] = {}
+    wanted = np.array(sorted(set(numbers)), dtype=np.int64)
+    if not wanted.size:
         return out
     codec = "utf-8" if encoding == "utf-8-sig" else encoding
+    first, tail = 1, b""  # the number of the line the block starts with; the line cut at its end
     with open(path, "rb") as fh:
-        for number, line in enumerate(fh, start=1):
-            if number in wanted:
-                out[number] = line.decode(codec).rstrip("\r\n")
-                if len(out) == len(wanted):
-                    break
+        for block in iter(lambda: fh.read(1 << 24), b""):
+            block = tail + block
+            breaks = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 10)
+            starts = np.concatenate(([0], breaks + 1))
+            ends = np.concatenate((breaks, [len(block)]))
+            inside = wanted[(wanted >= first) & (wanted < first + len(breaks))]
+            for number in inside.tolist():
+                k = number - first
+                out[number] = block[starts[k]:ends[k]].decode(codec).rstrip("\r")
+            tail = block[starts[-1]:]
+            first += len(breaks)
+            if len(out) == wanted.size:
+                break
+    if wanted[-1] == first and first not in out and tail:
+        out[first] = tail.decode(codec).rstrip("\r")
+    if encoding == "utf-8-sig" and 1 in out:
+        out[1] = out[1].lstrip("\ufeff")
     return out
 
 

@@ -154,8 +154,30 @@ def _bom_encoding(path: Path) -> str | None:
     return None
 
 
+def _valid_utf8(path: Path) -> bool:
+    """The whole file is UTF-8, checked natively (polars) in blocks cut after a line break."""
+    def valid(data: bytes) -> bool:
+        try:
+            pl.Series([data], dtype=pl.Binary).cast(pl.String)
+        except pl.exceptions.ComputeError:
+            return False
+        return True
+
+    tail = b""
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(ENCODING_SNIFF_BYTES << 4), b""):
+            block = tail + block
+            cut = block.rfind(b"\n") + 1
+            block, tail = block[:cut], block[cut:]
+            if not valid(block):
+                return False
+    return valid(tail)
+
+
 def _decode_problem(path: Path, encoding: str, plausible=None) -> str | None:
     """None when the whole file decodes (and `plausible` finds nothing odd), else where it fails."""
+    if encoding == "utf-8" and plausible is None and _valid_utf8(path):
+        return None  # else decoded below, to say where it fails
     decoder = codecs.getincrementaldecoder(encoding)()
     offset, line = 0, 1
     carry = ""
@@ -184,10 +206,10 @@ def _decode_problem(path: Path, encoding: str, plausible=None) -> str | None:
 
 
 @functools.cache
-def _cp932_misreadings() -> re.Pattern:
+def _cp932_odd() -> str:
     """Characters a Latin-1 / CP1252 text turns into when read as CP932: half-width katakana
     (from A-grave .. sharp-s), rare level-2 and extension kanji (from accented lower-case letters
-    followed by an ASCII letter), user-defined (private-use) characters and replacements."""
+    followed by an ASCII letter)."""
     rare = set()
     for lead in [*range(0x98, 0xA0), *range(0xE0, 0xFD)]:
         for trail in [*range(0x40, 0x7F), *range(0x80, 0xFD)]:
@@ -197,15 +219,26 @@ def _cp932_misreadings() -> re.Pattern:
                 rare.add(bytes([lead, trail]).decode("cp932"))
             except UnicodeDecodeError:
                 pass
-    odd = "".join(sorted(rare)) + "".join(chr(c) for c in range(0xFF61, 0xFFA0))
-    klass = "[" + re.escape(odd) + "]"
-    return re.compile(f"[\ue000-\uf8ff\ufffd]|[A-Za-z]{klass}{{1,2}}[A-Za-z]")
+    return "".join(sorted(rare)) + "".join(chr(c) for c in range(0xFF61, 0xFFA0))
+
+
+@functools.cache
+def _cp932_misreadings() -> re.Pattern:
+    """Those characters, user-defined (private-use) characters and replacements."""
+    return re.compile(f"[\ue000-\uf8ff\ufffd]|[A-Za-z][{re.escape(_cp932_odd())}]{{1,2}}[A-Za-z]")
+
+
+@functools.cache
+def _cp932_misreadings_native() -> str:
+    """The same pattern for polars (its characters are none ASCII: none needs an escape)."""
+    return f"[\\x{{e000}}-\\x{{f8ff}}\\x{{fffd}}]|[A-Za-z][{_cp932_odd()}]{{1,2}}[A-Za-z]"
 
 
 def _cp932_looks_wrong(text: str) -> str | None:
-    match = _cp932_misreadings().search(text)
-    if match is None:
+    # searched natively line by line; the match is named by Python's search (only when there is one)
+    if not pl.Series([text]).str.split("\n").explode().str.contains(_cp932_misreadings_native()).any():
         return None
+    match = _cp932_misreadings().search(text)
     return (f"read as CP932 it gives {match.group(0)!r}, characters a Latin-1 or Windows-1252 "
             "text turns into")
 
@@ -709,7 +742,7 @@ _INVALID_KIND = {"date": "unparseable_date", "timestamp": "unparseable_date",
 
 def _text(expr: pl.Expr) -> pl.Expr:
     stripped = expr.str.strip_chars()
-    return pl.when(stripped.str.len_chars() > 0).then(stripped).otherwise(None)
+    return pl.when(stripped.str.len_bytes() > 0).then(stripped).otherwise(None)
 
 
 def _cell(expr: pl.Expr, spec: ColumnSpec, plan: ReadPlan) -> pl.Expr:
@@ -737,36 +770,30 @@ def _fixed_offset(timezone: str, first_year: int, last_year: int) -> timedelta |
     return offset
 
 
-def _parse_timestamp(raw: pl.Expr, formats: list[str], timezone: str, years: tuple[int, int]) -> pl.Expr:
-    """UTC of the first format that reads the text: with an offset (%z) as written, else a local
-    time in `timezone` (converted once, whichever local format read it). A text read exactly by a
-    format with an offset is never read by one without, so the two kinds cannot disagree. `years`:
-    the years a plausible value falls in (a zone with one offset all through them is converted by
-    subtracting it, without polars' time-zone conversions)."""
-    offset, local = [], []
-    for fmt in formats:
-        value = raw.str.strptime(pl.Datetime("us"), fmt, strict=False, exact=True)
-        if "%z" in fmt or "%#z" in fmt:
-            offset.append(value.dt.convert_time_zone("UTC").dt.replace_time_zone(None))
-        else:
-            local.append(value)
-    parsed = offset[:]
-    fixed = _fixed_offset(timezone, *years) if local else None
+def _parse_as(raw: pl.Expr, type_: str, fmt: str, timezone: str, years: tuple[int, int]) -> pl.Expr:
+    """A date, or a time as naive UTC, read with one format: a time with an offset (%z) as written,
+    else as a local time in `timezone`. `years`: the years a plausible value falls in (a zone with
+    one offset all through them is converted by subtracting it, without polars' time-zone
+    conversions)."""
+    if type_ == "date":
+        return raw.str.strptime(pl.Date, fmt, strict=False, exact=True)
+    value = raw.str.strptime(pl.Datetime("us"), fmt, strict=False, exact=True)
+    if "%z" in fmt or "%#z" in fmt:
+        return value.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+    fixed = _fixed_offset(timezone, *years)
     if fixed is not None:
-        parsed.append(pl.coalesce(local) - pl.lit(fixed))
-    elif local:
-        naive = pl.coalesce(local)
-        # a local time inside a daylight-saving gap (a date-only value whose midnight does not
-        # exist) reads as the first instant after the gap
-        zoned = pl.coalesce(
-            naive.dt.replace_time_zone(timezone, ambiguous="earliest", non_existent="null"),
-            (naive + pl.duration(hours=1)).dt.replace_time_zone(
-                timezone, ambiguous="earliest", non_existent="null"))
-        parsed.append(zoned.dt.convert_time_zone("UTC").dt.replace_time_zone(None))
-    return pl.coalesce(parsed)
+        return value - pl.lit(fixed)
+    # a local time inside a daylight-saving gap (a date-only value whose midnight does not exist)
+    # reads as the first instant after the gap
+    zoned = pl.coalesce(
+        value.dt.replace_time_zone(timezone, ambiguous="earliest", non_existent="null"),
+        (value + pl.duration(hours=1)).dt.replace_time_zone(timezone, ambiguous="earliest",
+                                                            non_existent="null"))
+    return zoned.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
 
 
-def _typed(raw: pl.Expr, type_: str, formats: list[str], timezone: str, years: tuple[int, int]) -> pl.Expr:
+def _typed(raw: pl.Expr, type_: str) -> pl.Expr:
+    """A text typed as a number, an amount or a yes/no (dates and times: _parse_as)."""
     if type_ == "string":
         return raw
     if type_ == "integer":
@@ -776,11 +803,18 @@ def _typed(raw: pl.Expr, type_: str, formats: list[str], timezone: str, years: t
                 .cast(pl.Decimal(18, 2), strict=False))
     if type_ == "boolean":
         return raw.str.to_lowercase().replace_strict(BOOLEAN_LABELS, default=None, return_dtype=pl.Boolean)
-    if type_ == "date":
-        return pl.coalesce([raw.str.strptime(pl.Date, f, strict=False, exact=True) for f in formats])
-    if type_ == "timestamp":
-        return _parse_timestamp(raw, formats, timezone, years)
     raise ValueError(type_)
+
+
+def _by_distinct(frame: pl.DataFrame, expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """`expr`, a function of one column of few distinct texts (a picklist: its labels, yes/no),
+    evaluated once per distinct text and looked up per row."""
+    (name,) = set(expr.meta.root_names())
+    mapped = frame.select(pl.col(name).unique()).select(pl.col(name), expr.alias("value"))
+    known = mapped.filter(pl.col(name).is_not_null())
+    at_null = mapped.filter(pl.col(name).is_null())["value"]
+    default = pl.lit(at_null[0] if len(at_null) else None, dtype=dtype)
+    return pl.col(name).replace_strict(known[name], known["value"], default=default, return_dtype=dtype)
 
 
 def _raw_value(spec: ColumnSpec | None, plan: ReadPlan, codes: tuple[str, ...] = ()
@@ -830,6 +864,10 @@ def map_frame(frame: pl.DataFrame, plan: ReadPlan, stats: ReadStats | None = Non
     stage_parts = plan.stage_specs()
     for stage, part, spec in stage_parts:
         raw_exprs[f"stage:{stage}:{part}"] = _raw_value(spec, plan)[0]
+    for f in extract.fields:  # a picklist's labels are mapped once per distinct label
+        spec = mapping.columns.get(f.name)
+        if spec is not None and spec.values and len(set(raw_exprs[f.name].meta.root_names())) == 1:
+            raw_exprs[f.name] = _by_distinct(frame, raw_exprs[f.name], pl.Utf8)
     staged = frame.with_columns([e.alias(f"__raw__{k}") for k, e in raw_exprs.items()])
     if stats is not None and unmapped_exprs:
         _count_unmapped(frame, unmapped_exprs, stats)
@@ -837,15 +875,32 @@ def map_frame(frame: pl.DataFrame, plan: ReadPlan, stats: ReadStats | None = Non
     # the years of the values the load accepts (and a year either side: a value read in another
     # zone's offset still falls out of the bounds)
     years = (plan.limits.earliest.year - 1, plan.limits.latest(planned=True).year + 1)
+    columns = [(f.name, f.type, mapping.columns.get(f.name)) for f in extract.fields]
+    columns += [(f"stage:{s}:{p}", "timestamp", spec) for s, p, spec in stage_parts]
+    # dates and times: each format reads only the texts the formats before it did not read (the
+    # first format that reads a text wins), so a format the file rarely uses costs little
+    formats = {key: plan.base_formats(key, type_, spec) for key, type_, spec in columns
+               if type_ in ("date", "timestamp")}
+    types = dict((key, type_) for key, type_, _spec in columns)
 
-    def typed(key: str, type_: str, spec) -> pl.Expr:
-        formats = plan.base_formats(key, type_, spec) if type_ in ("date", "timestamp") else []
-        return _typed(pl.col(f"__raw__{key}"), type_, formats, mapping.timezone, years)
+    def parsed(key: str, k: int) -> pl.Expr:
+        raw = pl.col(f"__raw__{key}")
+        raw = raw if k == 0 else pl.when(pl.col(key).is_null()).then(raw)
+        return _parse_as(raw, types[key], formats[key][k], mapping.timezone, years)
 
-    typed_exprs = [typed(f.name, f.type, mapping.columns.get(f.name)).alias(f.name) for f in extract.fields]
-    typed_exprs += [typed(f"stage:{s}:{p}", "timestamp", spec).alias(f"stage:{s}:{p}")
-                    for s, p, spec in stage_parts]
-    staged = staged.with_columns(typed_exprs)
+    typed_exprs = []
+    for key, type_, _spec in columns:
+        if key in formats:
+            typed_exprs.append(parsed(key, 0) if formats[key] else
+                               pl.lit(None, dtype=pl.Date if type_ == "date" else pl.Datetime("us")))
+        elif type_ == "boolean":
+            typed_exprs.append(_by_distinct(staged, _typed(pl.col(f"__raw__{key}"), type_), pl.Boolean))
+        else:
+            typed_exprs.append(_typed(pl.col(f"__raw__{key}"), type_))
+    staged = staged.with_columns(e.alias(key) for e, (key, _t, _s) in zip(typed_exprs, columns, strict=True))
+    for k in range(1, max((len(f) for f in formats.values()), default=0)):
+        staged = staged.with_columns(pl.coalesce(pl.col(key), parsed(key, k)).alias(key)
+                                     for key in formats if len(formats[key]) > k)
 
     problems: list[tuple[pl.Expr, str, str, pl.Expr]] = []
     unpivoted = {"stage", "entered_at", "exited_at"} if mapping.stages else set()
@@ -862,8 +917,9 @@ def map_frame(frame: pl.DataFrame, plan: ReadPlan, stats: ReadStats | None = Non
     for f in extract.fields:
         if f.type != "string" or f.name not in mapping.columns:
             continue
-        bad_chars = r"[\x00-\x1f\x7f]" if f.name in extract.key else "\x00"
-        mask = pl.col(f"__raw__{f.name}").str.contains(bad_chars).fill_null(False)
+        raw = pl.col(f"__raw__{f.name}")
+        mask = (raw.str.contains(r"[\x00-\x1f\x7f]") if f.name in extract.key
+                else raw.str.contains("\x00", literal=True)).fill_null(False)
         what = "a control character" if f.name in extract.key else "a NUL byte"
         problems.append((mask, "invalid_text", f.name,
                          pl.lit(f"invalid_text: {_label(plan, f.name)} holds {what}")))
@@ -911,16 +967,18 @@ def map_frame(frame: pl.DataFrame, plan: ReadPlan, stats: ReadStats | None = Non
     extra_expr = (pl.struct([_text(pl.col(c)).alias(c) for c in extras]).struct.json_encode()
                   if extras else pl.lit(None, dtype=pl.Utf8))
 
-    # the reasons (strings) are made for the rows that have a problem only
-    staged = staged.with_columns(kind_expr.alias("reason_kind"), field_expr.alias("reason_field"))
-    ok = staged.filter(pl.col("reason_kind").is_null()).select(
+    # a row's problem, its kind and its reason are worked out for the rows that have one only
+    any_problem = pl.any_horizontal(m for m, *_ in problems) if problems else pl.lit(False)
+    staged = staged.with_columns(any_problem.alias("__problem"))
+    ok = staged.lazy().filter(~pl.col("__problem")).select(
         [pl.col(f.name) for f in extract.fields]
         + [pl.col(f"stage:{s}:{p}") for s, p, _ in stage_parts]
         + [pl.col("_line_number"), flags.alias("_flags"), extra_expr.alias("_extra"), pl.col("_raw_text"),
-           *(pl.col(c) for c in HASH_COLUMNS)])
-    problem = staged.filter(pl.col("reason_kind").is_not_null()).select(
-        pl.col("_line_number"), pl.col("_raw_text"), pl.col("reason_kind"), pl.col("reason_field"),
-        message_expr.alias("reason"), key_expr.alias("record_key"))
+           *(pl.col(c) for c in HASH_COLUMNS)]).collect()
+    problem = staged.lazy().filter(pl.col("__problem")).select(
+        pl.col("_line_number"), pl.col("_raw_text"), kind_expr.alias("reason_kind"),
+        field_expr.alias("reason_field"), message_expr.alias("reason"),
+        key_expr.alias("record_key")).collect()
     return ok, problem
 
 
