@@ -136,29 +136,37 @@
         {%- endif %} as _removed_by_load_id
     from (
         {#- Only a key held by more than one load has versions to rank: the loader quarantines a
-            key repeated inside a file, so with a single load every record has one version, and
-            the window (a sort of the whole table) runs on the repeated keys alone. -#}
+            key repeated inside a file, so a load holds a key once, and a key with several versions
+            has one outside the load with the most rows. Those few keys (a day's changes) are
+            counted, and the window (a sort of the whole table) runs on the repeated keys alone. -#}
         {%- set same_key %}{% for k in key %}mv.{{ k }} is not distinct from r.{{ k }}{{ ' and ' if not loop.last }}{% endfor %}{% endset %}
         {%- set multi_version %}
-            select {{ key | join(', ') }} from {{ relation }}
-            where _repeated_in_load_id is null
-                and (select count(distinct _load_id) from {{ relation }} where _repeated_in_load_id is null) > 1
-            group by {{ key | join(', ') }}
+            select {% for k in key %}r.{{ k }}, {% endfor %}1 as _multi
+            from {{ relation }} as r
+            inner join (
+                select distinct {{ key | join(', ') }} from {{ relation }}
+                where _repeated_in_load_id is null
+                    and _load_id <> (select _load_id from {{ relation }} group by _load_id
+                                     order by count(*) desc, _load_id limit 1)
+            ) as mv on {{ same_key }}
+            where r._repeated_in_load_id is null
+            group by {% for k in key %}r.{{ k }}{{ ', ' if not loop.last }}{% endfor %}
             having count(*) > 1
         {%- endset %}
+        {%- set r_key %}{% for k in key %}r.{{ k }}{{ ', ' if not loop.last }}{% endfor %}{% endset %}
         select
             r.*,
             m.mapping as _mapping,
             m.carried_fields as _carried_fields,
             row_number() over (
-                partition by {{ key | join(', ') }}
-                order by {% if modified_field %}{{ modified_field }} desc nulls last, {% endif %}r._loaded_at desc, r._load_id desc, r._line_number desc
+                partition by {{ r_key }}
+                order by {% if modified_field %}r.{{ modified_field }} desc nulls last, {% endif %}r._loaded_at desc, r._load_id desc, r._line_number desc
             ) as _version_rank,
-            count(*) over (partition by {{ key | join(', ') }}) as _version_count
+            count(*) over (partition by {{ r_key }}) as _version_count
         from {{ relation }} as r
+        inner join ({{ multi_version }}) as mv on {{ same_key }}
         left join {{ manifest }} as m on m.load_id = r._load_id
         where r._repeated_in_load_id is null
-            and exists (select 1 from ({{ multi_version }}) as mv where {{ same_key }})
         union all
         select
             r.*,
@@ -167,9 +175,9 @@
             cast(1 as {{ dbt.type_bigint() }}) as _version_rank,
             cast(1 as {{ dbt.type_bigint() }}) as _version_count
         from {{ relation }} as r
+        left join ({{ multi_version }}) as mv on {{ same_key }}
         left join {{ manifest }} as m on m.load_id = r._load_id
-        where r._repeated_in_load_id is null
-            and not exists (select 1 from ({{ multi_version }}) as mv where {{ same_key }})
+        where r._repeated_in_load_id is null and mv._multi is null
     ) as v
     {%- if key | length == 1 %}
     left join ({{ newest_full_exports(table) }}) as n on n.mapping = v._mapping
