@@ -174,11 +174,16 @@ def test_the_build_runs_the_data_tests_and_the_dbt_unit_tests_pass(demo_workspac
     ws = tmp_path / "ws"  # a copy: the dbt command writes its own results into the workspace
     ws.mkdir()
     shutil.copy(demo_workspace / "warehouse.duckdb", ws / "warehouse.duckdb")
-    cli("dbt", "--workspace", str(ws), "test", "--select", "test_type:unit")
-    unit = [r for r in json.loads((ws / ".dbt" / "target" / "run_results.json").read_text())["results"]
-            if r["unique_id"].startswith("unit_test.")]  # not the on-run-start hook (Spark's)
+    cli("dbt", "--workspace", str(ws), "test", "--select", "test_type:unit", "tag:sql_check")
+    checked = json.loads((ws / ".dbt" / "target" / "run_results.json").read_text())["results"]
+    unit = [r for r in checked if r["unique_id"].startswith("unit_test.")]  # not the on-run-start hook (Spark's)
     assert len(unit) >= 40
     assert {r["status"] for r in unit} == {"pass"}
+    # the keys the SQL guarantees (tag sql_check): left out of every run, checked here
+    sql_checks = [r for r in checked if r["unique_id"].startswith("test.")]
+    assert len(sql_checks) == 4
+    assert {r["status"] for r in sql_checks} == {"pass"}
+    assert not {r["unique_id"] for r in sql_checks} & {r["unique_id"] for r in results["results"]}
 
 
 def test_dbt_test_warnings_reach_the_quality_results(demo_workspace: Path):
