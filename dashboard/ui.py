@@ -20,7 +20,17 @@ from pipelines.measures import measure_label
 from pipelines.publish import open_serving
 from pipelines.reporting import metrics
 from pipelines.reporting.metrics import DIMENSIONS, Filters
-from pipelines.reporting.text import TEXT, fmt_money, fmt_month, local_column, text
+from pipelines.reporting.text import (
+    TEXT,
+    fmt_decimal,
+    fmt_int,
+    fmt_money,
+    fmt_month,
+    fmt_pct,
+    fmt_points,
+    local_column,
+    text,
+)
 from pipelines.safe_text import PERSONAL_MASKS, spreadsheet_safe
 from pipelines.workspace import Workspace
 
@@ -372,6 +382,9 @@ def csv_download(df: pd.DataFrame) -> bytes:
     return df.map(spreadsheet_safe).to_csv(index=False).encode("utf-8-sig")
 
 
+WIDE_TABLE_COLUMNS = 6  # wider tables keep their first column pinned
+
+
 def table(ctx: Context, df: pd.DataFrame, key: str, total: int | None = None, **column_config) -> None:
     """Show a prepared table with a CSV download (UTF-8 with BOM, opens in Excel). Numbers read
     as everywhere else: counts and amounts with thousands separators, rates (pct_column) with one
@@ -382,13 +395,29 @@ def table(ctx: Context, df: pd.DataFrame, key: str, total: int | None = None, **
     shown, config = df.copy(), {}
     for column in df.columns:
         spec = column_config.get(column)
-        if isinstance(spec, Percent):  # a fraction shown as a percentage with one decimal
-            shown[column] = pd.to_numeric(df[column], errors="coerce") * 100
-            config[column] = st.column_config.NumberColumn(spec.label, format="%.1f%%")
+        numeric = pd.api.types.is_numeric_dtype(df[column]) and not pd.api.types.is_bool_dtype(df[column])
+        if isinstance(spec, Percent | Points) or spec is None and numeric:
+            values = pd.to_numeric(df[column], errors="coerce")
+            if values.isna().any():  # the grid writes a missing number "None": shown as text, "–"
+                write = fmt_pct if isinstance(spec, Percent) else fmt_points if isinstance(spec, Points) \
+                    else fmt_int if (values.dropna() % 1 == 0).all() else fmt_decimal
+                shown[column] = values.map(write)
+                config[column] = st.column_config.TextColumn(spec.label if spec else None, alignment="right")
+            elif isinstance(spec, Percent):  # a fraction shown as a percentage with one decimal
+                shown[column] = values * 100
+                config[column] = st.column_config.NumberColumn(spec.label, format="%.1f%%")
+            elif isinstance(spec, Points):  # a difference of rates in signed percentage points
+                shown[column] = values * 100
+                config[column] = st.column_config.NumberColumn(spec.label, format="%+.1f pt")
+            else:
+                config[column] = st.column_config.NumberColumn(format="localized")
         elif spec is not None:
             config[column] = spec
-        elif pd.api.types.is_numeric_dtype(df[column]) and not pd.api.types.is_bool_dtype(df[column]):
-            config[column] = st.column_config.NumberColumn(format="localized")
+        elif not pd.api.types.is_bool_dtype(df[column]):
+            shown[column] = df[column].astype(object).where(df[column].notna(), "")  # not "None"
+    if len(df.columns) > WIDE_TABLE_COLUMNS:  # the row's name stays in view while the table scrolls
+        first = df.columns[0]
+        config[first] = {**config.get(first, st.column_config.Column()), "pinned": True}
     st.dataframe(shown, hide_index=True, width="stretch", column_config=config or None)
     if total is not None and total > len(df):
         st.caption(ctx.t("rows_shown", shown=len(df), total=total))
@@ -399,6 +428,24 @@ def table(ctx: Context, df: pd.DataFrame, key: str, total: int | None = None, **
         mime="text/csv",
         key=f"dl_{key}",
     )
+
+
+def lead_list(ctx: Context, leads: pd.DataFrame, key: str, total: int) -> None:
+    """The lead cycles behind a number (a drill-down: metrics' transition and stage leads), as a
+    table with its download; personal data masked unless the rules turn masking off."""
+    shown = prepare(
+        ctx,
+        leads,
+        ["cohort_month", "lead_id", "person_name", "email", "account_name", "segment", "original_channel",
+         "owner", "grade", "score", "mql_reached_at", "sql_reached_at", "decision", "non_sql_reason"],
+        codes={"segment": "segment", "original_channel": "channel", "decision": "decision",
+               "non_sql_reason": "reason"},
+        local_times=("mql_reached_at", "sql_reached_at"),
+        months=("cohort_month",),
+    )
+    table(ctx, shown, key, total=total)
+    if ctx.mask:
+        st.caption(ctx.t("masked_note"))
 
 
 def delta(ctx: Context, change: str | None, basis: str) -> str | None:
@@ -416,6 +463,18 @@ class Percent:
 def pct_column(ctx: Context, label_key: str) -> Percent:
     """A table column of rates (fractions), shown as percentages with one decimal (see table)."""
     return Percent(ctx.t(label_key))
+
+
+@dataclass(frozen=True)
+class Points:
+    """A table column of differences between rates under `label`, shown as +2.6 pt (fmt_points)."""
+
+    label: str
+
+
+def points_column(ctx: Context, label_key: str) -> Points:
+    """A table column of rate differences (a gap to target), in signed percentage points."""
+    return Points(ctx.t(label_key))
 
 
 # --- charts ----------------------------------------------------------------------------------

@@ -487,14 +487,20 @@ def dashboard(workspace: str | None, port: int) -> None:
     if not ws.serving.exists():
         _fail(f"nothing published yet in {ws.root}: run `leadjourney demo` or `leadjourney run` first")
     os.environ[ENV_VAR] = str(ws.root)
-    streamlit = shutil.which("streamlit") or _fail("the streamlit command is not installed")
     import dashboard as dashboard_package
 
     app = Path(dashboard_package.__file__).resolve().parent / "app.py"
+    # The server runs in this process, with what the pages import (plotly, pandas, DuckDB, the
+    # figures) imported before it starts: the first page a fresh server opens does not pay for it.
+    from streamlit.web import cli as streamlit_cli
+
+    import dashboard.ui  # noqa: F401
+
     click.echo(f"dashboard: http://127.0.0.1:{port}   (workspace {ws.root}; Ctrl-C to stop)")
-    os.execv(streamlit, [streamlit, "run", str(app), "--server.address", "127.0.0.1",
-                         "--server.port", str(port), "--server.headless", "true",
-                         "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer"])
+    sys.argv = ["streamlit", "run", str(app), "--server.address", "127.0.0.1", "--server.port", str(port),
+                "--server.headless", "true", "--browser.gatherUsageStats", "false",
+                "--client.toolbarMode", "viewer"]
+    sys.exit(streamlit_cli.main())
 
 
 def entry() -> None:

@@ -79,6 +79,8 @@ def test_every_page_renders_in_both_languages(app, demo_workspace, lang):
         for frame in at.dataframe:
             raw = [c for c in frame.value.columns if re.fullmatch(r"[a-z]+(_[a-z0-9]+)+", str(c))]
             assert not raw, f"{page} ({lang}) shows untranslated headers {raw}"
+            # the grid writes a missing value "None": a table shows it as text ("–" or blank)
+            assert not frame.value.isna().any().any(), f"{page} ({lang}) shows a missing value as None"
             cells = {str(v) for column in frame.value.columns
                      if pd.api.types.is_string_dtype(frame.value[column])
                      for v in frame.value[column].dropna()}
@@ -210,6 +212,27 @@ def test_bottleneck_drill_down_lists_the_leads_behind_the_number(app, demo_works
     assert not at.exception
     label = [m.label for m in at.metric if "Did not convert" in m.label][0]
     assert metric(at, label) == fmt_int(entered - converted)
+
+
+def test_a_funnel_stage_drills_down_to_its_leads(app, demo_workspace):
+    """The cohort funnel's SQL stage (?drill=sql, as a click on it writes): the MQL cohort cycles
+    that reached SQL, and those that stopped there (no opportunity), counted from the members mart
+    over the whole period."""
+    first, last = months_range(demo_workspace)
+    at = app("funnel", lang="en", drill="sql", **{"from": first, "to": last})
+    assert at.selectbox(key="funnel_drill_stage").value == "sql"
+    with serving(demo_workspace) as con:
+        reached, stopped = con.execute("""
+            SELECT count_if(reached_sql = 1), count_if(reached_sql = 1 AND reached_opportunity = 0)
+            FROM marts.funnel_cohort_members
+            WHERE cohort_basis = 'mql' AND metric_style = 'cumulative' AND window_days = 0""").fetchone()
+    assert 0 < stopped < reached
+    assert metric(at, "SQL · Reached it") == fmt_int(reached)
+    table = next(f.value for f in at.dataframe if "Lead id" in f.value)
+    assert len(table) == min(reached, 1000)
+    at.radio(key="funnel_drill_outcome").set_value("stopped").run()
+    assert not at.exception
+    assert metric(at, "SQL · Did not reach Opportunity") == fmt_int(stopped)
 
 
 def test_the_bottleneck_page_adds_up_under_the_filters(app, demo_workspace):

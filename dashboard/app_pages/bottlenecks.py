@@ -86,7 +86,7 @@ ui.table(
     "bottleneck_gaps",
     **{
         t("conversion_rate"): ui.pct_column(ctx, "conversion_rate"),
-        t("gap_to_target"): ui.pct_column(ctx, "gap_to_target"),
+        t("gap_to_target"): ui.points_column(ctx, "gap_to_target"),
     },
 )
 
@@ -120,7 +120,7 @@ ui.table(
     "bottleneck_segments",
     **{
         t("conversion_rate"): ui.pct_column(ctx, "conversion_rate"),
-        t("gap_to_target"): ui.pct_column(ctx, "gap_to_target"),
+        t("gap_to_target"): ui.points_column(ctx, "gap_to_target"),
     },
 )
 
@@ -152,37 +152,7 @@ leads, total = metrics.transition_leads(
     ctx.q, ctx.filters, kpi, outcome, *(segment if segment else (None, None))
 )
 st.metric(f"{ctx.label('kpi', kpi)} · {t(f'outcome_{outcome}')}", fmt_int(total))
-shown = ui.prepare(
-    ctx,
-    leads,
-    [
-        "cohort_month",
-        "lead_id",
-        "person_name",
-        "email",
-        "account_name",
-        "segment",
-        "original_channel",
-        "owner",
-        "grade",
-        "score",
-        "mql_reached_at",
-        "sql_reached_at",
-        "decision",
-        "non_sql_reason",
-    ],
-    codes={
-        "segment": "segment",
-        "original_channel": "channel",
-        "decision": "decision",
-        "non_sql_reason": "reason",
-    },
-    local_times=("mql_reached_at", "sql_reached_at"),
-    months=("cohort_month",),
-)
-ui.table(ctx, shown, f"leads_{kpi}_{outcome}", total=total)
-if ctx.mask:
-    st.caption(t("masked_note"))
+ui.lead_list(ctx, leads, f"leads_{kpi}_{outcome}", total)
 
 st.subheader(t("time_in_stage"))
 days = metrics.time_in_stage(ctx.q, ctx.filters)
@@ -200,6 +170,13 @@ with left:
         ("p90_days", ui.COLORS["accent"]),
     ):
         fig.add_bar(x=labels, y=days[column], name=t(column), marker_color=color)
+    if "mql" in set(days["stage"]):  # an MQL waits for its first contact: the SLA's deadline over its bars
+        at = list(days["stage"]).index("mql")
+        hours = float(ctx.rules["sla_first_contact_hours"])
+        fig.add_shape(type="line", xref="x", x0=at - 0.45, x1=at + 0.45, y0=hours / 24, y1=hours / 24,
+                      line={"color": ui.COLORS["band"], "dash": "dash", "width": 2})
+        fig.add_annotation(x=at, y=hours / 24, text=t("first_contact_sla_line", hours=hours), showarrow=False,
+                           yshift=10, font={"color": ui.COLORS["band"]})
     fig.update_yaxes(title=t("days"))
     ui.chart(ui.layout(fig), "time_in_stage_chart")
 with right:

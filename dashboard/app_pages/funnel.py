@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard import ui
 from pipelines.reporting import metrics
-from pipelines.reporting.text import fmt_pct, fmt_points
+from pipelines.reporting.text import fmt_int, fmt_pct, fmt_points
 
 ctx = ui.context()
 t = ctx.t
@@ -73,6 +73,10 @@ if view == "period":
             name=ctx.label("stage", stage),
             mode="lines+markers",
         )
+    # marketing's monthly MQL commitment, company-wide: drawn when no filter narrows the leads
+    if "mql" in pivot.columns and not ctx.filters.has_lead_filters:
+        mql_target = float(ctx.rules["target_mql_per_month"])
+        ui.target_line(fig, ctx, mql_target, f"MQL {mql_target:,.0f}")
     ui.chart(ui.layout(fig), "funnel_period_trend")
     shown = data.assign(stage=data["stage"].map(lambda s: ctx.label("stage", s)))
     shown = ui.prepare(ctx, shown, ["month", "stage", "entries", "leads"], months=("month",))
@@ -141,7 +145,8 @@ with left:
             marker_color=ui.COLORS["primary"],
         )
     )
-    ui.chart(ui.layout(fig, height=380), "funnel_cohort_chart")
+    clicked = ui.chart(ui.layout(fig, height=380), "funnel_cohort_chart", select=True)  # a stage drills down
+    st.caption(t("click_stage_to_drill"))
 with right:
     choices = [k for k in ("mql_to_sql", "sql_to_opportunity", "opportunity_to_won", "mql_to_won")
                if ui.measurable(missing, *metrics.transition_measures(k))]
@@ -193,6 +198,26 @@ ui.table(
         t("band_rate"): ui.pct_column(ctx, "band_rate"),
     },
 )
+
+st.subheader(t("funnel_drill_title"))
+d1, d2 = st.columns(2)
+ui.drill(clicked, "funnel_drill_stage", "drill", stages)
+stage = d1.selectbox(
+    t("stage"), stages, key="funnel_drill_stage", format_func=lambda s: ctx.label("stage", s)
+)
+ui.keep_in_url("drill", stage)
+later = stages[stages.index(stage) + 1] if stage != stages[-1] else None
+outcome = d2.radio(
+    t("drill_outcome"),
+    ["reached", "stopped"] if later else ["reached"],
+    key="funnel_drill_outcome",
+    format_func=lambda o: t(f"funnel_outcome_{o}", next=ctx.label("stage", later) if later else ""),
+    horizontal=True,
+)
+leads, total = metrics.cohort_stage_leads(ctx.q, ctx.filters, basis, style, window, stage, later, outcome)
+which = t(f"funnel_outcome_{outcome}", next=ctx.label("stage", later) if later else "")
+st.metric(f"{ctx.label('stage', stage)} · {which}", fmt_int(total))
+ui.lead_list(ctx, leads, f"leads_{stage}_{outcome}", total)
 
 monthly = data.copy()
 for s in stages[1:]:

@@ -161,6 +161,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "window_any": ("期限なし", "Any time"),
     "window_days": ("{days} 日以内", "{days} days"),
     "funnel_chart": ("ファネル", "Funnel"),
+    "click_stage_to_drill": ("ファネルのステージをクリックすると、そのリードを下に表示します。",
+                             "Click a stage of the funnel to list its leads below."),
+    "funnel_drill_title": ("ステージのリード", "The leads at a stage"),
+    "funnel_outcome_reached": ("到達したリード", "Reached it"),
+    "funnel_outcome_stopped": ("{next}に進まなかったリード", "Did not reach {next}"),
     "conversion_trend": ("{kpi} の推移", "{kpi} by month"),
     "step": ("段階", "Stage"),
     "from_previous": ("前段階からの転換率", "From previous stage"),
@@ -207,6 +212,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "mean_days": ("平均", "Mean"),
     "histogram_stage": ("分布を見るステージ", "Distribution for stage"),
     "days": ("日数", "Days"),
+    "first_contact_sla_line": ("初回接触 SLA {hours:g} 時間", "First-contact SLA {hours:g} h"),
     "stalled_title": (
         "停滞リード（滞留が全体の 90% 点を超過）",
         "Stalled leads (longer than 90% of leads stay)",
@@ -659,6 +665,11 @@ def _missing(value) -> bool:
 
 def fmt_int(value) -> str:
     return "–" if _missing(value) else f"{int(round(float(value))):,}"
+
+
+def fmt_decimal(value, digits: int = 1) -> str:
+    """A measure with decimals (days, hours, a score average), with thousands separators."""
+    return "–" if _missing(value) else f"{float(value):,.{digits}f}"
 
 
 def fmt_pct(value, digits: int = 1) -> str:

@@ -198,6 +198,49 @@ def transition_leads(
     return rows, total
 
 
+def cohort_stage_leads(
+    q: Query,
+    f: Filters,
+    basis: str,
+    style: str,
+    window_days: int,
+    stage: str,
+    next_stage: str | None,
+    outcome: str,
+    limit: int = 1000,
+) -> tuple[pd.DataFrame, int]:
+    """The cohort lead cycles behind one stage of the cohort funnel (the members cohort_funnel
+    sums, under the same basis, style, window and filters): 'reached' the stage, or 'stopped' there
+    (reached it, not `next_stage`). Returns (the newest `limit` rows, total)."""
+    measured = set(COHORT_STAGES)
+    if outcome not in ("reached", "stopped") or stage not in measured | {basis} or \
+            next_stage is not None and next_stage not in measured:
+        raise ValueError(f"{stage}/{next_stage}/{outcome}")
+    reached = "true" if stage == basis else f"m.reached_{stage} = 1"
+    if outcome == "stopped" and next_stage is not None:
+        reached += f" AND m.reached_{next_stage} = 0"
+    lead_sql, lead_params = f.lead_clause()
+    month_sql, month_params = f.month_clause("m.cohort_month")
+    base = f"""
+        FROM marts.funnel_cohort_members AS m{f.join("m")}
+        WHERE m.cohort_basis = ? AND m.metric_style = ? AND m.window_days = ? AND {reached}
+            {month_sql}{lead_sql}"""
+    params = (basis, style, window_days, *month_params, *lead_params)
+    total = int(q(f"SELECT count(*) AS n {base}", params)["n"].iloc[0])
+    rows = q(
+        f"""
+        WITH shown AS (
+            SELECT m.lead_id, m.cycle_number, m.cohort_month, m.cohort_entered_at {base}
+            ORDER BY m.cohort_entered_at DESC, m.lead_id LIMIT ?
+        )
+        SELECT s.cohort_month, {_LEAD_LIST}
+        FROM shown AS s INNER JOIN marts.lead_journey AS j USING (lead_id, cycle_number)
+        ORDER BY s.cohort_entered_at DESC, j.lead_id""",
+        (*params, limit),
+    )
+    return rows, total
+
+
 _STAGE_DAYS = (
     ("mql", "days_in_mql"),
     ("sal", "days_in_sal"),
