@@ -15,8 +15,10 @@ import statistics
 import time
 from pathlib import Path
 
+from dashboard.pages import PAGES as SECTIONS
+
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = ("executive", "funnel", "bottlenecks", "scoring", "accounts", "sla", "quality", "review")
+PAGES = [name for _section, pages in SECTIONS for name, _title, _icon in pages]  # every page
 
 
 def main() -> None:

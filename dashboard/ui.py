@@ -21,13 +21,10 @@ from pipelines.publish import open_serving
 from pipelines.reporting import metrics
 from pipelines.reporting.metrics import DIMENSIONS, Filters
 from pipelines.reporting.text import (
+    MISSING,
     TEXT,
-    fmt_decimal,
-    fmt_int,
     fmt_money,
     fmt_month,
-    fmt_pct,
-    fmt_points,
     local_column,
     text,
 )
@@ -88,15 +85,23 @@ class Context:
 # --- data access -----------------------------------------------------------------------------
 
 
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _serving(path: str, version: str) -> duckdb.DuckDBPyConnection:
+    """One read-only connection per published copy (`version`), shared by the sessions: its block
+    cache serves every page, and attaching the file costs once, not per query. Publication replaces
+    the file atomically: a new version opens the new copy, and readers of the old one finish on it.
+    The pipeline never writes this file, so no lock is held that a run needs."""
+    return open_serving(Path(path))
+
+
 @st.cache_data(show_spinner=False, max_entries=2000)
 def _cached_query(path: str, version: str, sql: str, params: tuple) -> pd.DataFrame:
-    # A short-lived read-only connection: publication replaces the file atomically, so a reader
-    # sees the old copy or the new one, and never holds a lock a pipeline run needs.
-    con = open_serving(Path(path))
+    cursor = _serving(path, version).cursor()  # a cursor per query: one connection, many threads
     try:
-        return con.execute(sql, list(params)).df()
+        cursor.execute("USE serving")
+        return cursor.execute(sql, list(params)).df()
     finally:
-        con.close()
+        cursor.close()
 
 
 def serving_version(serving: Path) -> str:
@@ -395,30 +400,21 @@ def table(ctx: Context, df: pd.DataFrame, key: str, total: int | None = None, **
     shown, config = df.copy(), {}
     for column in df.columns:
         spec = column_config.get(column)
-        numeric = pd.api.types.is_numeric_dtype(df[column]) and not pd.api.types.is_bool_dtype(df[column])
-        if isinstance(spec, Percent | Points) or spec is None and numeric:
-            values = pd.to_numeric(df[column], errors="coerce")
-            if values.isna().any():  # the grid writes a missing number "None": shown as text, "–"
-                write = fmt_pct if isinstance(spec, Percent) else fmt_points if isinstance(spec, Points) \
-                    else fmt_int if (values.dropna() % 1 == 0).all() else fmt_decimal
-                shown[column] = values.map(write)
-                config[column] = st.column_config.TextColumn(spec.label if spec else None, alignment="right")
-            elif isinstance(spec, Percent):  # a fraction shown as a percentage with one decimal
-                shown[column] = values * 100
-                config[column] = st.column_config.NumberColumn(spec.label, format="%.1f%%")
-            elif isinstance(spec, Points):  # a difference of rates in signed percentage points
-                shown[column] = values * 100
-                config[column] = st.column_config.NumberColumn(spec.label, format="%+.1f pt")
-            else:
-                config[column] = st.column_config.NumberColumn(format="localized")
+        if isinstance(spec, Percent):  # a fraction shown as a percentage with one decimal
+            shown[column] = pd.to_numeric(df[column], errors="coerce") * 100
+            config[column] = st.column_config.NumberColumn(spec.label, format="%.1f%%")
+        elif isinstance(spec, Points):  # a difference of rates in signed percentage points
+            shown[column] = pd.to_numeric(df[column], errors="coerce") * 100
+            config[column] = st.column_config.NumberColumn(spec.label, format="%+.1f pt")
         elif spec is not None:
             config[column] = spec
-        elif not pd.api.types.is_bool_dtype(df[column]):
-            shown[column] = df[column].astype(object).where(df[column].notna(), "")  # not "None"
+        elif pd.api.types.is_numeric_dtype(df[column]) and not pd.api.types.is_bool_dtype(df[column]):
+            config[column] = st.column_config.NumberColumn(format="localized")
     if len(df.columns) > WIDE_TABLE_COLUMNS:  # the row's name stays in view while the table scrolls
         first = df.columns[0]
         config[first] = {**config.get(first, st.column_config.Column()), "pinned": True}
-    st.dataframe(shown, hide_index=True, width="stretch", column_config=config or None)
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=config or None,
+                 placeholder=MISSING)  # a missing value reads "–", as on the cards, not "None"
     if total is not None and total > len(df):
         st.caption(ctx.t("rows_shown", shown=len(df), total=total))
     st.download_button(

@@ -490,17 +490,12 @@ def dashboard(workspace: str | None, port: int) -> None:
     import dashboard as dashboard_package
 
     app = Path(dashboard_package.__file__).resolve().parent / "app.py"
-    # The server runs in this process, with what the pages import (plotly, pandas, DuckDB, the
-    # figures) imported before it starts: the first page a fresh server opens does not pay for it.
-    from streamlit.web import cli as streamlit_cli
-
-    import dashboard.ui  # noqa: F401
-
     click.echo(f"dashboard: http://127.0.0.1:{port}   (workspace {ws.root}; Ctrl-C to stop)")
-    sys.argv = ["streamlit", "run", str(app), "--server.address", "127.0.0.1", "--server.port", str(port),
-                "--server.headless", "true", "--browser.gatherUsageStats", "false",
-                "--client.toolbarMode", "viewer"]
-    sys.exit(streamlit_cli.main())
+    # Streamlit of this environment, whether or not its scripts are on PATH
+    os.execv(sys.executable, [sys.executable, "-m", "streamlit", "run", str(app),
+                              "--server.address", "127.0.0.1", "--server.port", str(port),
+                              "--server.headless", "true", "--browser.gatherUsageStats", "false",
+                              "--client.toolbarMode", "viewer"])
 
 
 def entry() -> None:

@@ -183,7 +183,8 @@ def test_a_click_on_a_funnel_stage_lists_its_leads(browser, served):
     page = browser.new_page(viewport={"width": 1440, "height": 1000})
     page.goto(f"{base}/funnel?lang=en")
     page.wait_for_selector(".st-key-funnel_cohort_chart .main-svg", timeout=60_000)
-    page.wait_for_function("() => new URLSearchParams(location.search).get('drill') === 'mql'", timeout=30_000)
+    page.wait_for_function("() => new URLSearchParams(location.search).get('drill') === 'mql'",
+                           timeout=30_000)
     stages = page.locator(".st-key-funnel_cohort_chart .funnellayer .trace").first.locator(".point")
     third = stages.nth(2)  # MQL, SAL, SQL
     third.scroll_into_view_if_needed()
@@ -191,7 +192,8 @@ def test_a_click_on_a_funnel_stage_lists_its_leads(browser, served):
     page.wait_for_timeout(300)
     box = third.bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    page.wait_for_function("() => new URLSearchParams(location.search).get('drill') === 'sql'", timeout=30_000)
+    page.wait_for_function("() => new URLSearchParams(location.search).get('drill') === 'sql'",
+                           timeout=30_000)
     page.wait_for_timeout(500)
     label = " ".join(page.locator('[data-testid="stMetricLabel"]').all_inner_texts())
     page.close()

@@ -219,7 +219,7 @@ def test_killed_runs_leave_the_last_good_copy_and_an_exact_next_run(tmp_path: Pa
 def test_a_reader_sees_a_new_publication_while_another_still_reads_the_old_copy(demo_workspace, tmp_path):
     """DuckDB shares one database instance per path in a process: a dashboard session connecting
     while another still reads the replaced copy must not get the old one (and cache it as new)."""
-    from dashboard.ui import _cached_query
+    from dashboard.ui import _cached_query, _serving
 
     for name in ("warehouse.duckdb", "serving.duckdb"):
         shutil.copy(demo_workspace / name, tmp_path / name)
@@ -230,5 +230,6 @@ def test_a_reader_sees_a_new_publication_while_another_still_reads_the_old_copy(
         _cached_query.clear()
         shown = _cached_query(str(serving), "v2", "SELECT run_id FROM meta.publication", ())
         assert shown["run_id"].iloc[0] == "the-new-one"
+        assert _serving(str(serving), "v2") is _serving(str(serving), "v2")  # one connection a copy
     finally:
         holder.close()

@@ -176,7 +176,8 @@ def test_the_build_runs_the_data_tests_and_the_dbt_unit_tests_pass(demo_workspac
     shutil.copy(demo_workspace / "warehouse.duckdb", ws / "warehouse.duckdb")
     cli("dbt", "--workspace", str(ws), "test", "--select", "test_type:unit", "tag:sql_check")
     checked = json.loads((ws / ".dbt" / "target" / "run_results.json").read_text())["results"]
-    unit = [r for r in checked if r["unique_id"].startswith("unit_test.")]  # not the on-run-start hook (Spark's)
+    # (not the on-run-start hook, Spark's)
+    unit = [r for r in checked if r["unique_id"].startswith("unit_test.")]
     assert len(unit) >= 40
     assert {r["status"] for r in unit} == {"pass"}
     # the keys the SQL guarantees (tag sql_check): left out of every run, checked here

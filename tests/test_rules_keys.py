@@ -255,8 +255,10 @@ class Quality:
 
 
 def dashboard_fingerprint(ws: Path, rules: Rules, monkeypatch) -> str:
+    from dashboard.ui import _serving
     from tests.conftest import app_page
 
+    _serving.clear()  # the dashboard's connection to the copy this one overwrites (closed when dropped)
     copy_ws = ws.parent / "walk_ws"
     shutil.rmtree(copy_ws, ignore_errors=True)
     copy_ws.mkdir()

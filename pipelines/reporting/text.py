@@ -657,6 +657,9 @@ def pick(pair: tuple[str, str], lang: str) -> str:
     return pair[0] if lang == "ja" else pair[1]
 
 
+MISSING = "–"  # how a missing value reads in every card, table and slide
+
+
 def _missing(value) -> bool:
     return (
         value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA or value is pd.NaT
@@ -664,25 +667,20 @@ def _missing(value) -> bool:
 
 
 def fmt_int(value) -> str:
-    return "–" if _missing(value) else f"{int(round(float(value))):,}"
-
-
-def fmt_decimal(value, digits: int = 1) -> str:
-    """A measure with decimals (days, hours, a score average), with thousands separators."""
-    return "–" if _missing(value) else f"{float(value):,.{digits}f}"
+    return MISSING if _missing(value) else f"{int(round(float(value))):,}"
 
 
 def fmt_pct(value, digits: int = 1) -> str:
-    return "–" if _missing(value) else f"{float(value) * 100:.{digits}f}%"
+    return MISSING if _missing(value) else f"{float(value) * 100:.{digits}f}%"
 
 
 def fmt_points(value, digits: int = 1) -> str:
     """A difference of two rates in percentage points, signed."""
-    return "–" if _missing(value) else f"{float(value) * 100:+.{digits}f} pt"
+    return MISSING if _missing(value) else f"{float(value) * 100:+.{digits}f} pt"
 
 
 def fmt_days(value) -> str:
-    return "–" if _missing(value) else f"{float(value):.1f}"
+    return MISSING if _missing(value) else f"{float(value):.1f}"
 
 
 _SYMBOLS = {"JPY": "¥", "USD": "$", "EUR": "€"}
@@ -691,7 +689,7 @@ _SYMBOLS = {"JPY": "¥", "USD": "$", "EUR": "€"}
 def fmt_money(value, currency: str, lang: str, compact: bool = False) -> str:
     """¥1,234,567; compact: ¥45.0億 / ¥4.50B for headline figures."""
     if _missing(value):
-        return "–"
+        return MISSING
     amount = float(value)
     symbol = _SYMBOLS.get(currency, currency + " ")
     sign = "-" if amount < 0 else ""
@@ -715,7 +713,7 @@ _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oc
 def fmt_month(value, lang: str) -> str:
     """2026年10月 / Oct 2026."""
     if _missing(value):
-        return "–"
+        return MISSING
     d = pd.Timestamp(value)
     return f"{d.year}年{d.month}月" if lang == "ja" else f"{_MONTHS_EN[d.month - 1]} {d.year}"
 
@@ -723,7 +721,7 @@ def fmt_month(value, lang: str) -> str:
 def fmt_date(value, lang: str) -> str:
     """2026/10/31 / 31 Oct 2026."""
     if _missing(value):
-        return "–"
+        return MISSING
     d = pd.Timestamp(value)
     return (
         f"{d.year}/{d.month:02d}/{d.day:02d}"
@@ -734,7 +732,7 @@ def fmt_date(value, lang: str) -> str:
 
 def fmt_datetime(value, lang: str) -> str:
     if _missing(value):
-        return "–"
+        return MISSING
     d = pd.Timestamp(value)
     return f"{fmt_date(d, lang)} {d.hour:02d}:{d.minute:02d}"
 
