@@ -20,14 +20,7 @@ from pipelines.measures import measure_label
 from pipelines.publish import open_serving
 from pipelines.reporting import metrics
 from pipelines.reporting.metrics import DIMENSIONS, Filters
-from pipelines.reporting.text import (
-    MISSING,
-    TEXT,
-    fmt_money,
-    fmt_month,
-    local_column,
-    text,
-)
+from pipelines.reporting.text import MISSING, TEXT, fmt_money, fmt_month, local_column, text
 from pipelines.safe_text import PERSONAL_MASKS, spreadsheet_safe
 from pipelines.workspace import Workspace
 

@@ -151,6 +151,25 @@ _LEAD_LIST = """
     j.sql_reached_at, j.opportunity_reached_at, j.won_reached_at, j.decision, j.non_sql_reason"""
 
 
+def _member_leads(q: Query, base: str, params: tuple, limit: int) -> tuple[pd.DataFrame, int]:
+    """The cohort members `base` (FROM funnel_cohort_members AS m ... WHERE) selects, as a lead list:
+    the newest cohort entries first, the wide lead columns read for the `limit` shown only; and
+    their total."""
+    total = int(q(f"SELECT count(*) AS n {base}", params)["n"].iloc[0])
+    rows = q(
+        f"""
+        WITH shown AS (
+            SELECT m.lead_id, m.cycle_number, m.cohort_month, m.cohort_entered_at {base}
+            ORDER BY m.cohort_entered_at DESC, m.lead_id LIMIT ?
+        )
+        SELECT s.cohort_month, {_LEAD_LIST}
+        FROM shown AS s INNER JOIN marts.lead_journey AS j USING (lead_id, cycle_number)
+        ORDER BY s.cohort_entered_at DESC, j.lead_id""",
+        (*params, limit),
+    )
+    return rows, total
+
+
 def transition_leads(
     q: Query,
     f: Filters,
@@ -182,20 +201,7 @@ def transition_leads(
         WHERE m.cohort_basis = 'mql' AND m.metric_style = 'cumulative' AND m.window_days = 0
             AND NOT m.is_young AND {entered} AND {reached}{month_sql}{lead_sql}{dim_sql}"""
     params = (*month_params, *lead_params, *dim_params)
-    total = int(q(f"SELECT count(*) AS n {base}", params)["n"].iloc[0])
-    # the newest MQLs first (cohort_entered_at is mql_reached_at); the lead columns of those only
-    rows = q(
-        f"""
-        WITH shown AS (
-            SELECT m.lead_id, m.cycle_number, m.cohort_month, m.cohort_entered_at {base}
-            ORDER BY m.cohort_entered_at DESC, m.lead_id LIMIT ?
-        )
-        SELECT s.cohort_month, {_LEAD_LIST}
-        FROM shown AS s INNER JOIN marts.lead_journey AS j USING (lead_id, cycle_number)
-        ORDER BY s.cohort_entered_at DESC, j.lead_id""",
-        (*params, limit),
-    )
-    return rows, total
+    return _member_leads(q, base, params, limit)
 
 
 def cohort_stage_leads(
@@ -226,19 +232,7 @@ def cohort_stage_leads(
         WHERE m.cohort_basis = ? AND m.metric_style = ? AND m.window_days = ? AND {reached}
             {month_sql}{lead_sql}"""
     params = (basis, style, window_days, *month_params, *lead_params)
-    total = int(q(f"SELECT count(*) AS n {base}", params)["n"].iloc[0])
-    rows = q(
-        f"""
-        WITH shown AS (
-            SELECT m.lead_id, m.cycle_number, m.cohort_month, m.cohort_entered_at {base}
-            ORDER BY m.cohort_entered_at DESC, m.lead_id LIMIT ?
-        )
-        SELECT s.cohort_month, {_LEAD_LIST}
-        FROM shown AS s INNER JOIN marts.lead_journey AS j USING (lead_id, cycle_number)
-        ORDER BY s.cohort_entered_at DESC, j.lead_id""",
-        (*params, limit),
-    )
-    return rows, total
+    return _member_leads(q, base, params, limit)
 
 
 _STAGE_DAYS = (
