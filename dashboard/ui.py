@@ -20,7 +20,7 @@ from pipelines.measures import measure_label
 from pipelines.publish import open_serving
 from pipelines.reporting import metrics
 from pipelines.reporting.metrics import DIMENSIONS, Filters
-from pipelines.reporting.text import MISSING, TEXT, fmt_money, fmt_month, local_column, text
+from pipelines.reporting.text import MISSING, TEXT, fmt_int, fmt_money, fmt_month, fmt_pct, local_column, text
 from pipelines.safe_text import PERSONAL_MASKS, spreadsheet_safe
 from pipelines.workspace import Workspace
 
@@ -481,6 +481,19 @@ def band(fig: go.Figure, ctx: Context, low: float, high: float, **kwargs) -> go.
         **kwargs,
     )
     return fig
+
+
+def funnel(labels: list[str], values, share: str | None = None) -> go.Funnel:
+    """A funnel whose bars read as the tables do: counts with thousands separators (fmt_int, not
+    plotly's 154.805k) and, with `share` ('previous' or 'initial'), each stage's share of the stage
+    before it or of the first, as fmt_pct writes rates."""
+    values = [float(v) for v in values]
+    text = [fmt_int(v) for v in values]
+    if share is not None:
+        bases = [values[0]] + (values[:-1] if share == "previous" else [values[0]] * (len(values) - 1))
+        text = [f"{count}<br>{fmt_pct(v / b if b else None)}"
+                for count, v, b in zip(text, values, bases, strict=True)]
+    return go.Funnel(y=labels, x=values, text=text, textinfo="text", marker_color=COLORS["primary"])
 
 
 def target_line(fig: go.Figure, ctx: Context, value: float, text_value: str, **kwargs) -> go.Figure:

@@ -576,3 +576,18 @@ def test_a_drill_down_opens_from_the_url(app, demo_workspace):
     assert at.selectbox(key="forecast_drill").value == month
     table = next(f.value for f in at.dataframe if "Opportunity id" in f.value)
     assert len(table) == deals > 0
+
+
+def test_a_funnels_bars_read_counts_and_shares_as_the_tables_do():
+    from dashboard.ui import funnel
+
+    stages = ["MQL", "SQL", "won"]
+    # each stage's share of the one before it: 250/1,234 = 20.3 %, 10/250 = 4.0 %
+    assert funnel(stages, [1234, 250, 10], "previous").text == ("1,234<br>100.0%", "250<br>20.3%",
+                                                                 "10<br>4.0%")
+    # of the first stage: 10/1,234 = 0.8 %
+    assert funnel(stages, [1234, 250, 10], "initial").text == ("1,234<br>100.0%", "250<br>20.3%",
+                                                               "10<br>0.8%")
+    # counts alone (never plotly's 1.234k); a stage after an empty one has no share ('–')
+    assert funnel(stages, [1234567, 0, 0]).text == ("1,234,567", "0", "0")
+    assert funnel(stages, [5, 0, 0], "previous").text[2] == "0<br>–"

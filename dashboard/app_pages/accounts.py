@@ -72,14 +72,8 @@ stages = metrics.relationship_stages(ctx.q, ctx.filters)
 if stages.empty:
     st.info(t("no_data"))
 else:
-    fig = go.Figure(
-        go.Funnel(
-            y=[ctx.label("relationship_stage", s) for s in stages["relationship_stage"]],
-            x=stages["accounts"],
-            marker_color=ui.COLORS["primary"],
-            textinfo="value",
-        )
-    )
+    fig = go.Figure(ui.funnel([ctx.label("relationship_stage", s) for s in stages["relationship_stage"]],
+                              stages["accounts"]))
     ui.chart(ui.layout(fig, height=360), "relationship_chart")
     shown = ui.prepare(
         ctx,

@@ -215,14 +215,7 @@ elif len(cohorts):
     stages = [s for s in ["mql", "sal", "sql", "opportunity", "won", "customer"]
               if s == "mql" or cohorts[s].notna().all()]  # stages no source carries are left out
     counts = [total] + [int(cohorts[s].sum()) for s in stages[1:]]
-    fig = go.Figure(
-        go.Funnel(
-            y=[ctx.label("stage", s) for s in stages],
-            x=counts,
-            textinfo="value+percent initial",
-            marker_color=ui.COLORS["primary"],
-        )
-    )
+    fig = go.Figure(ui.funnel([ctx.label("stage", s) for s in stages], counts, "initial"))
     left, right = st.columns([3, 2])
     with left:
         ui.chart(ui.layout(fig, height=340), "exec_funnel")

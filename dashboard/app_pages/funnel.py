@@ -53,14 +53,7 @@ if view == "period":
         st.stop()
     totals = data.groupby(["stage", "stage_order"], as_index=False)[["entries", "leads"]].sum()
     totals = totals.sort_values("stage_order")
-    fig = go.Figure(
-        go.Funnel(
-            y=[ctx.label("stage", s) for s in totals["stage"]],
-            x=totals["entries"],
-            textinfo="value",
-            marker_color=ui.COLORS["primary"],
-        )
-    )
+    fig = go.Figure(ui.funnel([ctx.label("stage", s) for s in totals["stage"]], totals["entries"]))
     st.subheader(t("funnel_chart"))
     ui.chart(ui.layout(fig, height=380), "funnel_period_chart")
     st.subheader(t("period_counts"))
@@ -137,14 +130,7 @@ for column, (kpi, src, dst) in zip(columns, STEPS, strict=True):
 left, right = st.columns([2, 3])
 with left:
     st.subheader(t("funnel_chart"))
-    fig = go.Figure(
-        go.Funnel(
-            y=[ctx.label("stage", s) for s in steps["stage"]],
-            x=steps["leads"],
-            textinfo="value+percent previous",
-            marker_color=ui.COLORS["primary"],
-        )
-    )
+    fig = go.Figure(ui.funnel([ctx.label("stage", s) for s in steps["stage"]], steps["leads"], "previous"))
     clicked = ui.chart(ui.layout(fig, height=380), "funnel_cohort_chart", select=True)  # a stage drills down
     st.caption(t("click_stage_to_drill"))
 with right:
